@@ -1,0 +1,34 @@
+using System.Text;
+using Tierflow.Options;
+
+namespace Tierflow.Cli;
+
+internal static class Help
+{
+    public static string Text(string command)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("""
+tierflow: a tiered JIT for LLVM IR and C (LLVM 19).
+
+usage:
+  tierflow run PROGRAM.{ll,bc,c} [options] [-- args...]   run main; the exit code is main's
+  tierflow call PROGRAM FUNCTION [INT_ARGS...] --repeat N   the seed experiment for any integer function,
+        [--json FILE] [--no-aot] [--aot-repeat N]          beside its clang -O2 build
+  tierflow demo [--full]                                    the seed experiment on a built-in fibonacci
+  tierflow options [--markdown]                             every option with its environment variable
+
+front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD go to clang-19 for .c inputs; -l NAME loads libNAME.
+
+engine options (each also readable from its TIERFLOW_* environment variable):
+""");
+        foreach (var s in OptionTable.All)
+            sb.AppendLine($"  {s.Flag + (s.IsSwitch ? "" : " " + s.ValueName),-24} {s.Help} [{s.Default}]");
+        sb.AppendLine("""
+
+exit codes: the program's own when it runs; 64 usage, 65 invalid input (IR, C, signature),
+66 missing or unreadable input, 67 unresolved symbols, 69 clang-19 missing, 70 internal error.
+""");
+        return sb.ToString();
+    }
+}

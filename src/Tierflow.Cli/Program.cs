@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Tierflow.Compilation;
+using Tierflow.Diagnostics;
+using Tierflow.Frontend;
+using Tierflow.Interop;
+using Tierflow.Options;
+using Tierflow.Runtime;
+
+namespace Tierflow.Cli;
+
+/// <summary>The tierflow command. Every failure ends as one "tierflow: ..." line and a documented exit code.</summary>
+internal static class Program
+{
+    static int Main(string[] args)
+    {
+        try
+        {
+            var cl = CommandLine.Parse(args);
+            if (cl.Has("--version")) { Console.WriteLine($"tierflow {typeof(TieredProgram).Assembly.GetName().Version?.ToString(3)} (LLVM {Ir.Version()})"); return 0; }
+            if (cl.Command is "" or "help" || cl.Has("--help") || cl.Has("-h")) { Console.Write(Help.Text(cl.Command)); return cl.Command == "" && !cl.Has("--help") && !cl.Has("-h") ? ExitCodes.Usage : 0; }
+            foreach (var lib in cl.Libraries) LoadLibrary(lib);
+            return cl.Command switch
+            {
+                "run" => Commands.Run(cl),
+                "call" => Commands.Call(cl),
+                "demo" => Commands.Demo(cl),
+                "options" => Commands.Options(cl),
+                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, options; see 'tierflow --help')", ExitCodes.Usage),
+            };
+        }
+        catch (TierflowException e)
+        {
+            Console.Out.Flush();
+            Console.Error.WriteLine($"tierflow: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (DllNotFoundException e)
+        {
+            Console.Error.WriteLine($"tierflow: {e.Message}");
+            return ExitCodes.MissingTool;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"tierflow: internal error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("TIERFLOW_DEBUG") == "1") Console.Error.WriteLine(e);
+            return ExitCodes.Internal;
+        }
+    }
+
+    /// <summary>-l NAME: load libNAME into the process so the program's symbols can resolve to it.</summary>
+    static void LoadLibrary(string name)
+    {
+        string[] candidates = name.Contains('/') || name.EndsWith(".so") || name.Contains(".so.")
+            ? [name] : [$"lib{name}.so", $"lib{name}.so.6", $"lib{name}.so.1", $"lib{name}.so.0"];
+        foreach (var c in candidates)
+            if (Llvm.LLVMLoadLibraryPermanently(c) == 0) return;
+        throw new TierflowException($"-l {name}: cannot load library (tried {string.Join(", ", candidates)})", ExitCodes.NoInput);
+    }
+}
+
+internal static class Commands
+{
+    public static int Run(CommandLine cl)
+    {
+        if (cl.Positional.Count != 1)
+            throw new TierflowException("usage: tierflow run PROGRAM [options] [-- args...]", ExitCodes.Usage);
+        var path = cl.Positional[0];
+        var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
+        int code = program.RunMain(cl.GuestArgs, path);
+        // main returned: stop the workers (and print --stats) before exit runs the guest's atexit
+        // handlers and destructors; the JIT code stays mapped until the process is gone.
+        program.Shutdown();
+        Libc.Exit(code);
+        return code; // not reached
+    }
+
+    public static int Call(CommandLine cl)
+    {
+        if (cl.Positional.Count < 2)
+            throw new TierflowException("usage: tierflow call PROGRAM FUNCTION [INT_ARGS...] [--repeat N] [--json FILE] [options]", ExitCodes.Usage);
+        var path = cl.Positional[0];
+        var fn = cl.Positional[1];
+        var args = cl.Positional.Skip(2).Select(a => long.TryParse(a, out var v) ? v
+            : throw new TierflowException($"argument '{a}' is not an integer", ExitCodes.Usage)).ToList();
+        long repeat = cl.Long("--repeat", 1);
+        using var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
+        var report = CallHarness.Run(program, fn, args, repeat);
+        Baseline? aot = null;
+        if (!cl.Has("--no-aot"))
+        {
+            using var lib = AotBaseline.Build(path, cl.ClangArgs);
+            var f = program.GetFunction(fn);
+            var r = CallHarness.RunNative(lib.Function(fn), f.Info.ReturnType, args, cl.Long("--aot-repeat", repeat));
+            aot = new Baseline(r.Result, r.AvgMs, r.MinMs, r.AddressMod64);
+            if (r.Result != report.Result)
+                throw new TierflowException($"{fn}: the JIT returned {report.Result} but the clang -O2 build returned {r.Result}", ExitCodes.Internal);
+        }
+        program.Shutdown();
+        Reports.PrintCall(Console.Out, path, fn, args, report, aot);
+        if (cl.Local.TryGetValue("--json", out var json) && json != null) Reports.WriteJson(json, report, aot);
+        return 0;
+    }
+
+    public static int Demo(CommandLine cl) => Demos.Run(cl);
+
+    public static int Options(CommandLine cl)
+    {
+        if (cl.Has("--markdown")) { Console.Write(OptionTable.Markdown()); return 0; }
+        foreach (var s in OptionTable.All)
+            Console.WriteLine($"{s.Flag + (s.IsSwitch ? "" : " " + s.ValueName),-26} {s.Env,-28} default {s.Default}\n{"",-26} {s.Help}");
+        return 0;
+    }
+}
+
+internal sealed record Baseline(long Result, double AvgMs, double MinMs, long AddressMod64);
+
+internal static class Reports
+{
+    public static void PrintCall(TextWriter o, string path, string fn, IReadOnlyList<long> args, CallReport r, Baseline? aot)
+    {
+        o.WriteLine($"{fn}({string.Join(", ", args)}) = {r.Result}   [{path}, {r.Calls} calls, counting: {r.Counting}, thresholds {string.Join("/", r.Thresholds)}]");
+        o.WriteLine($"{"tier",-6} {"compile ms",10} {"calls",16} {"avg ms",10} {"min ms",10} {"addr%64",7}");
+        foreach (var t in r.Tiers)
+            o.WriteLine($"{t.Tier,-6} {t.CompileMs,10:F3} {$"{t.FirstCall}-{t.LastCall}",16} {t.AvgMs,10:F4} {t.MinMs,10:F4} {t.CodeAddressMod64,7}");
+        if (aot != null)
+        {
+            o.WriteLine($"{"AOT",-6} {"(clang -O2)",10} {"",16} {aot.AvgMs,10:F4} {aot.MinMs,10:F4} {aot.AddressMod64,7}");
+            var last = r.Tiers[^1];
+            o.WriteLine($"final tier {last.Tier} vs clang -O2: avg {last.AvgMs / aot.AvgMs:F3}x, min {last.MinMs / aot.MinMs:F3}x (lower is faster)");
+        }
+        o.WriteLine($"total compile {r.TotalCompileMs:F3} ms, total exec {r.TotalExecMs:F1} ms, slowest call {r.SlowestCallMs:F4} ms (call {r.SlowestCallIndex})");
+    }
+
+    public static void WriteJson(string file, CallReport r, Baseline? aot)
+    {
+        var doc = new
+        {
+            result = r.Result,
+            calls = r.Calls,
+            counting = r.Counting,
+            thresholds = r.Thresholds,
+            tiers = r.Tiers.Select(t => new { tier = t.Tier, compile_ms = t.CompileMs, first_call = t.FirstCall, last_call = t.LastCall, calls = t.Calls, avg_ms = t.AvgMs, min_ms = t.MinMs, address_mod_64 = t.CodeAddressMod64 }),
+            aot = aot == null ? null : new { avg_ms = aot.AvgMs, min_ms = aot.MinMs, address_mod_64 = aot.AddressMod64 },
+            total_compile_ms = r.TotalCompileMs,
+            total_exec_ms = r.TotalExecMs,
+            slowest_call_ms = r.SlowestCallMs,
+        };
+        try { File.WriteAllText(file, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true })); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TierflowException($"{file}: cannot write: {e.Message}", ExitCodes.Usage);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using Tierflow.Interop;
+using Tierflow.Options;
+using Tierflow.Tiering;
+
+namespace Tierflow.Compilation;
+
+/// <summary>An object file for one function at one tier, with the timings of each phase.</summary>
+internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros);
+
+/// <summary>
+/// Compiles one function at one tier into an object file. Owns an LLVM context, the parsed template and
+/// one target machine per tier, so it must be used by one thread at a time (LLVM contexts are not
+/// thread-safe); each compile worker has its own, and --sync mode shares one under a lock.
+///
+/// The per-function module is cut from the template:
+///   - the function's own body is kept and renamed to a fresh versioned symbol;
+///   - other bodies are deleted, except, at the final tier, private copies of small direct callees that
+///     the inliner may then inline (the copies are invisible outside this object);
+///   - global variable definitions become fresh declarations (constants without pointers keep their
+///     initializer as available_externally, so table lookups still fold);
+///   - below the final tier the entry countdown is inserted; at the final tier a function calls itself
+///     directly (keeping tail-recursion elimination) instead of through its slot.
+/// </summary>
+internal sealed class FunctionCompiler : IDisposable
+{
+    readonly byte[] _template;
+    readonly TierflowOptions _options;
+    readonly int _programId;
+    readonly FunctionInfo[] _functions;
+    ContextHandle? _context;
+    LlvmModuleHandle? _templateModule;
+    readonly TargetMachineHandle?[] _machines = new TargetMachineHandle?[4];
+    PassBuilderOptionsHandle? _passOptions;
+
+    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, int programId)
+    {
+        _template = template;
+        _functions = functions;
+        _options = options;
+        _programId = programId;
+    }
+
+    TargetMachineHandle Machine(OptLevel level) => _machines[(int)level] ??= HostTarget.CreateMachine(level);
+
+    LlvmModuleHandle Template()
+    {
+        if (_templateModule != null) return _templateModule;
+        _context = ContextHandle.Create();
+        var buffer = Ir.BufferFromBytes(_template, "template");
+        int failed = Llvm.LLVMParseIRInContext(_context, buffer, out nint module, out nint message);
+        buffer.MarkTransferred();
+        if (failed != 0) throw new LlvmException("reading the template: " + LlvmError.TakeString(message));
+        _passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
+        return _templateModule = new LlvmModuleHandle(module);
+    }
+
+    public CompiledObject Compile(int index, OptLevel level, bool final, int version)
+    {
+        var sw = Stopwatch.StartNew();
+        using var m = new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
+        var symbol = RuntimeSymbols.Version(index, level, version);
+        CutModule(m, index, level, final, symbol);
+        if (_options.VerifyEach && Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
+            throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
+        var tm = Machine(level);
+        LlvmError.Check(Llvm.LLVMRunPasses(m, level.Pipeline(), tm, _passOptions!), $"optimizing at {level}");
+        double opt = sw.Elapsed.TotalMicroseconds;
+        sw.Restart();
+        if (Llvm.LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMCodeGenFileType.Object, out nint err, out nint buf) != 0)
+            throw new LlvmException("code generation: " + LlvmError.TakeString(err));
+        using var obj = new MemoryBufferHandle(buf);
+        var bytes = Ir.BufferBytes(obj);
+        return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
+    }
+
+    void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol)
+    {
+        using var rw = new IrRewriter(m);
+        var self = Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(index));
+        if (self.IsNull) throw new LlvmException($"the template has no body for function #{index}");
+        var info = _functions[index];
+
+        var copies = new Dictionary<int, LLVMValueRef>();
+        if (final && _options.InlineCallees)
+            foreach (int j in info.DirectCallees)
+                if (j != index && !_functions[j].Pinned && _functions[j].InstructionCount <= _options.InlineCalleeLimit)
+                    copies[j] = default;
+
+        foreach (var f in Ir.Functions(m).ToList())
+        {
+            if (f == self || Llvm.LLVMIsDeclaration(f) != 0) continue;
+            if (RuntimeSymbols.TryParseBody(Ir.Name(f), out int j))
+            {
+                if (copies.ContainsKey(j))
+                {
+                    Ir.SetName(f, RuntimeSymbols.InlineCopy(j));
+                    Llvm.LLVMSetLinkage(f, LLVMLinkage.Internal);
+                    copies[j] = f;
+                }
+                else Llvm.LLVMDeleteFunction(f); // unused: every use went to its stub
+            }
+            else
+            {
+                // A pinned function (kept whole in the base object). Its body stays only as a hint.
+                Llvm.LLVMSetLinkage(f, LLVMLinkage.AvailableExternally);
+            }
+        }
+        foreach (var g in Ir.Globals(m).ToList())
+            if (Llvm.LLVMIsDeclaration(g) == 0) rw.GlobalToDeclaration(g);
+
+        Ir.SetName(self, symbol);
+        Llvm.LLVMSetLinkage(self, LLVMLinkage.External);
+
+        var slots = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Slots);
+        if (final)
+        {
+            // Direct calls to itself and to the private callee copies: the optimizer can now see them.
+            var direct = new Dictionary<int, LLVMValueRef>(copies) { [index] = self };
+            foreach (var f in direct.Values.Append(self).Distinct().ToList())
+                foreach (var load in Ir.Instructions(f).ToList())
+                {
+                    int j = IrRewriter.SlotIndexOfLoad(load, slots);
+                    if (j >= 0 && direct.TryGetValue(j, out var target) && !target.IsNull && (f == self || j != index))
+                    {
+                        Llvm.LLVMReplaceAllUsesWith(load, target);
+                        Llvm.LLVMInstructionEraseFromParent(load);
+                    }
+                }
+            Llvm.LLVMSetAlignment(self, 64); // see docs/design/compilation.md: alignment decides JIT-vs-AOT ratios
+        }
+        else if (_options.Counting == CountingMode.AllEntries)
+        {
+            var counters = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Counters);
+            int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
+            var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
+            rw.InsertEntryCountdown(self, rw.ElementAddress(counters, rw.I32, len, index), onHot, _programId, index);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var tm in _machines) tm?.Dispose();
+        _passOptions?.Dispose();
+        _templateModule?.Dispose();
+        _context?.Dispose();
+    }
+}

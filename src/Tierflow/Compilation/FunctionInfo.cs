@@ -1,0 +1,21 @@
+using Tierflow.Interop;
+
+namespace Tierflow.Compilation;
+
+/// <summary>What the load-time preparation learned about one defined function. Context-free (no LLVM refs).</summary>
+internal sealed record FunctionInfo(
+    int Index,
+    string Name,
+    string ReturnType,
+    IReadOnlyList<string> ParamTypes,
+    bool IsVarArg,
+    int InstructionCount,
+    string? PinReason,
+    IReadOnlyList<int> DirectCallees)
+{
+    /// <summary>A pinned function is compiled once, in the base object, and never tiered.</summary>
+    public bool Pinned => PinReason != null;
+    public string Signature => $"{ReturnType} ({string.Join(", ", ParamTypes)}{(IsVarArg ? (ParamTypes.Count > 0 ? ", ..." : "...") : "")})";
+
+    public static string TypeName(LLVMTypeRef t) => Ir.Print(t);
+}

@@ -1,0 +1,58 @@
+using Tierflow.Interop;
+
+namespace Tierflow.Compilation;
+
+/// <summary>
+/// Makes a parsed module ours to optimize. Each step exists because a measurement or a crash showed it
+/// was needed (docs/design/compilation.md has the numbers):
+/// - clang's per-function target-cpu / target-features / tune-cpu override the JIT's host CPU (a
+///   vectorizable loop got 0 AVX instructions instead of 17): removed, so the target machine decides;
+/// - frame-pointer=all from -O0 IR costs a register: removed;
+/// - noinline + optnone that clang -O0 puts on every function made O2 code 1.21x slower than clang -O2:
+///   removed when every definition has them (they came from -O0, not from the source);
+/// - llvm.fmuladd would fuse into FMA on this host and change results against clang -O2's x86-64 build:
+///   lowered to fmul + fadd unless fast floating point was asked for.
+/// </summary>
+internal static class IrNormalizer
+{
+    static readonly string[] TargetAttributes = ["target-cpu", "target-features", "tune-cpu", "frame-pointer"];
+
+    public static void Normalize(LlvmModuleHandle m, string triple, string dataLayout, bool fastFloat)
+    {
+        Llvm.LLVMSetTarget(m, triple);
+        Llvm.LLVMSetDataLayout(m, dataLayout);
+
+        var definitions = Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList();
+        uint optnone = Ir.EnumAttributeKind("optnone"), noinline = Ir.EnumAttributeKind("noinline");
+        bool fromO0 = definitions.Count > 0 && definitions.All(f => !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, optnone).IsNull);
+        foreach (var f in Ir.Functions(m))
+        {
+            foreach (var key in TargetAttributes) Ir.RemoveStringAttribute(f, LLVMAttributeIndex.Function, key);
+            if (fromO0)
+            {
+                Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, optnone);
+                Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, noinline);
+            }
+        }
+        if (!fastFloat) LowerFmulAdd(m);
+    }
+
+    static void LowerFmulAdd(LlvmModuleHandle m)
+    {
+        var fmas = Ir.Functions(m).Where(f => Ir.Name(f).StartsWith("llvm.fmuladd.", StringComparison.Ordinal)).ToList();
+        if (fmas.Count == 0) return;
+        using var b = new BuilderHandle(Llvm.LLVMCreateBuilderInContext(Llvm.LLVMGetModuleContext(m)));
+        foreach (var fma in fmas)
+        {
+            foreach (var call in Ir.Users(fma))
+            {
+                if (!Ir.IsCallTo(call, fma)) continue;
+                Llvm.LLVMPositionBuilderBefore(b, call);
+                var mul = Llvm.LLVMBuildFMul(b, Llvm.LLVMGetOperand(call, 0), Llvm.LLVMGetOperand(call, 1), "");
+                var add = Llvm.LLVMBuildFAdd(b, mul, Llvm.LLVMGetOperand(call, 2), "");
+                Llvm.LLVMReplaceAllUsesWith(call, add);
+                Llvm.LLVMInstructionEraseFromParent(call);
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using Tierflow.Diagnostics;
+using Tierflow.Interop;
+
+namespace Tierflow.Compilation;
+
+/// <summary>The result of preparing a program: the base module to compile once, and the template for tier-ups.</summary>
+internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? template, FunctionInfo[] functions,
+    bool hasCtors, bool hasDtors, bool usesSlots) : IDisposable
+{
+    /// <summary>Globals, stubs, the runners and every body at the first tier. Compiled once at load.</summary>
+    public LlvmModuleHandle Base { get; } = baseModule;
+    /// <summary>Bitcode of the module before stubs and counters were added: what tier-up modules are cut from.</summary>
+    public byte[]? Template { get; } = template;
+    public FunctionInfo[] Functions { get; } = functions;
+    public bool HasCtors { get; } = hasCtors;
+    public bool HasDtors { get; } = hasDtors;
+    public bool UsesSlots { get; } = usesSlots;
+    public void Dispose() => Base.Dispose();
+}
+
+/// <summary>
+/// Rewrites a parsed program so that every defined function can be recompiled and swapped on its own.
+///
+/// Shape after preparation (for each tierable function f with index i):
+///   - f's body is renamed __tf_body_i; every direct call to f anywhere becomes
+///       %p = load ptr, @__tf_slots[i]  ;  call %p(...)
+///     so one store to the slot redirects every caller, including recursions already in flight;
+///   - a stub named f (the original name) does `musttail call @__tf_slots[i](...)`; every other use of f
+///     (address taken, function-pointer tables, atexit, callbacks) refers to the stub, so &f is one stable
+///     address for the life of the program, as C requires;
+///   - internal and private symbols are promoted to external so that separately compiled modules can
+///     reach them (names are unique within a module, so nothing collides);
+///   - llvm.global_ctors / global_dtors become two runner functions the host calls.
+/// Functions whose blocks have their address taken (computed goto: blockaddress) are pinned: they stay
+/// whole, under their own name, in the base object, because a blockaddress cannot cross modules.
+/// </summary>
+internal static class ModulePreparer
+{
+    public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
+        bool fastFloat, bool useSlots, bool instrument, int programId)
+    {
+        IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
+        RefuseReservedNames(m, displayName);
+        using var rw = new IrRewriter(m);
+
+        foreach (var (libc, ours) in new[] { ("atexit", RuntimeSymbols.Atexit), ("__cxa_atexit", RuntimeSymbols.CxaAtexit) })
+        {
+            var f = Llvm.LLVMGetNamedFunction(m, libc);
+            if (!f.IsNull && Llvm.LLVMIsDeclaration(f) != 0) Ir.SetName(f, ours);
+        }
+        var ctors = TakeStructors(m, "llvm.global_ctors");
+        var dtors = TakeStructors(m, "llvm.global_dtors");
+        dtors.Reverse(); // destructors run in reverse priority order
+        foreach (var name in new[] { "llvm.used", "llvm.compiler.used" })
+        {
+            var g = Llvm.LLVMGetNamedGlobal(m, name);
+            if (!g.IsNull) Llvm.LLVMDeleteGlobal(g);
+        }
+        // available_externally bodies are only hints; the real definition must come from elsewhere.
+        foreach (var f in Ir.Functions(m).ToList())
+            if (Llvm.LLVMIsDeclaration(f) == 0 && Llvm.LLVMGetLinkage(f) == LLVMLinkage.AvailableExternally)
+                rw.FunctionToDeclaration(f);
+
+        var definitions = Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList();
+        var index = new Dictionary<LLVMValueRef, int>();
+        for (int i = 0; i < definitions.Count; i++) index[definitions[i]] = i;
+        int n = definitions.Count;
+
+        var pinReasons = definitions.Select(f => useSlots ? PinReason(f) : null).ToArray();
+
+        if (!useSlots)
+        {
+            var infosFixed = definitions.Select((f, i) => Describe(f, i, null, [])).ToArray();
+            if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors);
+            if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors);
+            return new PreparedModule(m, null, infosFixed, ctors.Count > 0, dtors.Count > 0, usesSlots: false);
+        }
+
+        int anonymous = 0;
+        foreach (var v in Ir.Globals(m).Concat(Ir.Functions(m)).ToList())
+        {
+            if (Llvm.LLVMGetIntrinsicID(v) != 0 && !Llvm.LLVMIsAFunction(v).IsNull) continue;
+            if (Ir.Name(v).Length == 0) Ir.SetName(v, $"{RuntimeSymbols.Prefix}anon_{anonymous++}");
+            var linkage = Llvm.LLVMGetLinkage(v);
+            if (linkage is LLVMLinkage.Internal or LLVMLinkage.Private)
+            {
+                Llvm.LLVMSetLinkage(v, LLVMLinkage.External);
+                Llvm.LLVMSetVisibility(v, LLVMVisibility.Default);
+            }
+            if (linkage is LLVMLinkage.LinkOnceAny or LLVMLinkage.LinkOnceODR or LLVMLinkage.WeakAny or LLVMLinkage.WeakODR or LLVMLinkage.Common
+                && Llvm.LLVMIsDeclaration(v) == 0)
+                Llvm.LLVMSetLinkage(v, LLVMLinkage.External); // one definition in the whole JIT: nothing to merge
+            if (Llvm.LLVMGetComdat(v) != 0) Llvm.LLVMSetComdat(v, 0);
+        }
+
+        // Host-memory arrays and the callback: fresh declarations, resolved to absolute addresses at load.
+        int slotsLen = Math.Max(n, 1);
+        var slots = rw.DeclareGlobal(RuntimeSymbols.Slots, Llvm.LLVMArrayType2(rw.Ptr, (ulong)slotsLen));
+        var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)slotsLen));
+        var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
+
+        // 1. Direct calls to tierable functions go through their slots.
+        var callees = new List<int>[n];
+        for (int i = 0; i < n; i++) callees[i] = [];
+        var b = rw.Builder;
+        for (int i = 0; i < n; i++)
+        {
+            if (pinReasons[i] != null) continue;
+            var f = definitions[i];
+            foreach (var user in Ir.Users(f))
+            {
+                if (!Ir.IsCallTo(user, f)) continue;
+                Llvm.LLVMPositionBuilderBefore(b, user);
+                var target = Llvm.LLVMBuildLoad2(b, rw.Ptr, rw.ElementAddress(slots, rw.Ptr, slotsLen, i), "");
+                Ir.SetCallee(user, target);
+                var caller = Llvm.LLVMGetBasicBlockParent(Llvm.LLVMGetInstructionParent(user));
+                if (index.TryGetValue(caller, out int ci) && !callees[ci].Contains(i)) callees[ci].Add(i);
+            }
+        }
+
+        // 2. Bodies get internal names; stubs (declarations for now) take the original names and every other use.
+        var infos = new FunctionInfo[n];
+        var stubs = new LLVMValueRef[n];
+        for (int i = 0; i < n; i++)
+        {
+            var f = definitions[i];
+            infos[i] = Describe(f, i, pinReasons[i], callees[i]);
+            if (pinReasons[i] != null) continue;
+            var name = Ir.Name(f);
+            Ir.SetName(f, RuntimeSymbols.Body(i));
+            Llvm.LLVMSetLinkage(f, LLVMLinkage.External);
+            var stub = Llvm.LLVMAddFunction(m, name, Llvm.LLVMGlobalGetValueType(f));
+            IrRewriter.CopySignatureAttributes(f, stub);
+            Llvm.LLVMSetFunctionCallConv(stub, Llvm.LLVMGetFunctionCallConv(f));
+            Llvm.LLVMReplaceAllUsesWith(f, stub);
+            stubs[i] = stub;
+        }
+
+        // The template: what every tier-up module is cut from. No stub bodies, no counters.
+        byte[] template;
+        using (var buf = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m))) template = Ir.BufferBytes(buf);
+
+        // 3. The base module: stub bodies, countdowns at the first tier, structor runners.
+        for (int i = 0; i < n; i++)
+        {
+            if (pinReasons[i] != null) continue;
+            rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
+            if (instrument && !IsNaked(definitions[i]))
+                rw.InsertEntryCountdown(definitions[i], rw.ElementAddress(counters, rw.I32, slotsLen, i), onHot, programId, i);
+        }
+        LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && pinReasons[i] == null ? stubs[i] : f;
+        if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
+        if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
+        return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true);
+    }
+
+    static void RefuseReservedNames(LlvmModuleHandle m, string displayName)
+    {
+        foreach (var v in Ir.Functions(m).Concat(Ir.Globals(m)))
+        {
+            var name = Ir.Name(v);
+            if (name.StartsWith(RuntimeSymbols.Prefix, StringComparison.Ordinal))
+                throw new TierflowException($"{displayName}: the name '{name}' is reserved for Tierflow (prefix {RuntimeSymbols.Prefix})", ExitCodes.BadInput);
+        }
+    }
+
+    /// <summary>Removes llvm.global_ctors/dtors and returns their functions in run order (priority, then position).</summary>
+    static List<LLVMValueRef> TakeStructors(LlvmModuleHandle m, string name)
+    {
+        var g = Llvm.LLVMGetNamedGlobal(m, name);
+        if (g.IsNull) return [];
+        var init = Llvm.LLVMGetInitializer(g);
+        var entries = new List<(long Priority, int Position, LLVMValueRef Fn)>();
+        if (!init.IsNull)
+        {
+            int count = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(g));
+            for (int k = 0; k < count; k++)
+            {
+                var e = Llvm.LLVMGetAggregateElement(init, (uint)k);
+                if (e.IsNull) continue;
+                var fn = Llvm.LLVMGetAggregateElement(e, 1);
+                if (Llvm.LLVMIsAFunction(fn).IsNull) continue; // null entries are allowed and do nothing
+                entries.Add((Llvm.LLVMConstIntGetSExtValue(Llvm.LLVMGetAggregateElement(e, 0)), k, fn));
+            }
+        }
+        Llvm.LLVMDeleteGlobal(g);
+        return entries.OrderBy(e => e.Priority).ThenBy(e => e.Position).Select(e => e.Fn).ToList();
+    }
+
+    static string? PinReason(LLVMValueRef f)
+    {
+        foreach (var u in Ir.Users(f))
+            if (!Llvm.LLVMIsABlockAddress(u).IsNull) return "its block addresses are taken (computed goto)";
+        return null;
+    }
+
+    static bool IsNaked(LLVMValueRef f) =>
+        !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("naked")).IsNull;
+
+    static FunctionInfo Describe(LLVMValueRef f, int index, string? pin, IReadOnlyList<int> callees)
+    {
+        var fnType = Llvm.LLVMGlobalGetValueType(f);
+        int count = Ir.Blocks(f).Sum(bb => Ir.Instructions(bb).Count());
+        return new FunctionInfo(index, Ir.Name(f), FunctionInfo.TypeName(Llvm.LLVMGetReturnType(fnType)),
+            Ir.ParamTypes(fnType).Select(FunctionInfo.TypeName).ToArray(), Llvm.LLVMIsFunctionVarArg(fnType) != 0,
+            count, pin, callees);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Tierflow.Compilation;
+
+/// <summary>Names Tierflow adds to a program. The __tf_ prefix is reserved; a program defining one is refused.</summary>
+internal static class RuntimeSymbols
+{
+    public const string Prefix = "__tf_";
+    /// <summary>[N x ptr] in host memory: the dispatch slot of every tierable function.</summary>
+    public const string Slots = "__tf_slots";
+    /// <summary>[N x i32] in host memory: each function's countdown to its next tier-up request.</summary>
+    public const string Counters = "__tf_counters";
+    /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
+    public const string OnHot = "__tf_on_hot";
+    /// <summary>
+    /// The program's atexit / __cxa_atexit are renamed to these. LLJIT's generic platform interposes its
+    /// own atexit, which only runs handlers when the JIT is deinitialized; a C program expects libc's.
+    /// </summary>
+    public const string Atexit = "__tf_atexit";
+    public const string CxaAtexit = "__tf_cxa_atexit";
+    public const string RunCtors = "__tf_run_ctors";
+    public const string RunDtors = "__tf_run_dtors";
+
+    public static string Body(int index) => $"__tf_body_{index}";
+    public static string Version(int index, Tiering.OptLevel level, int version) => $"__tf_body_{index}.{level}.{version}";
+    public static string InlineCopy(int index) => $"__tf_inl_{index}";
+
+    public static bool TryParseBody(string name, out int index)
+    {
+        index = -1;
+        const string p = "__tf_body_";
+        return name.StartsWith(p, StringComparison.Ordinal) && int.TryParse(name.AsSpan(p.Length), out index);
+    }
+}

@@ -1,0 +1,35 @@
+using Tierflow.Tiering;
+
+namespace Tierflow.Diagnostics;
+
+/// <summary>One compilation, successful or not: everything a trace line or a JSON log entry shows.</summary>
+public sealed record CompilationRecord(
+    string Function,
+    OptLevel? From,
+    OptLevel To,
+    string Reason,
+    DateTime QueuedAt,
+    double QueueMicros,
+    double OptimizeMicros,
+    double CodegenMicros,
+    double LinkMicros,
+    long ObjectBytes,
+    int ThreadId,
+    bool Background,
+    string? Error)
+{
+    public bool Succeeded => Error is null;
+    public double CompileMicros => OptimizeMicros + CodegenMicros + LinkMicros;
+
+    public string ToTraceLine()
+    {
+        var from = From?.ToString() ?? "—";
+        var head = $"[tierflow] {QueuedAt:HH:mm:ss.ffffff} {Function}: {from} → {To}, {Reason}";
+        if (Error != null) return $"{head}; FAILED: {Error} (stays at {from})";
+        return $"{head}; queue {QueueMicros:F0} µs, opt {OptimizeMicros:F0} µs, codegen {CodegenMicros:F0} µs, " +
+               $"link {LinkMicros:F0} µs, {ObjectBytes} B object, {(Background ? "worker" : "sync")} thread {ThreadId}";
+    }
+}
+
+/// <summary>A function's tier changed (the new code is installed and every caller now reaches it).</summary>
+public sealed record TierChange(string Function, OptLevel? From, OptLevel To, CompilationRecord Compilation);

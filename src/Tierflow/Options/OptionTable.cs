@@ -1,0 +1,113 @@
+using System.Globalization;
+using Tierflow.Tiering;
+
+namespace Tierflow.Options;
+
+/// <summary>One knob: its CLI flag, its environment variable, its default and a sentence.</summary>
+public sealed record OptionSpec(
+    string Flag, string Env, string ValueName, string Default, string Help,
+    Func<TierflowOptions, string, TierflowOptions> Apply)
+{
+    public bool IsSwitch => ValueName.Length == 0;
+}
+
+/// <summary>
+/// The single table of options. The CLI builds its flags from it, <see cref="FromEnvironment"/> reads the
+/// TIERFLOW_* variables from it, and docs/options.md is generated from it (tierflow options --markdown).
+/// Precedence: defaults, then environment, then command line.
+/// </summary>
+public static class OptionTable
+{
+    public static IReadOnlyList<OptionSpec> All { get; } =
+    [
+        new("--ladder", "TIERFLOW_LADDER", "TIERS", "O0,O1,O2,O3",
+            "Optimization levels a function climbs, lowest first.",
+            (o, v) => o with { Ladder = SplitList(v).Select(OptLevels.Parse).ToArray() }),
+        new("--thresholds", "TIERFLOW_THRESHOLDS", "COUNTS", "100,1000,10000",
+            "Cumulative entry counts that request each rung above the first (the seed's values).",
+            (o, v) => o with { Thresholds = SplitList(v).Select(ParseCount).ToArray() }),
+        new("--max-tier", "TIERFLOW_MAX_TIER", "TIER", "(none)",
+            "No function is compiled above this tier (like TieredStopAtLevel).",
+            (o, v) => o with { MaxTier = OptLevels.Parse(v) }),
+        new("--eager", "TIERFLOW_EAGER", "TIER", "(none)",
+            "Compile the whole program at TIER up front and never tier (like -Xcomp).",
+            (o, v) => o with { Eager = OptLevels.Parse(v) }),
+        new("--sync", "TIERFLOW_SYNC", "", "off",
+            "Compile at the threshold on the calling thread instead of in the background (deterministic).",
+            (o, v) => o with { Sync = ParseBool(v) }),
+        new("--counting", "TIERFLOW_COUNTING", "MODE", "all",
+            "Which entries count: 'all' (host, JIT and recursive calls) or 'host' (the seed's policy).",
+            (o, v) => o with { Counting = v.Trim().ToLowerInvariant() switch
+            {
+                "all" => CountingMode.AllEntries,
+                "host" => CountingMode.HostCalls,
+                _ => throw new FormatException($"'{v}' is not a counting mode: expected 'all' or 'host'"),
+            } }),
+        new("--compile-threads", "TIERFLOW_COMPILE_THREADS", "N", "1",
+            "Background compile threads, each with its own LLVM context (1 suits a 2-core machine).",
+            (o, v) => o with { CompileThreads = (int)Math.Clamp(ParseCount(v), 1, 64) }),
+        new("--stress", "TIERFLOW_STRESS", "", "off",
+            "Testing preset: thresholds 1,2,3, so functions tier up after 1-2 calls.",
+            (o, v) => ParseBool(v) ? o with { Thresholds = TierflowOptions.Stress.Thresholds } : o),
+        new("--trace", "TIERFLOW_TRACE", "", "off",
+            "Print one line per compilation to stderr: function, from -> to, reason, queue/compile times, size.",
+            (o, v) => o with { Trace = ParseBool(v) }),
+        new("--trace-json", "TIERFLOW_TRACE_JSON", "FILE", "(none)",
+            "Write one JSON object per compilation to FILE (JSON Lines).",
+            (o, v) => o with { TraceJson = v }),
+        new("--stats", "TIERFLOW_STATS", "", "off",
+            "Print a per-function summary (entries, tier, compile times) to stderr at exit.",
+            (o, v) => o with { Stats = ParseBool(v) }),
+        new("--fast-fp", "TIERFLOW_FAST_FP", "", "off",
+            "Allow llvm.fmuladd to fuse into FMA; results may then differ from clang -O2's build.",
+            (o, v) => o with { FastFloat = ParseBool(v) }),
+        new("--no-inline-callees", "TIERFLOW_NO_INLINE_CALLEES", "", "off",
+            "At the final tier, do not copy small callees into a function's module for inlining.",
+            (o, v) => o with { InlineCallees = !ParseBool(v) }),
+        new("--verify-each", "TIERFLOW_VERIFY_EACH", "", "off",
+            "Verify every generated module before optimizing it (for debugging Tierflow itself).",
+            (o, v) => o with { VerifyEach = ParseBool(v) }),
+    ];
+
+    public static OptionSpec? Find(string flag) => All.FirstOrDefault(s => s.Flag == flag);
+
+    /// <summary>Applies every TIERFLOW_* variable that is set. Errors name the variable.</summary>
+    public static TierflowOptions FromEnvironment(TierflowOptions start, Func<string, string?>? getenv = null)
+    {
+        getenv ??= Environment.GetEnvironmentVariable;
+        var o = start;
+        foreach (var spec in All)
+        {
+            var v = getenv(spec.Env);
+            if (string.IsNullOrEmpty(v)) continue;
+            try { o = spec.Apply(o, v); }
+            catch (FormatException e) { throw new FormatException($"{spec.Env}: {e.Message}"); }
+        }
+        return o;
+    }
+
+    public static string Markdown()
+    {
+        var lines = new List<string>
+        {
+            "| flag | environment | default | meaning |",
+            "|---|---|---|---|",
+        };
+        foreach (var s in All)
+            lines.Add($"| `{s.Flag}{(s.IsSwitch ? "" : " " + s.ValueName)}` | `{s.Env}` | {s.Default} | {s.Help} |");
+        return string.Join("\n", lines) + "\n";
+    }
+
+    static string[] SplitList(string v) => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    static long ParseCount(string v) =>
+        long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n : throw new FormatException($"'{v}' is not a non-negative whole number");
+
+    static bool ParseBool(string v) => v.Trim().ToLowerInvariant() switch
+    {
+        "" or "1" or "true" or "on" or "yes" => true,
+        "0" or "false" or "off" or "no" => false,
+        _ => throw new FormatException($"'{v}' is not on/off"),
+    };
+}

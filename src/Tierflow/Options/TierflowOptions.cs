@@ -1,0 +1,60 @@
+using Tierflow.Tiering;
+
+namespace Tierflow.Options;
+
+/// <summary>Which entries count toward tier-up.</summary>
+public enum CountingMode
+{
+    /// <summary>Every entry: calls from the host, from other JIT code, and recursive calls (the default).</summary>
+    AllEntries,
+    /// <summary>Only calls made by the host through the harness: reproduces the seed experiment's policy.</summary>
+    HostCalls,
+}
+
+/// <summary>
+/// Every tuning knob of the runtime, in one record. The CLI flags, the TIERFLOW_* environment variables
+/// and the help text all come from <see cref="OptionTable"/>, so the three can never disagree.
+/// </summary>
+public sealed record TierflowOptions
+{
+    /// <summary>Optimization levels a function climbs, lowest first.</summary>
+    public IReadOnlyList<OptLevel> Ladder { get; init; } = TierLadder.Default.Levels;
+    /// <summary>Cumulative entry counts that request each rung above the first.</summary>
+    public IReadOnlyList<long> Thresholds { get; init; } = TierLadder.Default.Thresholds;
+    /// <summary>No function is compiled above this tier.</summary>
+    public OptLevel? MaxTier { get; init; }
+    /// <summary>Compile the whole program at this tier up front and never tier (like -Xcomp / TieredCompilation=0).</summary>
+    public OptLevel? Eager { get; init; }
+    /// <summary>Compile at the threshold on the calling thread instead of in the background (deterministic tests).</summary>
+    public bool Sync { get; init; }
+    public CountingMode Counting { get; init; } = CountingMode.AllEntries;
+    /// <summary>Background compile threads. Each has its own LLVM context and target machines.</summary>
+    public int CompileThreads { get; init; } = 1;
+    /// <summary>Print one line per compilation to stderr.</summary>
+    public bool Trace { get; init; }
+    /// <summary>Write one JSON object per compilation to this file.</summary>
+    public string? TraceJson { get; init; }
+    /// <summary>Print a per-function summary to stderr when the program ends.</summary>
+    public bool Stats { get; init; }
+    /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
+    public bool FastFloat { get; init; }
+    /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>
+    public bool InlineCallees { get; init; } = true;
+    /// <summary>Largest callee (in instructions) copied for inlining at the final tier.</summary>
+    public int InlineCalleeLimit { get; init; } = 400;
+    /// <summary>Run the IR verifier on every module before it is optimized (slower; for debugging Tierflow).</summary>
+    public bool VerifyEach { get; init; }
+    /// <summary>Failed compiles of one function before it stops being retried.</summary>
+    public int MaxFailedAttempts { get; init; } = 3;
+
+    /// <summary>The testing preset: tiers up after 1–2 calls so every tier switch is exercised early.</summary>
+    public static TierflowOptions Stress { get; } = new() { Thresholds = [1, 2, 3] };
+
+    public TierLadder EffectiveLadder()
+    {
+        var ladder = new TierLadder(Ladder, Thresholds);
+        ladder.Validate();
+        if (Eager is { } e) return new TierLadder([e], []);
+        return MaxTier is { } m ? ladder.CappedAt(m) : ladder;
+    }
+}

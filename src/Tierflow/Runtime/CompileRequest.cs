@@ -1,0 +1,8 @@
+using Tierflow.Tiering;
+
+namespace Tierflow.Runtime;
+
+/// <summary>A request to compile one function at one tier. <see cref="Version"/> is the function's
+/// version when the request was made: the result is installed only if no other install came first.</summary>
+internal sealed record CompileRequest(int Index, OptLevel? From, OptLevel Target, string Reason, long QueuedTimestamp,
+    DateTime QueuedAt, int Version, bool Forced);

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using Tierflow.Compilation;
+
+namespace Tierflow.Runtime;
+
+/// <summary>
+/// Background compile threads. Each owns a FunctionCompiler (its own LLVM context and target machines):
+/// LLJIT built through the C API crashed when two threads compiled IR in it at once, so IR never enters
+/// the JIT; workers hand it finished object files, which it links safely from any thread.
+/// </summary>
+internal sealed class CompileWorkers
+{
+    readonly TieredProgram _program;
+    readonly BlockingCollection<CompileRequest> _queue = new();
+    readonly List<Thread> _threads = [];
+    int _nextWorker;
+
+    public CompileWorkers(TieredProgram program, int count)
+    {
+        _program = program;
+        for (int i = 0; i < count; i++) StartWorker();
+    }
+
+    public void Enqueue(CompileRequest r)
+    {
+        try { _queue.Add(r); }
+        catch (InvalidOperationException) { _program.Abandon(r, "the program is stopping", background: true); }
+    }
+
+    void StartWorker()
+    {
+        var t = new Thread(Run) { IsBackground = true, Name = $"tierflow-compile-{Interlocked.Increment(ref _nextWorker)}" };
+        lock (_threads) _threads.Add(t);
+        t.Start();
+    }
+
+    void Run()
+    {
+        using var compiler = _program.NewCompiler();
+        CompileRequest? current = null;
+        // If LLVM hits a fatal error on this thread, this handler runs and the thread then parks forever
+        // (see FatalErrors). The request is failed and a fresh worker with a fresh context takes over.
+        FatalErrors.SetWorkerHandler(reason =>
+        {
+            lock (_threads) _threads.Remove(Thread.CurrentThread);
+            if (current != null) _program.Abandon(current, $"LLVM fatal error: {reason} (the worker was retired)", background: true);
+            StartWorker();
+        });
+        foreach (var r in _queue.GetConsumingEnumerable())
+        {
+            current = r;
+            _program.Execute(r, compiler, background: true);
+            current = null;
+        }
+    }
+
+    /// <summary>Stops taking requests and joins the workers; a compile in progress finishes first.</summary>
+    public void Stop()
+    {
+        _queue.CompleteAdding();
+        Thread[] threads;
+        lock (_threads) threads = _threads.ToArray();
+        foreach (var t in threads)
+            if (t != Thread.CurrentThread) t.Join(TimeSpan.FromSeconds(30));
+    }
+}

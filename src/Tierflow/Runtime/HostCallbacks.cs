@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Tierflow.Runtime;
+
+/// <summary>
+/// The C-callable entry points that JIT code reaches: the countdown callback and the `exit` override.
+/// They are static (an [UnmanagedCallersOnly] method cannot be a closure), so programs register here by id.
+/// Nothing thrown here may cross into JIT code: every entry catches and reports.
+/// </summary>
+internal static unsafe class HostCallbacks
+{
+    static readonly ConcurrentDictionary<int, TieredProgram> Programs = new();
+    static int _nextId;
+
+    public static int Register(TieredProgram p)
+    {
+        int id = Interlocked.Increment(ref _nextId);
+        Programs[id] = p;
+        return id;
+    }
+
+    public static void Unregister(int id) => Programs.TryRemove(id, out _);
+
+    public static nint OnHotAddress => (nint)(delegate* unmanaged<int, int, void>)&OnHot;
+    /// <summary>
+    /// ORC reports link errors (e.g. "Symbols not found: [ a, b ]") to the session's reporter, not to the
+    /// failing lookup; without this LLVM prints them itself. They are kept per program for the message.
+    /// </summary>
+    public static delegate* unmanaged<nint, nint, void> SessionErrorReporter => &OnSessionError;
+
+    [UnmanagedCallersOnly]
+    static void OnSessionError(nint programId, nint error)
+    {
+        var msg = Interop.LlvmError.TakeMessage(error);
+        if (msg != null && Programs.TryGetValue((int)programId, out var p)) p.AddSessionError(msg);
+    }
+
+    public static nint ExitAddress => (nint)(delegate* unmanaged<int, void>)&OnExit;
+    public static nint AtexitAddress => (nint)(delegate* unmanaged<nint, int>)&OnAtexit;
+
+    /// <summary>The guest's atexit(): glibc keeps atexit in libc_nonshared.a, so the JIT must supply it.</summary>
+    [UnmanagedCallersOnly]
+    static int OnAtexit(nint fn) => Compilation.Libc.Atexit(fn);
+
+    [UnmanagedCallersOnly]
+    static void OnHot(int programId, int index)
+    {
+        try
+        {
+            if (Programs.TryGetValue(programId, out var p)) p.OnCountdownExpired(index);
+        }
+        catch (Exception e)
+        {
+            try { Console.Error.WriteLine($"tierflow: internal error in tier-up callback: {e.Message}"); } catch { }
+        }
+    }
+
+    /// <summary>
+    /// The guest's exit(): like lli, Tierflow intercepts it so that compile workers are stopped (a worker
+    /// inside LLVM while LLVM's static destructors run crashed 2 of 6 runs) and --stats is printed, then
+    /// calls the real exit, which runs the guest's atexit handlers and destructors and flushes stdio.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    static void OnExit(int code)
+    {
+        ShutdownAll();
+        Compilation.Libc.Exit(code);
+    }
+
+    public static void ShutdownAll()
+    {
+        foreach (var p in Programs.Values)
+        {
+            try { p.Shutdown(); }
+            catch (Exception e) { try { Console.Error.WriteLine($"tierflow: error while stopping: {e.Message}"); } catch { } }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Tierflow.Compilation;
+using Tierflow.Diagnostics;
+using Tierflow.Tiering;
+
+namespace Tierflow.Runtime;
+
+/// <summary>
+/// One function of a loaded program, as the library API shows it: its current tier, its compilation
+/// history, its entry count. Mutable state changes only under <see cref="Gate"/>.
+/// </summary>
+public sealed class JitFunction
+{
+    internal JitFunction(FunctionInfo info) => Info = info;
+
+    internal FunctionInfo Info { get; }
+    internal object Gate { get; } = new();
+    readonly List<CompilationRecord> _history = [];
+
+    public string Name => Info.Name;
+    public string Signature => Info.Signature;
+    /// <summary>Pinned functions are compiled once and never tiered; the reason says why.</summary>
+    public string? PinReason => Info.PinReason;
+
+    /// <summary>The tier whose code every caller now reaches.</summary>
+    public OptLevel Tier { get; internal set; }
+    /// <summary>The tier being compiled for this function, if any.</summary>
+    public OptLevel? InFlight { get; internal set; }
+    /// <summary>Bumped at every install; a compile result is installed only if it is still current.</summary>
+    internal int Version { get; set; }
+    internal int FailedAttempts { get; set; }
+    internal OptLevel? PinnedTier { get; set; }
+    internal nint CodeAddress { get; set; }
+
+    // Entry accounting: entries = EntriesBase + (Armed - counter now). Re-armed at every decision.
+    internal long EntriesBase { get; set; }
+    internal int Armed { get; set; }
+    long _hostCalls;
+    internal long HostCalls => Interlocked.Read(ref _hostCalls);
+    internal long AddHostCall() => Interlocked.Increment(ref _hostCalls);
+
+    /// <summary>Entries seen so far (approximate while the program runs: counters are racy by design).</summary>
+    public long Entries { get; internal set; }
+
+    public IReadOnlyList<CompilationRecord> History { get { lock (Gate) return _history.ToArray(); } }
+    internal void Record(CompilationRecord r) { lock (Gate) _history.Add(r); }
+
+    public override string ToString() => $"{Name} [{Tier}]";
+}

@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+using Tierflow.Compilation;
+using Tierflow.Diagnostics;
+
+namespace Tierflow.Runtime;
+
+/// <summary>Calls a program's main the way the C runtime does (argc, argv, envp; constructors first).</summary>
+internal static unsafe class MainRunner
+{
+    public static int Run(TieredProgram p, IReadOnlyList<string> args, string argv0)
+    {
+        if (!p.TryGetFunction("main", out var main) || main == null)
+            throw new TierflowException($"{p.Name}: no 'main' function is defined (use 'tierflow call' to run another function)", ExitCodes.BadInput);
+        var info = main.Info;
+        bool returnsInt = info.ReturnType is "i32" or "void";
+        int arity = info.ParamTypes.Count;
+        bool paramsOk = arity switch
+        {
+            0 => true,
+            2 => info.ParamTypes[0] == "i32" && info.ParamTypes[1] == "ptr",
+            3 => info.ParamTypes[0] == "i32" && info.ParamTypes[1] == "ptr" && info.ParamTypes[2] == "ptr",
+            _ => false,
+        };
+        if (!returnsInt || !paramsOk || info.IsVarArg)
+            throw new TierflowException($"{p.Name}: main has signature {info.Signature}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
+
+        // argv and its strings live until the process exits: the guest may keep pointers into them.
+        var all = new[] { argv0 }.Concat(args).ToArray();
+        var argv = (nint*)NativeMemory.AllocZeroed((nuint)((all.Length + 1) * sizeof(nint)));
+        for (int i = 0; i < all.Length; i++) argv[i] = Marshal.StringToCoTaskMemUTF8(all[i]);
+        nint envp = Marshal.ReadIntPtr(NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "environ"));
+
+        // Destructors are registered before the constructors run, so libc runs them after every atexit
+        // handler the program registers, as it runs a native program's .fini_array.
+        if (p.HasDtors) Libc.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
+        if (p.HasCtors) ((delegate* unmanaged<void>)p.LookupRuntime(RuntimeSymbols.RunCtors))();
+
+        nint entry = p.GetAddress("main");
+        int result = arity switch
+        {
+            0 => ((delegate* unmanaged<int>)entry)(),
+            2 => ((delegate* unmanaged<int, nint, int>)entry)(all.Length, (nint)argv),
+            _ => ((delegate* unmanaged<int, nint, nint, int>)entry)(all.Length, (nint)argv, envp),
+        };
+        return info.ReturnType == "void" ? 0 : result;
+    }
+}

@@ -1,0 +1,512 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Tierflow.Compilation;
+using Tierflow.Diagnostics;
+using Tierflow.Frontend;
+using Tierflow.Interop;
+using Tierflow.Options;
+using Tierflow.Tiering;
+
+namespace Tierflow.Runtime;
+
+/// <summary>
+/// A loaded program and the machinery that tiers it. The lifecycle of a function:
+///
+///   1. Load: the whole program is prepared (ModulePreparer) and compiled once at the first tier into the
+///      base object; every slot points at its function's first-tier body; countdowns are armed.
+///   2. Run: each entry decrements the function's countdown (non-final tiers only). When it runs out, the
+///      JIT code calls OnCountdownExpired, which asks the policy (TierPolicy.Decide) and, on promotion,
+///      marks the function in flight and enqueues a request. The caller returns to its code at once.
+///   3. Compile: a worker cuts the function's module from the template, optimizes and codegens it
+///      (FunctionCompiler), adds the object to LLJIT under its own resource tracker and looks up the
+///      new symbol. In --sync mode the calling thread does this before it continues.
+///   4. Install: under the function's gate, if the request is still current (its version matches and the
+///      target is above the current tier, or it was forced), the slot is overwritten with one atomic store.
+///      Every caller, including frames of a recursion already in flight, reaches the new code on its next
+///      call. The countdown is re-armed for the next rung and TierChanged is raised.
+///   5. Failure: a compile or link error leaves the function at its tier, running correctly; the error is
+///      recorded and traced; the function is retried after a back-off and given up after
+///      MaxFailedAttempts. An LLVM fatal error on a worker parks that worker forever (FatalErrors) and a new
+///      worker takes its place.
+///
+/// Replaced code is never unmapped while the program is loaded: its resource tracker is kept until
+/// Dispose, so a thread still executing an old version (a deep recursion, another thread's loop) can never
+/// return into freed memory. Each function has at most one body per rung, plus forced recompiles, so this
+/// memory is bounded by the ladder. Dispose frees everything, and must only be called once no thread is
+/// executing the program's code.
+/// </summary>
+public sealed class TieredProgram : IDisposable
+{
+    readonly TierflowOptions _options;
+    readonly TierLadder _ladder;
+    readonly TierPolicy _policy;
+    readonly int _id;
+    readonly string _name;
+    readonly ContextHandle _loadContext;
+    readonly PreparedModule _prepared;
+    readonly LLJITHandle _jit;
+    readonly LLVMJITDylibRef _jd;
+    readonly DispatchTable _table;
+    readonly JitFunction[] _functions;
+    readonly Dictionary<string, JitFunction> _byName;
+    readonly List<ResourceTrackerHandle> _trackers = [];
+    readonly List<CompilationRecord> _compilations = [];
+    readonly CompileWorkers? _workers;
+    readonly object _syncCompilerLock = new();
+    readonly Trace _trace;
+    FunctionCompiler? _syncCompiler;
+    volatile bool _stopping;
+    int _disposed;
+    int _pending;
+    int _compileSequence;
+    readonly object _idleLock = new();
+
+    /// <summary>Raised on the compiling thread after new code is installed.</summary>
+    public event Action<TierChange>? TierChanged;
+    /// <summary>Raised after every compilation, successful or not.</summary>
+    public event Action<CompilationRecord>? Compiled;
+
+    public TierflowOptions Options => _options;
+    public TierLadder Ladder => _ladder;
+    public string Name => _name;
+    public IReadOnlyList<JitFunction> Functions => _functions;
+    public CompilationRecord BaseCompilation { get; }
+    public IReadOnlyList<CompilationRecord> Compilations { get { lock (_compilations) return _compilations.ToArray(); } }
+    /// <summary>Whether functions are reached through dispatch slots (false with --eager: no tiering at all).</summary>
+    public bool IsTiered => _prepared.UsesSlots;
+
+    public static TieredProgram Load(string path, TierflowOptions? options = null, IReadOnlyList<string>? clangArgs = null) =>
+        Load(ProgramSource.FromFile(path, clangArgs), options);
+
+    public static TieredProgram LoadIr(string irText, TierflowOptions? options = null, string name = "<memory>") =>
+        Load(ProgramSource.FromIrText(irText, name), options);
+
+    public static TieredProgram Load(ProgramSource source, TierflowOptions? options = null) => new(source, options ?? new TierflowOptions());
+
+    TieredProgram(ProgramSource source, TierflowOptions options)
+    {
+        _options = options;
+        try { _ladder = options.EffectiveLadder(); }
+        catch (ArgumentException e) { throw new TierflowException($"bad tier options: {e.Message}", ExitCodes.Usage); }
+        _policy = new TierPolicy(_ladder, options.MaxFailedAttempts);
+        _name = source.DisplayName;
+        _trace = new Trace(options);
+        HostTarget.EnsureInitialized();
+        _id = HostCallbacks.Register(this);
+        _loadContext = ContextHandle.Create();
+        try
+        {
+            var total = Stopwatch.StartNew();
+            var queuedAt = DateTime.Now;
+            var module = source.Parse(_loadContext);
+            bool useSlots = options.Eager is null;
+            bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
+            using var tm = HostTarget.CreateMachine(_ladder.Initial);
+            _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayoutString(tm),
+                options.FastFloat, useSlots, instrument, _id);
+            _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
+            _byName = _functions.ToDictionary(f => f.Name);
+            _table = new DispatchTable(_functions.Length);
+
+            LlvmError.Check(Llvm.LLVMOrcCreateLLJIT(out nint jit, 0), "creating the JIT");
+            _jit = new LLJITHandle(jit);
+            _jd = Llvm.LLVMOrcLLJITGetMainJITDylib(_jit);
+            unsafe { Llvm.LLVMOrcExecutionSessionSetErrorReporter(Llvm.LLVMOrcLLJITGetExecutionSession(_jit), HostCallbacks.SessionErrorReporter, _id); }
+            LlvmError.Check(Llvm.LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(out nint gen,
+                Llvm.LLVMOrcLLJITGetGlobalPrefix(_jit), 0, 0), "searching the process for symbols");
+            Llvm.LLVMOrcJITDylibAddGenerator(_jd, gen);
+            Ir.DefineAbsoluteSymbols(_jit, _jd,
+            [
+                (RuntimeSymbols.Slots, _table.SlotsAddress, false),
+                (RuntimeSymbols.Counters, _table.CountersAddress, false),
+                (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
+                ("exit", HostCallbacks.ExitAddress, true),
+                (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
+                (RuntimeSymbols.CxaAtexit, NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "__cxa_atexit"), true),
+            ]);
+
+            // The base object: every function at the first tier, in one module, compiled on this thread.
+            var sw = Stopwatch.StartNew();
+            if (options.VerifyEach && Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
+                throw new TierflowException($"{_name}: internal error: prepared module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
+            LlvmError.Check(Llvm.LLVMRunPasses(_prepared.Base, _ladder.Initial.Pipeline(), tm,
+                new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions())), $"optimizing at {_ladder.Initial}");
+            double opt = sw.Elapsed.TotalMicroseconds;
+            sw.Restart();
+            if (Llvm.LLVMTargetMachineEmitToMemoryBuffer(tm, _prepared.Base, LLVMCodeGenFileType.Object, out nint err, out nint buf) != 0)
+                throw new TierflowException($"{_name}: code generation failed: {LlvmError.TakeString(err)}", ExitCodes.Internal);
+            double codegen = sw.Elapsed.TotalMicroseconds;
+            sw.Restart();
+            var obj = new MemoryBufferHandle(buf);
+            long objBytes = (long)Llvm.LLVMGetBufferSize(obj);
+            var addErr = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, obj);
+            obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
+            LlvmError.Check(addErr, "adding the program's object");
+            ResolveBaseSymbols();
+            double link = sw.Elapsed.TotalMicroseconds;
+            BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
+                queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null);
+            _trace.Write(BaseCompilation);
+            LoadMicros = total.Elapsed.TotalMicroseconds;
+
+            foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
+            if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
+                _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
+        }
+        catch
+        {
+            HostCallbacks.Unregister(_id);
+            _jit?.Dispose();
+            _table?.Dispose();
+            _prepared?.Dispose();
+            _loadContext.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Microseconds from reading the IR to the base object being linked.</summary>
+    public double LoadMicros { get; }
+
+    /// <summary>
+    /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
+    /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
+    /// here: static functions have no symbol then, and the host reaches functions by name on demand.
+    /// </summary>
+    void ResolveBaseSymbols()
+    {
+        if (!_prepared.UsesSlots)
+        {
+            if (_functions.Length > 0) _ = Lookup(_functions.FirstOrDefault(f => f.Name == "main")?.Name ?? _functions[0].Name);
+            return;
+        }
+        foreach (var f in _functions)
+        {
+            var symbol = f.Info.Pinned ? f.Name : RuntimeSymbols.Body(f.Info.Index);
+            f.CodeAddress = Lookup(symbol);
+            if (!f.Info.Pinned) _table.WriteSlot(f.Info.Index, f.CodeAddress);
+        }
+    }
+
+    nint Lookup(string symbol)
+    {
+        var err = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, symbol);
+        var msg = LlvmError.TakeMessage(err);
+        if (msg != null) throw UnresolvedOrInternal(msg);
+        return (nint)addr;
+    }
+
+    readonly List<string> _sessionErrors = [];
+    internal void AddSessionError(string msg) { lock (_sessionErrors) _sessionErrors.Add(msg); }
+
+    TierflowException UnresolvedOrInternal(string lookupError)
+    {
+        string msg;
+        lock (_sessionErrors) { msg = string.Join("; ", _sessionErrors.Append(lookupError)); _sessionErrors.Clear(); }
+        // ORC lists every missing symbol at once: "Symbols not found: [ foo, bar ]".
+        const string marker = "Symbols not found:";
+        int at = msg.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0) return new TierflowException($"{_name}: linking failed: {msg}", ExitCodes.Internal);
+        var list = msg[(at + marker.Length)..].Trim().Trim('[', ']').Trim();
+        var names = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var hint = names.Any(n => n is "sin" or "cos" or "sqrt" or "pow" or "exp" or "log" or "floor" or "ceil" or "fabs" or "tan" or "atan2")
+            ? " (a math function: try -l m)" : " (is a library missing? pass it with -l NAME)";
+        return new TierflowException($"{_name}: unresolved symbol{(names.Length == 1 ? "" : "s")}: {string.Join(", ", names)}{hint}", ExitCodes.Unresolved);
+    }
+
+    // ---- lookups ---------------------------------------------------------------------------------------
+
+    public JitFunction this[string name] => GetFunction(name);
+
+    public JitFunction GetFunction(string name) =>
+        _byName.TryGetValue(name, out var f) ? f
+            : throw new TierflowException($"{_name}: no function named '{name}' is defined", ExitCodes.BadInput);
+
+    public bool TryGetFunction(string name, out JitFunction? f) => _byName.TryGetValue(name, out f);
+
+    /// <summary>The function's stable address (&amp;f in the program): valid across every tier change.</summary>
+    public nint GetAddress(string name)
+    {
+        var f = GetFunction(name);
+        return _prepared.UsesSlots && !f.Info.Pinned ? Lookup(f.Name) : StableAddress(f);
+    }
+
+    /// <summary>The stable address after checking that the IR signature is <paramref name="ret"/> (<paramref name="args"/>).</summary>
+    public nint GetAddress(string name, Type ret, params Type[] args)
+    {
+        var f = GetFunction(name);
+        SignatureCheck.Require(f, ret, args);
+        return GetAddress(name);
+    }
+
+    /// <summary>A delegate calling the function through its stable address, signature checked against the IR.</summary>
+    public TDelegate GetDelegate<TDelegate>(string name) where TDelegate : Delegate
+    {
+        var invoke = typeof(TDelegate).GetMethod("Invoke")!;
+        var addr = GetAddress(name, invoke.ReturnType, invoke.GetParameters().Select(p => p.ParameterType).ToArray());
+        return Marshal.GetDelegateForFunctionPointer<TDelegate>(addr);
+    }
+
+    /// <summary>The code every caller reaches right now (the slot's content).</summary>
+    internal nint CurrentCode(JitFunction f) =>
+        _prepared.UsesSlots && !f.Info.Pinned ? _table.ReadSlot(f.Info.Index) : StableAddress(f);
+
+    nint StableAddress(JitFunction f)
+    {
+        if (f.CodeAddress == 0) f.CodeAddress = Lookup(f.Name);
+        return f.CodeAddress;
+    }
+
+    public OptLevel GetTier(string name) => GetFunction(name).Tier;
+
+    // ---- counting and decisions -------------------------------------------------------------------------
+
+    /// <summary>Re-arms the countdown so that it runs out when the next rung is due. Caller holds f.Gate.</summary>
+    void Arm(JitFunction f, long entries, bool silent = false)
+    {
+        f.EntriesBase = entries;
+        f.Entries = entries;
+        long next = silent || f.InFlight != null || !_prepared.UsesSlots
+            ? long.MaxValue
+            : _policy.EntriesUntilNext(f.Tier, entries, f.PinnedTier ?? _options.MaxTier);
+        if (f.FailedAttempts > 0 && next != long.MaxValue) next = Math.Max(next, Math.Min(entries, 1L << 20) << f.FailedAttempts);
+        f.Armed = (int)Math.Min(next, int.MaxValue);
+        // With host-call counting the JIT countdown never fires; OnHostCall compares against Armed instead.
+        if (_prepared.UsesSlots) _table.WriteCounter(f.Info.Index, _options.Counting == CountingMode.AllEntries ? f.Armed : int.MaxValue);
+    }
+
+    long CountedEntries(JitFunction f) => _options.Counting == CountingMode.HostCalls
+        ? f.HostCalls
+        : f.EntriesBase + ((long)f.Armed - _table.ReadCounter(f.Info.Index));
+
+    /// <summary>Called from JIT code (any thread) when a function's countdown runs out.</summary>
+    internal void OnCountdownExpired(int index)
+    {
+        var f = _functions[index];
+        CompileRequest? request;
+        lock (f.Gate)
+        {
+            long entries = CountedEntries(f);
+            if (_stopping) { Arm(f, entries, silent: true); return; }
+            request = Decide(f, entries);
+        }
+        if (request != null) Submit(request);
+    }
+
+    /// <summary>Called by the host harness for every call it makes (the seed's host-call counting).</summary>
+    internal void OnHostCall(JitFunction f)
+    {
+        long calls = f.AddHostCall();
+        if (_options.Counting != CountingMode.HostCalls || _stopping) return;
+        CompileRequest? request;
+        lock (f.Gate)
+        {
+            f.Entries = calls;
+            if (f.InFlight != null || calls < f.EntriesBase + f.Armed) return;
+            request = Decide(f, calls);
+        }
+        if (request != null) Submit(request);
+    }
+
+    /// <summary>Asks the policy; on promotion marks the function in flight. Caller holds f.Gate.</summary>
+    CompileRequest? Decide(JitFunction f, long entries)
+    {
+        if (f.Info.Pinned || !_prepared.UsesSlots) { Arm(f, entries, silent: true); return null; }
+        var d = _policy.Decide(new FunctionSnapshot(f.Name, f.Tier, entries, f.InFlight, f.FailedAttempts, f.PinnedTier, _options.MaxTier));
+        if (d.Target is not { } target) { Arm(f, entries); return null; }
+        f.InFlight = target;
+        Arm(f, entries);
+        return new CompileRequest(f.Info.Index, f.Tier, target, d.Reason, Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false);
+    }
+
+    void Submit(CompileRequest r)
+    {
+        Interlocked.Increment(ref _pending);
+        if (_workers != null && !_options.Sync) _workers.Enqueue(r);
+        else CompileWithSyncCompiler(r);
+    }
+
+    void CompileWithSyncCompiler(CompileRequest r)
+    {
+        lock (_syncCompilerLock)
+        {
+            _syncCompiler ??= NewCompiler();
+            Execute(r, _syncCompiler, background: false);
+        }
+    }
+
+    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _id);
+
+    /// <summary>Compiles, links and installs one request. Never throws: failures become records.</summary>
+    internal void Execute(CompileRequest r, FunctionCompiler compiler, bool background)
+    {
+        var f = _functions[r.Index];
+        double queueUs = Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds;
+        CompiledObject? obj = null;
+        string? error = null;
+        double link = 0;
+        nint code = 0;
+        ResourceTrackerHandle? rt = null;
+        try
+        {
+            if (_stopping) throw new OperationCanceledException("the program is stopping");
+            // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
+            bool final = r.Target >= (_options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final);
+            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence)); // unique symbol per compile
+            var sw = Stopwatch.StartNew();
+            rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
+            var buffer = Ir.BufferFromBytes(obj.Object, obj.Symbol);
+            var addErr = Llvm.LLVMOrcLLJITAddObjectFileWithRT(_jit, rt, buffer);
+            buffer.MarkTransferred();
+            LlvmError.Check(addErr, "adding the object");
+            var lookupErr = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, obj.Symbol);
+            LlvmError.Check(lookupErr, "linking");
+            code = (nint)addr;
+            link = sw.Elapsed.TotalMicroseconds;
+        }
+        catch (Exception e)
+        {
+            error = e is LlvmException or OperationCanceledException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            if (rt != null) { LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt)); rt.Dispose(); rt = null; }
+        }
+
+        var record = new CompilationRecord(f.Name, r.From, r.Target, r.Reason, r.QueuedAt, queueUs,
+            obj?.OptimizeMicros ?? 0, obj?.CodegenMicros ?? 0, link, obj?.Object.Length ?? 0,
+            Environment.CurrentManagedThreadId, background, error);
+        Finish(r, record, code, rt);
+    }
+
+    /// <summary>A request that will never run (a worker died in LLVM, or the queue closed): record why.</summary>
+    internal void Abandon(CompileRequest r, string error, bool background) =>
+        Finish(r, new CompilationRecord(_functions[r.Index].Name, r.From, r.Target, r.Reason, r.QueuedAt,
+            Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds, 0, 0, 0, 0,
+            Environment.CurrentManagedThreadId, background, error), 0, null);
+
+    /// <summary>Installs a successful result if it is still current; records and reports every result.</summary>
+    void Finish(CompileRequest r, CompilationRecord record, nint code, ResourceTrackerHandle? rt)
+    {
+        var f = _functions[r.Index];
+        string? error = record.Error;
+        TierChange? change = null;
+        CompileRequest? next = null;
+        lock (f.Gate)
+        {
+            long entries = CountedEntries(f);
+            if (error == null)
+            {
+                bool current = f.Version == r.Version && (r.Forced || r.Target > f.Tier);
+                if (current)
+                {
+                    var from = f.Tier;
+                    _table.WriteSlot(r.Index, code); // the swap: one aligned 8-byte store
+                    f.CodeAddress = code;
+                    f.Tier = r.Target;
+                    f.Version++;
+                    change = new TierChange(f.Name, from, r.Target, record);
+                }
+                if (rt != null) lock (_trackers) _trackers.Add(rt); // kept until Dispose: see the class comment
+            }
+            else f.FailedAttempts++;
+            if (f.InFlight == r.Target) f.InFlight = null;
+            f.Record(record);
+            // Entries may have passed the next threshold while this compile ran: decide again now.
+            if (_stopping || f.Info.Pinned) Arm(f, entries, silent: true);
+            else next = Decide(f, entries);
+        }
+        lock (_compilations) _compilations.Add(record);
+        _trace.Write(record);
+        Raise(Compiled, record);
+        if (change != null) Raise(TierChanged, change);
+        if (next != null) Submit(next);
+        if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
+    }
+
+    void Raise<T>(Action<T>? handler, T arg)
+    {
+        if (handler == null) return;
+        try { handler(arg); }
+        catch (Exception e) { Console.Error.WriteLine($"tierflow: an event handler threw {e.GetType().Name}: {e.Message}"); }
+    }
+
+    // ---- control from the host ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Compiles <paramref name="name"/> at <paramref name="tier"/> on this thread, installs it and pins the
+    /// function there (the policy no longer promotes it) until <see cref="Unpin"/>. Returns the record.
+    /// </summary>
+    public CompilationRecord ForceTier(string name, OptLevel tier)
+    {
+        var f = GetFunction(name);
+        if (!_prepared.UsesSlots || f.Info.Pinned)
+            throw new TierflowException($"{name}: cannot change tier: {(f.Info.Pinned ? f.PinReason : "the program was compiled eagerly (--eager)")}", ExitCodes.Usage);
+        CompileRequest r;
+        lock (f.Gate)
+        {
+            f.PinnedTier = tier;
+            f.Version++; // a background result still in flight is now stale
+            f.InFlight = tier;
+            r = new CompileRequest(f.Info.Index, f.Tier, tier, "forced by the host", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: true);
+        }
+        Interlocked.Increment(ref _pending);
+        CompileWithSyncCompiler(r);
+        return f.History[^1];
+    }
+
+    /// <summary>Lets the policy promote the function again after <see cref="ForceTier"/>.</summary>
+    public void Unpin(string name)
+    {
+        var f = GetFunction(name);
+        lock (f.Gate) { f.PinnedTier = null; Arm(f, CountedEntries(f)); }
+    }
+
+    /// <summary>Waits until no compilation is queued or running (steady state). False on timeout.</summary>
+    public bool WaitForIdle(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        lock (_idleLock)
+        {
+            while (Volatile.Read(ref _pending) > 0)
+            {
+                var left = timeout - deadline.Elapsed;
+                if (left <= TimeSpan.Zero) return false;
+                Monitor.Wait(_idleLock, left);
+            }
+        }
+        return true;
+    }
+
+    // ---- running ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Runs the program as a C runtime would: registers the destructors with atexit (so they run after
+    /// the guest's own atexit handlers, as .fini_array does), runs the constructors, then calls main.
+    /// Returns main's result; the caller decides whether to exit the process (the CLI does).
+    /// </summary>
+    public int RunMain(IReadOnlyList<string> args, string? argv0 = null) => MainRunner.Run(this, args, argv0 ?? _name);
+
+    internal bool HasCtors => _prepared.HasCtors;
+    internal bool HasDtors => _prepared.HasDtors;
+    internal nint LookupRuntime(string symbol) => Lookup(symbol);
+
+    /// <summary>Stops the compile workers (waiting for a compile in progress to finish), prints --stats.</summary>
+    public void Shutdown()
+    {
+        if (_stopping) return;
+        _stopping = true;
+        _workers?.Stop();
+        if (_options.Stats) Console.Error.Write(Statistics.Format(this));
+        _trace.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        Shutdown();
+        HostCallbacks.Unregister(_id);
+        lock (_syncCompilerLock) _syncCompiler?.Dispose();
+        lock (_trackers) foreach (var rt in _trackers) rt.Dispose();
+        _jit.Dispose();
+        _table.Dispose();
+        _prepared.Dispose();
+        _loadContext.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Tierflow.Diagnostics;
+using Tierflow.Options;
+
+namespace Tierflow.Runtime;
+
+/// <summary>Where compilation records go: --trace lines on stderr, --trace-json objects in a file.</summary>
+internal sealed class Trace(TierflowOptions options) : IDisposable
+{
+    readonly object _lock = new();
+    StreamWriter? _json = options.TraceJson is { } path ? OpenJson(path) : null;
+
+    static StreamWriter OpenJson(string path)
+    {
+        try { return new StreamWriter(path, append: false) { AutoFlush = true }; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TierflowException($"{path}: cannot write the JSON trace: {e.Message}", ExitCodes.Usage);
+        }
+    }
+
+    public void Write(CompilationRecord r)
+    {
+        if (options.Trace) lock (_lock) Console.Error.WriteLine(r.ToTraceLine());
+        if (_json == null) return;
+        var line = JsonSerializer.Serialize(new
+        {
+            time = r.QueuedAt.ToString("O"),
+            function = r.Function,
+            from = r.From?.ToString(),
+            to = r.To.ToString(),
+            reason = r.Reason,
+            queue_us = Math.Round(r.QueueMicros, 1),
+            optimize_us = Math.Round(r.OptimizeMicros, 1),
+            codegen_us = Math.Round(r.CodegenMicros, 1),
+            link_us = Math.Round(r.LinkMicros, 1),
+            object_bytes = r.ObjectBytes,
+            thread = r.ThreadId,
+            background = r.Background,
+            error = r.Error,
+        });
+        lock (_lock) _json?.WriteLine(line);
+    }
+
+    public void Dispose() { lock (_lock) { _json?.Dispose(); _json = null; } }
+}

@@ -1,0 +1,173 @@
+using System.Runtime.InteropServices;
+using Tierflow.Diagnostics;
+using Tierflow.Options;
+using Tierflow.Runtime;
+using Tierflow.Tiering;
+
+namespace Tierflow.Tests;
+
+/// <summary>The library API, in process: typed entries, tier queries and forcing, events, threads, disposal.</summary>
+public class ApiTests
+{
+    // fib(n) and a caller, as clang -O0 would write them (noinline/optnone are stripped by the normalizer).
+    const string FibIr = """
+        define i32 @fib(i32 %n) #0 {
+        entry:
+          %c = icmp sle i32 %n, 1
+          br i1 %c, label %base, label %rec
+        base:
+          ret i32 %n
+        rec:
+          %a = sub i32 %n, 1
+          %x = call i32 @fib(i32 %a)
+          %b = sub i32 %n, 2
+          %y = call i32 @fib(i32 %b)
+          %s = add i32 %x, %y
+          ret i32 %s
+        }
+        define i64 @twice(i64 %v) #0 {
+          %r = mul i64 %v, 2
+          ret i64 %r
+        }
+        attributes #0 = { noinline nounwind optnone }
+        """;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] public delegate int IntToInt(int n);
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] public delegate long LongToLong(long n);
+
+    static int Fib(int n) => n <= 1 ? n : Fib(n - 1) + Fib(n - 2);
+
+    [Fact]
+    public void TypedEntryCallsTheFunction()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });
+        var fib = p.GetDelegate<IntToInt>("fib");
+        Assert.Equal(Fib(20), fib(20));
+        Assert.Equal(84L, p.GetDelegate<LongToLong>("twice")(42));
+    }
+
+    [Fact]
+    public void WrongSignatureNamesBoth()
+    {
+        using var p = TieredProgram.LoadIr(FibIr);
+        var e = Assert.Throws<TierflowException>(() => p.GetDelegate<LongToLong>("fib"));
+        Assert.Contains("i32 (i32)", e.Message);
+        Assert.Contains("i64 (i64)", e.Message);
+        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        Assert.Throws<TierflowException>(() => p.GetFunction("nope"));
+    }
+
+    [Fact]
+    public void SyncModeClimbsTheWholeLadderDuringOneRecursion()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });
+        var changes = new List<TierChange>();
+        p.TierChanged += c => { lock (changes) changes.Add(c); };
+        Assert.Equal(OptLevel.O0, p.GetTier("fib"));
+        Assert.Equal(Fib(22), p.GetDelegate<IntToInt>("fib")(22)); // ~57k entries: passes 100, 1000, 10000
+        Assert.Equal(OptLevel.O3, p.GetTier("fib"));
+        var history = p["fib"].History;
+        Assert.All(history, h => Assert.True(h.Succeeded));
+        Assert.Equal(OptLevel.O3, history[^1].To);
+        Assert.Contains(changes, c => c.Function == "fib" && c.To == OptLevel.O3);
+        Assert.True(p["fib"].Entries >= 10_000);
+    }
+
+    [Fact]
+    public void BackgroundCompileInstallsWithoutBlockingAndReachesSteadyState()
+    {
+        using var p = TieredProgram.LoadIr(FibIr);
+        var fib = p.GetDelegate<IntToInt>("fib");
+        for (int i = 0; i < 50; i++) Assert.Equal(Fib(18), fib(18));
+        Assert.True(p.WaitForIdle(TimeSpan.FromSeconds(60)));
+        for (int i = 0; i < 5 && p.GetTier("fib") != OptLevel.O3; i++) { fib(18); p.WaitForIdle(TimeSpan.FromSeconds(60)); }
+        Assert.Equal(OptLevel.O3, p.GetTier("fib"));
+        Assert.All(p.Compilations, c => Assert.True(c.Background));
+    }
+
+    [Fact]
+    public void ForceTierPinsAndUnpinReleases()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });
+        var r = p.ForceTier("fib", OptLevel.O2);
+        Assert.True(r.Succeeded);
+        Assert.Equal(OptLevel.O2, p.GetTier("fib"));
+        Assert.Equal(Fib(20), p.GetDelegate<IntToInt>("fib")(20));
+        Assert.Equal(OptLevel.O2, p.GetTier("fib")); // pinned: the policy does not promote it
+        p.ForceTier("fib", OptLevel.O0);              // forcing may go down, too
+        Assert.Equal(OptLevel.O0, p.GetTier("fib"));
+        Assert.Equal(Fib(15), p.GetDelegate<IntToInt>("fib")(15));
+        p.Unpin("fib");
+        p.GetDelegate<IntToInt>("fib")(20);
+        Assert.Equal(OptLevel.O3, p.GetTier("fib"));
+    }
+
+    [Fact]
+    public void StableAddressSurvivesTierChanges()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });
+        var before = p.GetAddress("fib");
+        p.ForceTier("fib", OptLevel.O3);
+        Assert.Equal(before, p.GetAddress("fib"));
+    }
+
+    [Fact]
+    public void ManyHostThreadsCallWhileTiersSwap()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, TierflowOptions.Stress);
+        var fib = p.GetDelegate<IntToInt>("fib");
+        int expected = Fib(16), wrong = 0;
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            for (int i = 0; i < 300; i++) if (fib(16) != expected) Interlocked.Increment(ref wrong);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Equal(0, wrong);
+        Assert.True(p.WaitForIdle(TimeSpan.FromSeconds(60)));
+        Assert.Equal(OptLevel.O3, p.GetTier("fib"));
+    }
+
+    [Fact]
+    public void DisposeWhileBackgroundCompilesRun()
+    {
+        for (int round = 0; round < 3; round++)
+        {
+            var p = TieredProgram.LoadIr(FibIr, TierflowOptions.Stress);
+            p.GetDelegate<IntToInt>("fib")(12); // queues compiles
+            p.Dispose();                         // must wait for the worker, not crash
+        }
+    }
+
+    [Fact]
+    public void EagerModeCompilesOnceAndNeverTiers()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Eager = OptLevel.O2 });
+        Assert.False(p.IsTiered);
+        Assert.Equal(Fib(20), p.GetDelegate<IntToInt>("fib")(20));
+        Assert.Equal(OptLevel.O2, p.GetTier("fib"));
+        Assert.Empty(p.Compilations);
+        Assert.Throws<TierflowException>(() => p.ForceTier("fib", OptLevel.O3));
+    }
+
+    [Fact]
+    public void MalformedIrGivesLineAndColumn()
+    {
+        var e = Assert.Throws<TierflowException>(() => TieredProgram.LoadIr("define i32 @f() {\n  ret i32 %z\n}\n", name: "bad.ll"));
+        Assert.StartsWith("bad.ll:2:", e.Message);
+        Assert.Contains("'%z'", e.Message);
+        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+    }
+
+    [Fact]
+    public void HostCallCountingFollowsTheSeedPolicy()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Counting = CountingMode.HostCalls, Sync = true, Thresholds = [3, 6, 9] });
+        var report = CallHarness.Run(p, "fib", [10], 12);
+        Assert.Equal(55, report.Result);
+        Assert.Equal(["O0", "O1", "O2", "O3"], report.Tiers.Select(t => t.Tier));
+        Assert.Equal(1, report.Tiers[0].FirstCall);
+        Assert.Equal(3, report.Tiers[0].LastCall);   // the 3rd host call crosses the threshold; the 4th runs O1
+        Assert.Equal(4, report.Tiers[1].FirstCall);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Tierflow.Diagnostics;
+
+namespace Tierflow.Tests;
+
+/// <summary>The CLI as a user meets it: every bad input is one clear line and a documented exit code.</summary>
+public class CliTests
+{
+    static TestSupport.Result Run(params string[] args) => TestSupport.Tierflow(args);
+
+    static void AssertClean(TestSupport.Result r, int code, params string[] fragments)
+    {
+        Assert.Equal(code, r.ExitCode);
+        Assert.Contains(r.Stderr.Split('\n'), l => l.StartsWith("tierflow: "));
+        foreach (var f in fragments) Assert.Contains(f, r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr); // never a stack trace
+    }
+
+    [Fact] public void MissingFile() => AssertClean(Run("run", "/nonexistent/prog.c"), ExitCodes.NoInput, "/nonexistent/prog.c", "no such file");
+    [Fact] public void Directory_() => AssertClean(Run("run", TestSupport.Scratch), ExitCodes.NoInput, "is a directory");
+    [Fact] public void UnknownFlag() => AssertClean(Run("run", "x.ll", "--bogus"), ExitCodes.Usage, "--bogus");
+    [Fact] public void UnknownCommand() => AssertClean(Run("frobnicate"), ExitCodes.Usage, "frobnicate");
+    [Fact] public void BadOptionValue() => AssertClean(Run("run", "x.ll", "--max-tier", "O7"), ExitCodes.Usage, "O7");
+
+    [Fact]
+    public void MalformedLl()
+    {
+        var f = TestSupport.WriteScratch("malformed.ll", "define i32 @main() {\n  %x = add i32 1, 2\n  ret i32 %z\n}\n");
+        AssertClean(Run("run", f), ExitCodes.BadInput, $"{f}:3:");
+    }
+
+    [Fact]
+    public void TruncatedBitcode()
+    {
+        var full = TestSupport.WriteScratch("whole.ll", "define i32 @main() {\n  ret i32 0\n}\n");
+        var bc = Path.Combine(TestSupport.Scratch, "whole.bc");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-c", "-emit-llvm", "-o", bc, full]).ExitCode);
+        var bytes = File.ReadAllBytes(bc);
+        var cut = TestSupport.WriteScratch("truncated.bc", bytes[..(bytes.Length / 2)]);
+        AssertClean(Run("run", cut), ExitCodes.BadInput, "truncated.bc");
+    }
+
+    [Fact]
+    public void VerifierFailure()
+    {
+        // Parses, but the verifier rejects it: the entry block must not have predecessors.
+        var f = TestSupport.WriteScratch("unverified.ll", "define i32 @main() {\nentry:\n  br label %entry\n}\n");
+        AssertClean(Run("run", f), ExitCodes.BadInput, "unverified.ll", "invalid IR");
+    }
+
+    [Fact]
+    public void UnresolvedSymbolsAllNamedAtOnce()
+    {
+        var f = TestSupport.WriteScratch("unresolved.c", "int nowhere1(int); int nowhere2(int);\nint main(void) { return nowhere1(1) + nowhere2(2); }\n");
+        AssertClean(Run("run", f), ExitCodes.Unresolved, "nowhere1", "nowhere2");
+    }
+
+    [Fact]
+    public void MissingMain()
+    {
+        var f = TestSupport.WriteScratch("nomain.ll", "define i32 @f() {\n  ret i32 0\n}\n");
+        AssertClean(Run("run", f), ExitCodes.BadInput, "no 'main'");
+    }
+
+    [Fact]
+    public void ClangErrorsShownVerbatim()
+    {
+        var f = TestSupport.WriteScratch("broken.c", "int main(void) { return undeclared_thing; }\n");
+        var r = Run("run", f);
+        AssertClean(r, ExitCodes.BadInput, "clang-19 failed");
+        Assert.Contains("broken.c:1:", r.Stderr);            // clang's own diagnostic, with its line
+        Assert.Contains("undeclared_thing", r.Stderr);
+    }
+
+    [Fact]
+    public void CallChecksArgumentsAndSignature()
+    {
+        var f = TestSupport.WriteScratch("callme.c", "int add3(int a, int b, int c) { return a + b + c; }\ndouble half(double x) { return x / 2; }\n");
+        AssertClean(Run("call", f, "add3", "1", "2", "--no-aot"), ExitCodes.BadInput, "expects 3 argument");
+        AssertClean(Run("call", f, "half", "1", "--no-aot"), ExitCodes.BadInput, "integer");
+        AssertClean(Run("call", f, "missing", "--no-aot"), ExitCodes.BadInput, "missing");
+    }
+
+    [Fact]
+    public void CallWritesTheSeedTableAndJson()
+    {
+        var f = TestSupport.WriteScratch("fibcall.c", "int fib(int n) { return n <= 1 ? n : fib(n - 1) + fib(n - 2); }\n");
+        var json = Path.Combine(TestSupport.Scratch, "fib.json");
+        var r = Run("call", f, "fib", "15", "--repeat", "40", "--counting", "host", "--thresholds", "5,10,20", "--sync", "--json", json);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("fib(15) = 610", r.Stdout);
+        Assert.Contains("AOT", r.Stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(610, root.GetProperty("result").GetInt64());
+        Assert.Equal(40, root.GetProperty("calls").GetInt64());
+        var tiers = root.GetProperty("tiers").EnumerateArray().Select(t => t.GetProperty("tier").GetString()).ToList();
+        Assert.Equal(["O0", "O1", "O2", "O3"], tiers);
+        foreach (var key in new[] { "thresholds", "aot", "total_compile_ms", "total_exec_ms" }) Assert.True(root.TryGetProperty(key, out _), key);
+        foreach (var t in root.GetProperty("tiers").EnumerateArray())
+            foreach (var key in new[] { "compile_ms", "first_call", "last_call", "avg_ms", "min_ms" }) Assert.True(t.TryGetProperty(key, out _), key);
+    }
+
+    [Fact]
+    public void TraceShowsOneLinePerCompilation()
+    {
+        var f = TestSupport.WriteScratch("traced.c", "int sq(int x) { return x * x; }\nint main(void) { int s = 0; for (int i = 0; i < 50; i++) s += sq(i); return s % 7; }\n");
+        var r = Run("run", f, "--trace", "--stress", "--sync", "--stats");
+        Assert.Equal(40425 % 7, r.ExitCode);
+        var lines = r.Stderr.Split('\n').Where(l => l.Contains("sq: ")).ToList();
+        Assert.Contains(lines, l => l.Contains("O0 → O1") && l.Contains("calls ≥ 1") && l.Contains("codegen"));
+        Assert.Contains(lines, l => l.Contains("→ O3"));
+        Assert.Contains("tier-up compilation(s)", r.Stderr);
+    }
+
+    [Fact]
+    public void OptionsEnvironmentVariableApplies()
+    {
+        var f = TestSupport.WriteScratch("envtrace.c", "int main(void) { return 0; }\n");
+        var r = TestSupport.Tierflow(["run", f], new Dictionary<string, string> { ["TIERFLOW_TRACE"] = "1" });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("[tierflow]", r.Stderr);
+    }
+
+    [Fact]
+    public void HelpListsEveryOption()
+    {
+        var r = Run("--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var s in Tierflow.Options.OptionTable.All) Assert.Contains(s.Flag, r.Stdout);
+    }
+}

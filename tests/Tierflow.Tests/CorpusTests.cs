@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace Tierflow.Tests;
+
+/// <summary>
+/// File-driven differential tests: every program in tests/corpus runs under the tierflow CLI in every
+/// mode below, and its stdout, stderr and exit code must equal those of its clang-19 -O2 native build.
+/// The header comments of each file give its arguments and extra clang flags (tests/corpus/README.md).
+/// </summary>
+public class CorpusTests
+{
+    public static readonly string[][] Modes =
+    [
+        ["--eager", "O0"],
+        ["--eager", "O1"],
+        ["--eager", "O3"],
+        [],                                   // the default ladder and thresholds, background compiles
+        ["--stress"],                         // tier up after 1-2 calls: swaps mid-run, background
+        ["--stress", "--sync"],               // the same, compiled on the calling thread (deterministic)
+        ["--stress", "--compile-threads", "2"],
+        ["--ladder", "O0,O2", "--thresholds", "3"],
+    ];
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order())
+            for (int m = 0; m < Modes.Length; m++)
+                data.Add(Path.GetFileName(file), string.Join(' ', Modes[m]));
+        return data;
+    }
+
+    static readonly ConcurrentDictionary<string, Lazy<TestSupport.Result>> Native = new();
+
+    static string Header(string file, string key) =>
+        File.ReadLines(file).Take(10).FirstOrDefault(l => l.StartsWith($"// {key}:"))?[(key.Length + 4)..].Trim() ?? "";
+
+    static string[] Split(string s) => s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    static TestSupport.Result Expected(string file) => Native.GetOrAdd(file, f => new Lazy<TestSupport.Result>(() =>
+    {
+        var exe = Path.Combine(TestSupport.Scratch, Path.GetFileNameWithoutExtension(f) + ".native");
+        var build = TestSupport.Run("clang-19", new[] { "-O2" }.Concat(Split(Header(f, "cflags"))).Concat(["-o", exe, f, "-lm", "-pthread"]));
+        Assert.True(build.ExitCode == 0, $"native build failed: {build.Stderr}");
+        return TestSupport.Run(exe, Split(Header(f, "args")));
+    })).Value;
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesNativeBuild(string name, string mode)
+    {
+        var file = Path.Combine(TestSupport.CorpusDir, name);
+        var expected = Expected(file);
+        var args = new List<string> { "run", file };
+        args.AddRange(Split(Header(file, "cflags")));
+        args.AddRange(Split(mode));
+        args.Add("--");
+        args.AddRange(Split(Header(file, "args")));
+        var actual = TestSupport.Tierflow(args);
+        Assert.Equal(expected.Stdout, actual.Stdout);
+        Assert.Equal(expected.Stderr, actual.Stderr);
+        Assert.Equal(expected.ExitCode, actual.ExitCode);
+    }
+}
