@@ -115,6 +115,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstStructInContext(nint c, LLVMValueRef* vals, uint count, int packed);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstInBoundsGEP2(LLVMTypeRef t, LLVMValueRef ptr, LLVMValueRef* idx, uint count);
     [LibraryImport(Lib)] public static partial long LLVMConstIntGetSExtValue(LLVMValueRef v);
+    [LibraryImport(Lib)] public static partial int LLVMIsNull(LLVMValueRef v);
 
     // --- users and operands
     [LibraryImport(Lib)] public static partial LLVMUseRef LLVMGetFirstUse(LLVMValueRef v);

@@ -30,6 +30,10 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial nint LLVMCopyStringRepOfTargetData(TargetDataHandle td);
     [LibraryImport(Lib)] public static partial void LLVMDisposeTargetData(nint td);
     [LibraryImport(Lib)] public static partial ulong LLVMABISizeOfType(TargetDataHandle td, LLVMTypeRef t);
+    /// <summary>Borrowed: the module owns its data layout.</summary>
+    [LibraryImport(Lib)] public static partial nint LLVMGetModuleDataLayout(LlvmModuleHandle m);
+    [LibraryImport(Lib, EntryPoint = "LLVMABISizeOfType")] public static partial ulong LLVMABISizeOfTypeBorrowed(nint td, LLVMTypeRef t);
+    [LibraryImport(Lib, EntryPoint = "LLVMABIAlignmentOfType")] public static partial uint LLVMABIAlignmentOfTypeBorrowed(nint td, LLVMTypeRef t);
     [LibraryImport(Lib)] public static partial uint LLVMABIAlignmentOfType(TargetDataHandle td, LLVMTypeRef t);
     [LibraryImport(Lib)] public static partial int LLVMTargetMachineEmitToMemoryBuffer(TargetMachineHandle tm, LlvmModuleHandle m, LLVMCodeGenFileType type, out nint message, out nint buffer);
 

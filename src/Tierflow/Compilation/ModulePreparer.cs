@@ -41,6 +41,7 @@ internal static class ModulePreparer
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
         RefuseReservedNames(m, displayName);
+        TlsLowering.Lower(m);
         using var rw = new IrRewriter(m);
 
         foreach (var (libc, ours) in new[] { ("atexit", RuntimeSymbols.Atexit), ("__cxa_atexit", RuntimeSymbols.CxaAtexit) })

@@ -1,0 +1,74 @@
+using Tierflow.Interop;
+
+namespace Tierflow.Compilation;
+
+/// <summary>
+/// Lowers thread-local variables to emulated TLS, the scheme of GCC's and LLVM's -femulated-tls.
+/// JITLink without the ORC runtime cannot link native TLS (R_X86_64_TPOFF32 is unsupported), so each
+/// thread-local definition G becomes a control block that libgcc's __emutls_get_address (always loaded
+/// with the .NET runtime) turns into the calling thread's copy, created on first use from a template:
+///
+///   @__emutls_v.G = global { i64 size, i64 align, ptr null, ptr @__emutls_t.G }   ; libgcc's __emutls_object
+///   @__emutls_t.G = constant T &lt;G's initializer&gt;                              ; omitted when zero
+///
+/// and every `llvm.threadlocal.address(G)` (how clang 19 reads a TLS address) becomes
+/// `__emutls_get_address(@__emutls_v.G)`. Other direct uses of G in instructions get the same call just
+/// before them. A thread-local declared but defined elsewhere (an external library's) is left alone;
+/// linking then reports it.
+/// </summary>
+internal static class TlsLowering
+{
+    public static void Lower(LlvmModuleHandle m)
+    {
+        var tls = Ir.Globals(m).Where(g => Llvm.LLVMIsThreadLocal(g) != 0 && Llvm.LLVMIsDeclaration(g) == 0).ToList();
+        if (tls.Count == 0) return;
+        using var rw = new IrRewriter(m);
+        var td = Llvm.LLVMGetModuleDataLayout(m);
+        var control = Ir.StructType(rw.Context, rw.I64, rw.I64, rw.Ptr, rw.Ptr);
+        var getAddressType = Ir.FunctionType(rw.Ptr, [rw.Ptr]);
+        var getAddress = rw.DeclareFunction("__emutls_get_address", getAddressType);
+        foreach (var g in tls)
+        {
+            var name = Ir.Name(g);
+            var linkage = Llvm.LLVMGetLinkage(g) is LLVMLinkage.Internal or LLVMLinkage.Private ? LLVMLinkage.Internal : LLVMLinkage.External;
+            var type = Llvm.LLVMGlobalGetValueType(g);
+            ulong size = Llvm.LLVMABISizeOfTypeBorrowed(td, type);
+            ulong align = Math.Max(Llvm.LLVMGetAlignment(g), Llvm.LLVMABIAlignmentOfTypeBorrowed(td, type));
+            var init = Llvm.LLVMGetInitializer(g);
+            LLVMValueRef templ = Llvm.LLVMConstNull(rw.Ptr);
+            if (!init.IsNull && Llvm.LLVMIsNull(init) == 0)
+            {
+                templ = Llvm.LLVMAddGlobal(m, type, $"__emutls_t.{name}");
+                Llvm.LLVMSetInitializer(templ, init);
+                Llvm.LLVMSetGlobalConstant(templ, 1);
+                Llvm.LLVMSetLinkage(templ, linkage);
+                Llvm.LLVMSetAlignment(templ, (uint)align);
+            }
+            var v = Llvm.LLVMAddGlobal(m, control, $"__emutls_v.{name}");
+            Llvm.LLVMSetInitializer(v, Ir.ConstStruct(rw.Context,
+                Llvm.LLVMConstInt(rw.I64, size, 0), Llvm.LLVMConstInt(rw.I64, align, 0), Llvm.LLVMConstNull(rw.Ptr), templ));
+            Llvm.LLVMSetLinkage(v, linkage);
+            Llvm.LLVMSetAlignment(v, 8);
+
+            foreach (var user in Ir.Users(g))
+            {
+                if (Llvm.LLVMIsAInstruction(user).IsNull) continue;
+                Llvm.LLVMPositionBuilderBefore(rw.Builder, user);
+                var addr = Ir.BuildCall(rw.Builder, getAddressType, getAddress, [v], "");
+                var callee = Ir.IsCallBase(user) ? Llvm.LLVMGetCalledValue(user) : default;
+                if (!callee.IsNull && Ir.Name(callee).StartsWith("llvm.threadlocal.address", StringComparison.Ordinal))
+                {
+                    Llvm.LLVMReplaceAllUsesWith(user, addr);
+                    Llvm.LLVMInstructionEraseFromParent(user);
+                }
+                else
+                {
+                    int n = Llvm.LLVMGetNumOperands(user);
+                    for (uint i = 0; i < n; i++)
+                        if (Llvm.LLVMGetOperand(user, i) == g) Llvm.LLVMSetOperand(user, i, addr);
+                }
+            }
+            if (Ir.Users(g).Count == 0) Llvm.LLVMDeleteGlobal(g);
+        }
+    }
+}
