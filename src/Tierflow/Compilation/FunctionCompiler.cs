@@ -30,7 +30,6 @@ internal sealed class FunctionCompiler : IDisposable
     readonly FunctionInfo[] _functions;
     ContextHandle? _context;
     LlvmModuleHandle? _templateModule;
-    readonly TargetMachineHandle?[] _machines = new TargetMachineHandle?[4];
     PassBuilderOptionsHandle? _passOptions;
 
     public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, int programId)
@@ -40,8 +39,6 @@ internal sealed class FunctionCompiler : IDisposable
         _options = options;
         _programId = programId;
     }
-
-    TargetMachineHandle Machine(OptLevel level) => _machines[(int)level] ??= HostTarget.CreateMachine(level);
 
     LlvmModuleHandle Template()
     {
@@ -63,15 +60,16 @@ internal sealed class FunctionCompiler : IDisposable
         CutModule(m, index, level, final, symbol);
         if (_options.VerifyEach && Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
             throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
-        var tm = Machine(level);
-        LlvmError.Check(Llvm.LLVMRunPasses(m, level.Pipeline(), tm, _passOptions!), $"optimizing at {level}");
-        double opt = sw.Elapsed.TotalMicroseconds;
-        sw.Restart();
-        if (Llvm.LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMCodeGenFileType.Object, out nint err, out nint buf) != 0)
-            throw new LlvmException("code generation: " + LlvmError.TakeString(err));
-        using var obj = new MemoryBufferHandle(buf);
-        var bytes = Ir.BufferBytes(obj);
-        return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
+        var tm = HostTarget.Rent(level);
+        try
+        {
+            Optimizer.Run(m, level, tm, _passOptions!);
+            double opt = sw.Elapsed.TotalMicroseconds;
+            sw.Restart();
+            var bytes = Optimizer.EmitObject(m, tm);
+            return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
+        }
+        finally { HostTarget.Return(level, tm); }
     }
 
     void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol)
@@ -140,7 +138,6 @@ internal sealed class FunctionCompiler : IDisposable
 
     public void Dispose()
     {
-        foreach (var tm in _machines) tm?.Dispose();
         _passOptions?.Dispose();
         _templateModule?.Dispose();
         _context?.Dispose();

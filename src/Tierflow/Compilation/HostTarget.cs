@@ -16,6 +16,12 @@ internal static class HostTarget
     public static string Triple => _host.Value.Triple;
     public static string Cpu => _host.Value.Cpu;
     public static string Features => _host.Value.Features;
+    static readonly Lazy<string> _dataLayout = new(() =>
+    {
+        var tm = Rent(OptLevel.O0);
+        try { return DataLayoutString(tm); } finally { Return(OptLevel.O0, tm); }
+    });
+    public static string DataLayout => _dataLayout.Value;
 
     public static void EnsureInitialized() => _ = _host.Value;
 
@@ -62,6 +68,93 @@ internal static class HostTarget
         }
         finally { Llvm.LLVMDisposeTargetMachineOptions(o); }
     }
+
+    // Target machines are costly to make and to warm (the subtarget is built on first use), and are used
+    // by one thread at a time; a process-wide pool per tier keeps them warm across compiles and programs.
+    static readonly System.Collections.Concurrent.ConcurrentBag<TargetMachineHandle>[] _pool =
+        [new(), new(), new(), new()];
+
+    static Task? _warmUp;
+
+    /// <summary>
+    /// Starts warming LLVM up on a pool thread: the first pass pipeline and code generation of a process
+    /// pay ~9 ms of one-time initialization (pass registries, the subtarget). The CLI starts this before
+    /// it runs clang or parses the input, so the cost overlaps with work that has to happen anyway.
+    /// </summary>
+    public static void StartWarmUp()
+    {
+        lock (_pool)
+        {
+            if (_warmUp != null) return;
+            // The first tier is awaited by the first load; the higher tiers warm up behind it for the workers.
+            _warmUp = Task.Run(() => WarmUp(OptLevel.O0, link: true));
+            _warmUp.ContinueWith(_ => { WarmUp(OptLevel.O1, link: false); WarmUp(OptLevel.O3, link: false); });
+        }
+    }
+
+    /// <summary>Waits for a warm-up in progress (so the first real compile finds warm machines).</summary>
+    public static void WaitForWarmUp()
+    {
+        Task? t;
+        lock (_pool) t = _warmUp;
+        try { t?.Wait(); } catch (AggregateException) { /* warm-up is best effort */ }
+    }
+
+    const string WarmUpIr = """
+        define i32 @warm(i32 %n) {
+        entry:
+          br label %loop
+        loop:
+          %i = phi i32 [ 0, %entry ], [ %i2, %loop ]
+          %s = phi i32 [ 0, %entry ], [ %s2, %loop ]
+          %s2 = add i32 %s, %i
+          %i2 = add i32 %i, 1
+          %c = icmp slt i32 %i2, %n
+          br i1 %c, label %loop, label %done
+        done:
+          ret i32 %s2
+        }
+        """;
+
+    static void WarmUp(OptLevel level, bool link)
+    {
+        EnsureInitialized();
+        using var ctx = ContextHandle.Create();
+        {
+            var buffer = Ir.BufferFromBytes(System.Text.Encoding.UTF8.GetBytes(WarmUpIr), "warm-up");
+            int failed = Llvm.LLVMParseIRInContext(ctx, buffer, out nint module, out nint message);
+            buffer.MarkTransferred();
+            if (failed != 0) { LlvmError.TakeString(message); return; }
+            using var m = new LlvmModuleHandle(module);
+            Llvm.LLVMSetTarget(m, Triple);
+            var tm = Rent(level);
+            try
+            {
+                using var options = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
+                LlvmError.TakeMessage(Llvm.LLVMRunPasses(m, level.Pipeline(), tm, options));
+                var obj = Optimizer.EmitObject(m, tm);
+                if (link) LinkOnce(obj);
+            }
+            finally { Return(level, tm); }
+        }
+    }
+
+    /// <summary>Links an object into a throwaway JIT: JITLink's first use in a process is slow too.</summary>
+    static void LinkOnce(byte[] obj)
+    {
+        if (LlvmError.TakeMessage(Llvm.LLVMOrcCreateLLJIT(out nint raw, 0)) != null) return;
+        using var jit = new LLJITHandle(raw);
+        var buffer = Ir.BufferFromBytes(obj, "warm-up");
+        var err = Llvm.LLVMOrcLLJITAddObjectFile(jit, Llvm.LLVMOrcLLJITGetMainJITDylib(jit), buffer);
+        buffer.MarkTransferred();
+        if (LlvmError.TakeMessage(err) == null) LlvmError.TakeMessage(Llvm.LLVMOrcLLJITLookup(jit, out _, "warm"));
+    }
+
+    /// <summary>Borrows a target machine for <paramref name="level"/>; give it back with <see cref="Return"/>.</summary>
+    public static TargetMachineHandle Rent(OptLevel level) =>
+        _pool[(int)level].TryTake(out var tm) ? tm : CreateMachine(level);
+
+    public static void Return(OptLevel level, TargetMachineHandle tm) => _pool[(int)level].Add(tm);
 
     public static string DataLayoutString(TargetMachineHandle tm)
     {

@@ -101,8 +101,7 @@ public sealed class TieredProgram : IDisposable
             var module = source.Parse(_loadContext);
             bool useSlots = options.Eager is null;
             bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
-            using var tm = HostTarget.CreateMachine(_ladder.Initial);
-            _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayoutString(tm),
+            _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
                 options.FastFloat, useSlots, instrument, _id);
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
@@ -126,19 +125,26 @@ public sealed class TieredProgram : IDisposable
             ]);
 
             // The base object: every function at the first tier, in one module, compiled on this thread.
+            HostTarget.WaitForWarmUp();
             var sw = Stopwatch.StartNew();
             if (options.VerifyEach && Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
                 throw new TierflowException($"{_name}: internal error: prepared module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
-            LlvmError.Check(Llvm.LLVMRunPasses(_prepared.Base, _ladder.Initial.Pipeline(), tm,
-                new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions())), $"optimizing at {_ladder.Initial}");
-            double opt = sw.Elapsed.TotalMicroseconds;
+            double opt, codegen;
+            byte[] baseObject;
+            var tm = HostTarget.Rent(_ladder.Initial);
+            try
+            {
+                using var passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
+                Optimizer.Run(_prepared.Base, _ladder.Initial, tm, passOptions);
+                opt = sw.Elapsed.TotalMicroseconds;
+                sw.Restart();
+                baseObject = Optimizer.EmitObject(_prepared.Base, tm);
+                codegen = sw.Elapsed.TotalMicroseconds;
+            }
+            finally { HostTarget.Return(_ladder.Initial, tm); }
             sw.Restart();
-            if (Llvm.LLVMTargetMachineEmitToMemoryBuffer(tm, _prepared.Base, LLVMCodeGenFileType.Object, out nint err, out nint buf) != 0)
-                throw new TierflowException($"{_name}: code generation failed: {LlvmError.TakeString(err)}", ExitCodes.Internal);
-            double codegen = sw.Elapsed.TotalMicroseconds;
-            sw.Restart();
-            var obj = new MemoryBufferHandle(buf);
-            long objBytes = (long)Llvm.LLVMGetBufferSize(obj);
+            long objBytes = baseObject.Length;
+            var obj = Ir.BufferFromBytes(baseObject, _name);
             var addErr = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, obj);
             obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
             LlvmError.Check(addErr, "adding the program's object");
