@@ -69,6 +69,8 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetFirstGlobalAlias(LlvmModuleHandle m);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetNextGlobalAlias(LLVMValueRef a);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetFirstGlobalIFunc(LlvmModuleHandle m);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMAliasGetAliasee(LLVMValueRef alias);
+    [LibraryImport(Lib)] public static partial void LLVMAliasSetAliasee(LLVMValueRef alias, LLVMValueRef aliasee);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMGetNamedFunction(LlvmModuleHandle m, string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMGetNamedGlobal(LlvmModuleHandle m, string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMAddFunction(LlvmModuleHandle m, string name, LLVMTypeRef fnType);

@@ -94,6 +94,11 @@ internal static class ModulePreparer
             if (Llvm.LLVMGetComdat(v) != 0) Llvm.LLVMSetComdat(v, 0);
         }
 
+        // Uses of an alias become uses of what it aliases, so calls through an alias reach the slot like any
+        // other call. The alias itself stays (in the base object) for the host and other code to look up.
+        foreach (var alias in Ir.Aliases(m).ToList())
+            Llvm.LLVMReplaceAllUsesWith(alias, Llvm.LLVMAliasGetAliasee(alias));
+
         // Host-memory arrays and the callback: fresh declarations, resolved to absolute addresses at load.
         int slotsLen = Math.Max(n, 1);
         var slots = rw.DeclareGlobal(RuntimeSymbols.Slots, Llvm.LLVMArrayType2(rw.Ptr, (ulong)slotsLen));

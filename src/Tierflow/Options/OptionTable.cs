@@ -65,7 +65,7 @@ public static class OptionTable
             "At the final tier, do not copy small callees into a function's module for inlining.",
             (o, v) => o with { InlineCallees = !ParseBool(v) }),
         new("--verify-each", "TIERFLOW_VERIFY_EACH", "", "off",
-            "Verify every generated module before optimizing it (for debugging Tierflow itself).",
+            "Verify the IR after every optimization pass (slow; generated modules are always verified once).",
             (o, v) => o with { VerifyEach = ParseBool(v) }),
     ];
 

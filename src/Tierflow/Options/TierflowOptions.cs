@@ -42,7 +42,7 @@ public sealed record TierflowOptions
     public bool InlineCallees { get; init; } = true;
     /// <summary>Largest callee (in instructions) copied for inlining at the final tier.</summary>
     public int InlineCalleeLimit { get; init; } = 400;
-    /// <summary>Run the IR verifier on every module before it is optimized (slower; for debugging Tierflow).</summary>
+    /// <summary>Verify after every optimization pass (slow; for debugging Tierflow). Generated modules are always verified once.</summary>
     public bool VerifyEach { get; init; }
     /// <summary>Failed compiles of one function before it stops being retried.</summary>
     public int MaxFailedAttempts { get; init; } = 3;

@@ -127,14 +127,16 @@ public sealed class TieredProgram : IDisposable
             // The base object: every function at the first tier, in one module, compiled on this thread.
             HostTarget.WaitForWarmUp();
             var sw = Stopwatch.StartNew();
-            if (options.VerifyEach && Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
+            if (Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
                 throw new TierflowException($"{_name}: internal error: prepared module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
+            LlvmError.TakeString(vmsg);
             double opt, codegen;
             byte[] baseObject;
             var tm = HostTarget.Rent(_ladder.Initial);
             try
             {
                 using var passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
+                if (options.VerifyEach) Llvm.LLVMPassBuilderOptionsSetVerifyEach(passOptions, 1);
                 Optimizer.Run(_prepared.Base, _ladder.Initial, tm, passOptions);
                 opt = sw.Elapsed.TotalMicroseconds;
                 sw.Restart();
@@ -408,8 +410,14 @@ public sealed class TieredProgram : IDisposable
                     f.Tier = r.Target;
                     f.Version++;
                     change = new TierChange(f.Name, from, r.Target, record);
+                    if (rt != null) lock (_trackers) _trackers.Add(rt); // kept until Dispose: see the class comment
                 }
-                if (rt != null) lock (_trackers) _trackers.Add(rt); // kept until Dispose: see the class comment
+                else if (rt != null)
+                {
+                    // Stale (a forced tier or a higher rung came first): never installed, so no thread can be in it.
+                    LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt));
+                    rt.Dispose();
+                }
             }
             else f.FailedAttempts++;
             if (f.InFlight == r.Target) f.InFlight = null;
