@@ -13,6 +13,12 @@ internal static class Program
 {
     static int Main(string[] args)
     {
+        try { return Dispatch(args); }
+        finally { HostTarget.WaitForAllWarmUp(); }
+    }
+
+    static int Dispatch(string[] args)
+    {
         try
         {
             var cl = CommandLine.Parse(args);
@@ -66,11 +72,14 @@ internal static class Commands
         if (cl.Positional.Count != 1)
             throw new TierflowException("usage: tierflow run PROGRAM [options] [-- args...]", ExitCodes.Usage);
         var path = cl.Positional[0];
+        if (cl.Options.Counting == CountingMode.HostCalls)
+            throw new TierflowException("--counting host counts calls made by the host harness ('tierflow call' or CallHarness); under 'run' the host calls only main, so nothing would tier up", ExitCodes.Usage);
         var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
         int code = program.RunMain(cl.GuestArgs, path);
         // main returned: stop the workers (and print --stats) before exit runs the guest's atexit
         // handlers and destructors; the JIT code stays mapped until the process is gone.
         program.Shutdown();
+        HostTarget.WaitForAllWarmUp();
         Libc.Exit(code);
         return code; // not reached
     }

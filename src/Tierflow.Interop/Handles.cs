@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Interop;
 
 // Owned LLVM objects. Each handle releases its object with the matching LLVMDispose* exactly once.
-// When a C API call takes ownership (parse consumes its buffer, the JIT consumes an object file),
-// the caller invokes MarkTransferred() only after that call has succeeded.
+// When a C API call takes ownership, the caller invokes MarkTransferred() as that call's contract says:
+// LLVMParseIRInContext and LLVMOrcLLJITAddObjectFile* take the buffer whether or not they succeed, so
+// the handle is marked right after the call; calls that keep ownership on failure are marked only on success.
 
 public abstract class LlvmHandle : SafeHandle
 {

@@ -169,7 +169,12 @@ public static unsafe class Ir
         nint mu;
         // LLVMOrcAbsoluteSymbols takes ownership of the interned names.
         fixed (LLVMOrcCSymbolMapPair* p = pairs) mu = Llvm.LLVMOrcAbsoluteSymbols(p, (nuint)pairs.Length);
-        var err = Llvm.LLVMOrcJITDylibDefine(jd, mu); // takes ownership of mu, even on failure
-        LlvmError.Check(err, "defining runtime symbols");
+        var err = Llvm.LLVMOrcJITDylibDefine(jd, mu); // takes ownership of mu only on success (Orc.h)
+        var msg = LlvmError.TakeMessage(err);
+        if (msg != null)
+        {
+            Llvm.LLVMOrcDisposeMaterializationUnit(mu);
+            throw new LlvmException($"defining runtime symbols: {msg}");
+        }
     }
 }

@@ -151,6 +151,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial void LLVMSetTailCallKind(LLVMValueRef call, LLVMTailCallKind kind);
     [LibraryImport(Lib)] public static partial void LLVMInstructionRemoveFromParent(LLVMValueRef i);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAAllocaInst(LLVMValueRef v);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAPHINode(LLVMValueRef v);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetAggregateElement(LLVMValueRef c, uint idx);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetBasicBlockTerminator(LLVMBasicBlockRef bb);
 

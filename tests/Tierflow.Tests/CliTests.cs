@@ -129,4 +129,38 @@ public class CliTests
         Assert.Equal(0, r.ExitCode);
         foreach (var s in Tierflow.Options.OptionTable.All) Assert.Contains(s.Flag, r.Stdout);
     }
+
+    [Fact]
+    public void HostCountingIsRefusedUnderRun()
+    {
+        var f = TestSupport.WriteScratch("hostcount.c", "int main(void) { return 0; }\n");
+        AssertClean(Run("run", f, "--counting", "host"), ExitCodes.Usage, "--counting host");
+    }
+
+    [Fact]
+    public void StaticFunctionUnderEagerIsNamed()
+    {
+        var f = TestSupport.WriteScratch("staticfn.c", "static int hidden(int x) { return x + 1; }\nint use(int x) { return hidden(x); }\n");
+        AssertClean(Run("call", f, "hidden", "1", "--eager", "O2", "--no-aot"), ExitCodes.BadInput, "static");
+    }
+
+    [Fact]
+    public void FailedCompilesLeaveTheProgramCorrectAndAreReported()
+    {
+        // Every O2 and O3 compile fails: functions stay at O1, the output is still the native build's,
+        // each failure is traced, and a function stops being retried after MaxFailedAttempts (3).
+        var file = Path.Combine(TestSupport.CorpusDir, "recursion_fib.c");
+        var native = Path.Combine(TestSupport.Scratch, "fib-native");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-o", native, file]).ExitCode);
+        var expected = TestSupport.Run(native, []);
+        var r = Run("run", file, "--stress", "--sync", "--trace", "--stats", "--inject-compile-failure", "*@O2,*@O3");
+        Assert.Equal(expected.Stdout, r.Stdout);
+        Assert.Equal(expected.ExitCode, r.ExitCode);
+        var failures = r.Stderr.Split('\n').Where(l => l.Contains("FAILED: injected compile failure")).ToList();
+        Assert.NotEmpty(failures);
+        Assert.All(failures, l => Assert.Contains("(stays at O1)", l));
+        foreach (var fn in failures.Select(l => l.Split(' ')[2]).Distinct())
+            Assert.InRange(failures.Count(l => l.Split(' ')[2] == fn), 1, 3);
+        Assert.DoesNotContain("→ O3;", r.Stderr.Replace("FAILED", ""));
+    }
 }

@@ -46,3 +46,13 @@ public class OptionTableTests
         foreach (var s in OptionTable.All) Assert.Contains(s.Flag, md);
     }
 }
+
+public class OptionDocsTests
+{
+    [Fact]
+    public void OptionsDocumentIsGeneratedFromTheTable()
+    {
+        var doc = File.ReadAllText(Path.Combine(TestSupport.RepoRoot, "docs", "options.md"));
+        Assert.Contains(OptionTable.Markdown(), doc.Replace("\r\n", "\n"));
+    }
+}

@@ -55,6 +55,8 @@ internal sealed class FunctionCompiler : IDisposable
 
     public CompiledObject Compile(int index, OptLevel level, bool final, int version)
     {
+        if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level))
+            throw new LlvmException($"injected compile failure ({_functions[index].Name}@{level})");
         var sw = Stopwatch.StartNew();
         using var m = new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
         var symbol = RuntimeSymbols.Version(index, level, version);
@@ -139,12 +141,12 @@ internal sealed class FunctionCompiler : IDisposable
                 }
             Llvm.LLVMSetAlignment(self, 64); // see docs/design/compilation.md: alignment decides JIT-vs-AOT ratios
         }
-        else if (_options.Counting == CountingMode.AllEntries)
+        else if (_options.Counting == CountingMode.AllEntries && !IrRewriter.IsNaked(self))
         {
             var counters = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Counters);
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
             var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
-            rw.InsertEntryCountdown(self, rw.ElementAddress(counters, rw.I32, len, index), onHot, _programId, index);
+            rw.InsertEntryCountdown(self, rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(index, level)), onHot, _programId, index);
         }
     }
 

@@ -11,7 +11,8 @@ internal sealed record FunctionInfo(
     bool IsVarArg,
     int InstructionCount,
     string? PinReason,
-    IReadOnlyList<int> DirectCallees)
+    IReadOnlyList<int> DirectCallees,
+    bool Exported = true)
 {
     /// <summary>A pinned function is compiled once, in the base object, and never tiered.</summary>
     public bool Pinned => PinReason != null;

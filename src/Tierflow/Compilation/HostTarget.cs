@@ -74,7 +74,7 @@ internal static class HostTarget
     static readonly System.Collections.Concurrent.ConcurrentBag<TargetMachineHandle>[] _pool =
         [new(), new(), new(), new()];
 
-    static Task? _warmUp;
+    static Task? _warmUp, _warmUpRest;
 
     /// <summary>
     /// Starts warming LLVM up on a pool thread: the first pass pipeline and code generation of a process
@@ -88,8 +88,19 @@ internal static class HostTarget
             if (_warmUp != null) return;
             // The first tier is awaited by the first load; the higher tiers warm up behind it for the workers.
             _warmUp = Task.Run(() => WarmUp(OptLevel.O0, link: true));
-            _warmUp.ContinueWith(_ => { WarmUp(OptLevel.O1, link: false); WarmUp(OptLevel.O3, link: false); });
+            _warmUpRest = _warmUp.ContinueWith(_ => { WarmUp(OptLevel.O1, link: false); WarmUp(OptLevel.O3, link: false); });
         }
+    }
+
+    /// <summary>
+    /// Waits for every warm-up step. The process must not exit while a thread is inside LLVM (LLVM's static
+    /// destructors then run under it: it crashed), so the CLI calls this before it returns.
+    /// </summary>
+    public static void WaitForAllWarmUp()
+    {
+        Task? a, b;
+        lock (_pool) { a = _warmUp; b = _warmUpRest; }
+        try { a?.Wait(); b?.Wait(); } catch (AggregateException) { }
     }
 
     /// <summary>Waits for a warm-up in progress (so the first real compile finds warm machines).</summary>
@@ -188,6 +199,7 @@ internal static unsafe class FatalErrors
             Thread.Sleep(Timeout.Infinite);
         }
         try { Console.Error.WriteLine($"tierflow: LLVM fatal error: {text}"); } catch { }
+        Libc.Fflush(0); // the guest's buffered stdout is not lost
         Libc.Exit_(Diagnostics.ExitCodes.Internal);
     }
 }

@@ -127,6 +127,9 @@ internal sealed class IrRewriter : IDisposable
         }
     }
 
+    public static bool IsNaked(LLVMValueRef f) =>
+        !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("naked")).IsNull;
+
     // ---- code Tierflow inserts --------------------------------------------------------------------------
 
     /// <summary>

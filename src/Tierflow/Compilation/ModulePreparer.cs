@@ -37,7 +37,7 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
-        bool fastFloat, bool useSlots, bool instrument, int programId)
+        bool fastFloat, bool useSlots, bool instrument, int programId, Tiering.OptLevel initial)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
         RefuseReservedNames(m, displayName);
@@ -102,7 +102,8 @@ internal static class ModulePreparer
         // Host-memory arrays and the callback: fresh declarations, resolved to absolute addresses at load.
         int slotsLen = Math.Max(n, 1);
         var slots = rw.DeclareGlobal(RuntimeSymbols.Slots, Llvm.LLVMArrayType2(rw.Ptr, (ulong)slotsLen));
-        var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)slotsLen));
+        int cells = slotsLen * RuntimeSymbols.CellsPerFunction;
+        var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)cells));
         var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
 
         // 1. Direct calls to tierable functions go through their slots.
@@ -151,8 +152,8 @@ internal static class ModulePreparer
         {
             if (pinReasons[i] != null) continue;
             rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
-            if (instrument && !IsNaked(definitions[i]))
-                rw.InsertEntryCountdown(definitions[i], rw.ElementAddress(counters, rw.I32, slotsLen, i), onHot, programId, i);
+            if (instrument && !IrRewriter.IsNaked(definitions[i]))
+                rw.InsertEntryCountdown(definitions[i], rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i, initial)), onHot, programId, i);
         }
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && pinReasons[i] == null ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
@@ -200,15 +201,12 @@ internal static class ModulePreparer
         return null;
     }
 
-    static bool IsNaked(LLVMValueRef f) =>
-        !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("naked")).IsNull;
-
     static FunctionInfo Describe(LLVMValueRef f, int index, string? pin, IReadOnlyList<int> callees)
     {
         var fnType = Llvm.LLVMGlobalGetValueType(f);
         int count = Ir.Blocks(f).Sum(bb => Ir.Instructions(bb).Count());
         return new FunctionInfo(index, Ir.Name(f), FunctionInfo.TypeName(Llvm.LLVMGetReturnType(fnType)),
             Ir.ParamTypes(fnType).Select(FunctionInfo.TypeName).ToArray(), Llvm.LLVMIsFunctionVarArg(fnType) != 0,
-            count, pin, callees);
+            count, pin, callees, Llvm.LLVMGetLinkage(f) is not (LLVMLinkage.Internal or LLVMLinkage.Private));
     }
 }

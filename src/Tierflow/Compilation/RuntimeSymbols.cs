@@ -6,8 +6,14 @@ internal static class RuntimeSymbols
     public const string Prefix = "__tf_";
     /// <summary>[N x ptr] in host memory: the dispatch slot of every tierable function.</summary>
     public const string Slots = "__tf_slots";
-    /// <summary>[N x i32] in host memory: each function's countdown to its next tier-up request.</summary>
+    /// <summary>
+    /// [N*4 x i32] in host memory: one countdown cell per function per tier (cell i*4 + tier). Code of each
+    /// tier counts in its own cell, so a decrement by old code that lands after the host re-armed the
+    /// count (load, sub, store are not atomic) can only disturb the old tier's cell, never the new one's.
+    /// </summary>
     public const string Counters = "__tf_counters";
+    public const int CellsPerFunction = 4;
+    public static int CounterCell(int index, Tiering.OptLevel level) => index * CellsPerFunction + (int)level;
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";
     /// <summary>

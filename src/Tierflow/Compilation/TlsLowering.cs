@@ -27,6 +27,11 @@ internal static class TlsLowering
         var control = Ir.StructType(rw.Context, rw.I64, rw.I64, rw.Ptr, rw.Ptr);
         var getAddressType = Ir.FunctionType(rw.Ptr, [rw.Ptr]);
         var getAddress = rw.DeclareFunction("__emutls_get_address", getAddressType);
+        // Within one thread the answer never changes, as for llvm.threadlocal.address: let the optimizer
+        // combine and hoist the calls (memory(none) is encoded as 0).
+        foreach (var attr in new[] { "nounwind", "willreturn", "nosync" })
+            Llvm.LLVMAddAttributeAtIndex(getAddress, LLVMAttributeIndex.Function, Llvm.LLVMCreateEnumAttribute(rw.Context, Ir.EnumAttributeKind(attr), 0));
+        Llvm.LLVMAddAttributeAtIndex(getAddress, LLVMAttributeIndex.Function, Llvm.LLVMCreateEnumAttribute(rw.Context, Ir.EnumAttributeKind("memory"), 0));
         foreach (var g in tls)
         {
             var name = Ir.Name(g);
@@ -52,7 +57,9 @@ internal static class TlsLowering
 
             foreach (var user in Ir.Users(g))
             {
-                if (Llvm.LLVMIsAInstruction(user).IsNull) continue;
+                // Constant expressions (clang 19 never builds them on a TLS global) and phis (which would need
+                // the call in a predecessor) are left alone; linking then reports the global.
+                if (Llvm.LLVMIsAInstruction(user).IsNull || !Llvm.LLVMIsAPHINode(user).IsNull) continue;
                 Llvm.LLVMPositionBuilderBefore(rw.Builder, user);
                 var addr = Ir.BuildCall(rw.Builder, getAddressType, getAddress, [v], "");
                 var callee = Ir.IsCallBase(user) ? Llvm.LLVMGetCalledValue(user) : default;

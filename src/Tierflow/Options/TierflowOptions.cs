@@ -44,6 +44,11 @@ public sealed record TierflowOptions
     public int InlineCalleeLimit { get; init; } = 400;
     /// <summary>Verify after every optimization pass (slow; for debugging Tierflow). Generated modules are always verified once.</summary>
     public bool VerifyEach { get; init; }
+    /// <summary>
+    /// Fault injection for testing the failure path: compiles matching these specs fail as if LLVM had
+    /// refused them. A spec is FUNCTION[@TIER]; FUNCTION may use * as a wildcard.
+    /// </summary>
+    public IReadOnlyList<string> InjectCompileFailures { get; init; } = [];
     /// <summary>Failed compiles of one function before it stops being retried.</summary>
     public int MaxFailedAttempts { get; init; } = 3;
 

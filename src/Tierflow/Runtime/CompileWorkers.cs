@@ -24,7 +24,7 @@ internal sealed class CompileWorkers
     public void Enqueue(CompileRequest r)
     {
         try { _queue.Add(r); }
-        catch (InvalidOperationException) { _program.Abandon(r, "the program is stopping", background: true); }
+        catch (InvalidOperationException) { _program.Cancel(r); } // the queue closed: the program is stopping
     }
 
     void StartWorker()

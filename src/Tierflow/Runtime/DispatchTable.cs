@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// Host memory that JIT code reads on every call: one dispatch slot (code address) and one countdown
-/// (int32) per tierable function. JIT code reaches both through absolute symbols (__tf_slots,
+/// Host memory that JIT code reads on every call: one dispatch slot (code address) per tierable function
+/// and one countdown (int32) per function and tier (RuntimeSymbols.CounterCell). JIT code reaches both through absolute symbols (__tf_slots,
 /// __tf_counters). A slot is swapped with one aligned 8-byte store, which x86-64 makes atomic: a caller
 /// sees either the old code or the new, never a torn pointer. Counters are racy by design (see
 /// IrRewriter.InsertEntryCountdown).
@@ -18,9 +18,10 @@ internal sealed unsafe class DispatchTable : IDisposable
     {
         _count = Math.Max(count, 1);
         _slots = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 8), 64);
-        _counters = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 4), 64);
+        int cells = _count * Compilation.RuntimeSymbols.CellsPerFunction;
+        _counters = (nint)NativeMemory.AlignedAlloc((nuint)(cells * 4), 64);
         NativeMemory.Clear((void*)_slots, (nuint)(_count * 8));
-        for (int i = 0; i < _count; i++) ((int*)_counters)[i] = int.MaxValue;
+        for (int i = 0; i < cells; i++) ((int*)_counters)[i] = int.MaxValue;
     }
 
     public nint SlotsAddress => _slots;
@@ -28,8 +29,8 @@ internal sealed unsafe class DispatchTable : IDisposable
 
     public nint ReadSlot(int i) => Volatile.Read(ref ((nint*)_slots)[i]);
     public void WriteSlot(int i, nint code) => Volatile.Write(ref ((nint*)_slots)[i], code);
-    public int ReadCounter(int i) => Volatile.Read(ref ((int*)_counters)[i]);
-    public void WriteCounter(int i, int value) => Volatile.Write(ref ((int*)_counters)[i], value);
+    public int ReadCounter(int cell) => Volatile.Read(ref ((int*)_counters)[cell]);
+    public void WriteCounter(int cell, int value) => Volatile.Write(ref ((int*)_counters)[cell], value);
 
     public void Dispose()
     {

@@ -65,6 +65,7 @@ internal static unsafe class HostCallbacks
     static void OnExit(int code)
     {
         ShutdownAll();
+        Compilation.HostTarget.WaitForAllWarmUp();
         Compilation.Libc.Exit(code);
     }
 

@@ -56,6 +56,7 @@ public sealed class TieredProgram : IDisposable
     readonly Trace _trace;
     FunctionCompiler? _syncCompiler;
     volatile bool _stopping;
+    int _shutdown;
     int _disposed;
     int _pending;
     int _compileSequence;
@@ -94,15 +95,16 @@ public sealed class TieredProgram : IDisposable
         HostTarget.EnsureInitialized();
         _id = HostCallbacks.Register(this);
         _loadContext = ContextHandle.Create();
+        LlvmModuleHandle? module = null;
         try
         {
             var total = Stopwatch.StartNew();
             var queuedAt = DateTime.Now;
-            var module = source.Parse(_loadContext);
+            module = source.Parse(_loadContext);
             bool useSlots = options.Eager is null;
             bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _id);
+                options.FastFloat, useSlots, instrument, _id, _ladder.Initial);
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
             _table = new DispatchTable(_functions.Length);
@@ -166,7 +168,7 @@ public sealed class TieredProgram : IDisposable
             HostCallbacks.Unregister(_id);
             _jit?.Dispose();
             _table?.Dispose();
-            _prepared?.Dispose();
+            if (_prepared != null) _prepared.Dispose(); else module?.Dispose(); // the module before its context
             _loadContext.Dispose();
             throw;
         }
@@ -197,6 +199,7 @@ public sealed class TieredProgram : IDisposable
 
     nint Lookup(string symbol)
     {
+        lock (_sessionErrors) _sessionErrors.Clear();
         var err = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, symbol);
         var msg = LlvmError.TakeMessage(err);
         if (msg != null) throw UnresolvedOrInternal(msg);
@@ -260,8 +263,10 @@ public sealed class TieredProgram : IDisposable
 
     nint StableAddress(JitFunction f)
     {
-        if (f.CodeAddress == 0) f.CodeAddress = Lookup(f.Name);
-        return f.CodeAddress;
+        if (f.CodeAddress != 0) return f.CodeAddress;
+        if (!f.Info.Exported)
+            throw new TierflowException($"{f.Name}: is static (internal linkage); with --eager it has no symbol the host can call", ExitCodes.BadInput);
+        return f.CodeAddress = Lookup(f.Name);
     }
 
     public OptLevel GetTier(string name) => GetFunction(name).Tier;
@@ -279,12 +284,15 @@ public sealed class TieredProgram : IDisposable
         if (f.FailedAttempts > 0 && next != long.MaxValue) next = Math.Max(next, Math.Min(entries, 1L << 20) << f.FailedAttempts);
         f.Armed = (int)Math.Min(next, int.MaxValue);
         // With host-call counting the JIT countdown never fires; OnHostCall compares against Armed instead.
-        if (_prepared.UsesSlots) _table.WriteCounter(f.Info.Index, _options.Counting == CountingMode.AllEntries ? f.Armed : int.MaxValue);
+        if (_prepared.UsesSlots) _table.WriteCounter(Cell(f), _options.Counting == CountingMode.AllEntries ? f.Armed : int.MaxValue);
     }
 
     long CountedEntries(JitFunction f) => _options.Counting == CountingMode.HostCalls
         ? f.HostCalls
-        : f.EntriesBase + ((long)f.Armed - _table.ReadCounter(f.Info.Index));
+        : f.EntriesBase + ((long)f.Armed - _table.ReadCounter(Cell(f)));
+
+    /// <summary>The countdown cell the code of the function's current tier decrements.</summary>
+    static int Cell(JitFunction f) => RuntimeSymbols.CounterCell(f.Info.Index, f.Tier);
 
     /// <summary>Called from JIT code (any thread) when a function's countdown runs out.</summary>
     internal void OnCountdownExpired(int index)
@@ -333,19 +341,19 @@ public sealed class TieredProgram : IDisposable
         else CompileWithSyncCompiler(r);
     }
 
-    void CompileWithSyncCompiler(CompileRequest r)
+    CompilationRecord? CompileWithSyncCompiler(CompileRequest r)
     {
         lock (_syncCompilerLock)
         {
             _syncCompiler ??= NewCompiler();
-            Execute(r, _syncCompiler, background: false);
+            return Execute(r, _syncCompiler, background: false);
         }
     }
 
     internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _id);
 
     /// <summary>Compiles, links and installs one request. Never throws: failures become records.</summary>
-    internal void Execute(CompileRequest r, FunctionCompiler compiler, bool background)
+    internal CompilationRecord? Execute(CompileRequest r, FunctionCompiler compiler, bool background)
     {
         var f = _functions[r.Index];
         double queueUs = Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds;
@@ -354,9 +362,9 @@ public sealed class TieredProgram : IDisposable
         double link = 0;
         nint code = 0;
         ResourceTrackerHandle? rt = null;
+        if (_stopping) { Cancel(r); return null; }
         try
         {
-            if (_stopping) throw new OperationCanceledException("the program is stopping");
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
             bool final = r.Target >= (_options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final);
             obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence)); // unique symbol per compile
@@ -366,14 +374,17 @@ public sealed class TieredProgram : IDisposable
             var addErr = Llvm.LLVMOrcLLJITAddObjectFileWithRT(_jit, rt, buffer);
             buffer.MarkTransferred();
             LlvmError.Check(addErr, "adding the object");
+            lock (_sessionErrors) _sessionErrors.Clear();
             var lookupErr = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, obj.Symbol);
-            LlvmError.Check(lookupErr, "linking");
+            var lookupMsg = LlvmError.TakeMessage(lookupErr);
+            if (lookupMsg != null)
+                lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
             code = (nint)addr;
             link = sw.Elapsed.TotalMicroseconds;
         }
         catch (Exception e)
         {
-            error = e is LlvmException or OperationCanceledException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            error = e is LlvmException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             if (rt != null) { LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt)); rt.Dispose(); rt = null; }
         }
 
@@ -381,9 +392,18 @@ public sealed class TieredProgram : IDisposable
             obj?.OptimizeMicros ?? 0, obj?.CodegenMicros ?? 0, link, obj?.Object.Length ?? 0,
             Environment.CurrentManagedThreadId, background, error);
         Finish(r, record, code, rt);
+        return record;
     }
 
-    /// <summary>A request that will never run (a worker died in LLVM, or the queue closed): record why.</summary>
+    /// <summary>A request dropped because the program is stopping: not a failure, nothing to record.</summary>
+    internal void Cancel(CompileRequest r)
+    {
+        var f = _functions[r.Index];
+        lock (f.Gate) if (f.InFlight == r.Target) f.InFlight = null;
+        if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
+    }
+
+    /// <summary>A request that will never run (a worker died in LLVM): record why.</summary>
     internal void Abandon(CompileRequest r, string error, bool background) =>
         Finish(r, new CompilationRecord(_functions[r.Index].Name, r.From, r.Target, r.Reason, r.QueuedAt,
             Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds, 0, 0, 0, 0,
@@ -396,6 +416,7 @@ public sealed class TieredProgram : IDisposable
         string? error = record.Error;
         TierChange? change = null;
         CompileRequest? next = null;
+        bool installed = false;
         lock (f.Gate)
         {
             long entries = CountedEntries(f);
@@ -405,10 +426,10 @@ public sealed class TieredProgram : IDisposable
                 if (current)
                 {
                     var from = f.Tier;
-                    _table.WriteSlot(r.Index, code); // the swap: one aligned 8-byte store
                     f.CodeAddress = code;
-                    f.Tier = r.Target;
+                    f.Tier = r.Target; // from here Cell(f) is the new code's countdown, armed below
                     f.Version++;
+                    installed = true;
                     change = new TierChange(f.Name, from, r.Target, record);
                     if (rt != null) lock (_trackers) _trackers.Add(rt); // kept until Dispose: see the class comment
                 }
@@ -422,9 +443,12 @@ public sealed class TieredProgram : IDisposable
             else f.FailedAttempts++;
             if (f.InFlight == r.Target) f.InFlight = null;
             f.Record(record);
-            // Entries may have passed the next threshold while this compile ran: decide again now.
+            // Entries may have passed the next threshold while this compile ran: decide again now. After a
+            // failure, only re-arm: Arm applies the back-off, and the policy is asked when it runs out.
             if (_stopping || f.Info.Pinned) Arm(f, entries, silent: true);
+            else if (error != null) Arm(f, entries);
             else next = Decide(f, entries);
+            if (installed) _table.WriteSlot(r.Index, code); // the swap: one aligned 8-byte store
         }
         lock (_compilations) _compilations.Add(record);
         _trace.Write(record);
@@ -461,8 +485,8 @@ public sealed class TieredProgram : IDisposable
             r = new CompileRequest(f.Info.Index, f.Tier, tier, "forced by the host", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: true);
         }
         Interlocked.Increment(ref _pending);
-        CompileWithSyncCompiler(r);
-        return f.History[^1];
+        return CompileWithSyncCompiler(r)
+            ?? throw new TierflowException($"{name}: the program is stopping", ExitCodes.Usage);
     }
 
     /// <summary>Lets the policy promote the function again after <see cref="ForceTier"/>.</summary>
@@ -504,9 +528,10 @@ public sealed class TieredProgram : IDisposable
     /// <summary>Stops the compile workers (waiting for a compile in progress to finish), prints --stats.</summary>
     public void Shutdown()
     {
-        if (_stopping) return;
+        if (Interlocked.Exchange(ref _shutdown, 1) == 1) return;
         _stopping = true;
         _workers?.Stop();
+        foreach (var f in _functions) lock (f.Gate) f.Entries = CountedEntries(f);
         if (_options.Stats) Console.Error.Write(Statistics.Format(this));
         _trace.Dispose();
     }
