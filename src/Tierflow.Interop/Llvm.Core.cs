@@ -70,6 +70,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetNextGlobalAlias(LLVMValueRef a);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetFirstGlobalIFunc(LlvmModuleHandle m);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMAliasGetAliasee(LLVMValueRef alias);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMAddAlias2(LlvmModuleHandle m, LLVMTypeRef valueType, uint addressSpace, LLVMValueRef aliasee, string name);
     [LibraryImport(Lib)] public static partial void LLVMAliasSetAliasee(LLVMValueRef alias, LLVMValueRef aliasee);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMGetNamedFunction(LlvmModuleHandle m, string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMGetNamedGlobal(LlvmModuleHandle m, string name);

@@ -9,9 +9,10 @@ namespace Tierflow.Compilation;
 internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros);
 
 /// <summary>
-/// Compiles one function at one tier into an object file. Owns an LLVM context, the parsed template and
-/// one target machine per tier, so it must be used by one thread at a time (LLVM contexts are not
-/// thread-safe); each compile worker has its own, and --sync mode shares one under a lock.
+/// Compiles one function at one tier into an object file. Owns an LLVM context and the parsed template
+/// (target machines are borrowed from HostTarget's pool per compile), so it must be used by one thread at
+/// a time (LLVM contexts are not thread-safe); each compile worker has its own, and --sync mode shares
+/// one under a lock.
 ///
 /// The per-function module is cut from the template:
 ///   - the function's own body is kept and renamed to a fresh versioned symbol;
@@ -40,17 +41,21 @@ internal sealed class FunctionCompiler : IDisposable
         _programId = programId;
     }
 
-    LlvmModuleHandle Template()
+    LlvmModuleHandle Template() => _templateModule ??= ParseTemplate();
+
+    LlvmModuleHandle ParseTemplate()
     {
-        if (_templateModule != null) return _templateModule;
-        _context = ContextHandle.Create();
+        if (_context == null)
+        {
+            _context = ContextHandle.Create();
+            _passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
+            if (_options.VerifyEach) Llvm.LLVMPassBuilderOptionsSetVerifyEach(_passOptions, 1);
+        }
         var buffer = Ir.BufferFromBytes(_template, "template");
         int failed = Llvm.LLVMParseIRInContext(_context, buffer, out nint module, out nint message);
         buffer.MarkTransferred();
         if (failed != 0) throw new LlvmException("reading the template: " + LlvmError.TakeString(message));
-        _passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
-        if (_options.VerifyEach) Llvm.LLVMPassBuilderOptionsSetVerifyEach(_passOptions, 1);
-        return _templateModule = new LlvmModuleHandle(module);
+        return new LlvmModuleHandle(module);
     }
 
     public CompiledObject Compile(int index, OptLevel level, bool final, int version)
@@ -58,7 +63,10 @@ internal sealed class FunctionCompiler : IDisposable
         if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level))
             throw new LlvmException($"injected compile failure ({_functions[index].Name}@{level})");
         var sw = Stopwatch.StartNew();
-        using var m = new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
+        // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
+        // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
+        // `unreachable`, although the same module written out and optimized by opt-19 was fine).
+        using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
         var symbol = RuntimeSymbols.Version(index, level, version);
         CutModule(m, index, level, final, symbol);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
@@ -69,13 +77,27 @@ internal sealed class FunctionCompiler : IDisposable
         var tm = HostTarget.Rent(level);
         try
         {
+            DumpIr(m, symbol, "before");
             Optimizer.Run(m, level, tm, _passOptions!);
+            DumpIr(m, symbol, "after");
             double opt = sw.Elapsed.TotalMicroseconds;
             sw.Restart();
             var bytes = Optimizer.EmitObject(m, tm);
             return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
         }
         finally { HostTarget.Return(level, tm); }
+    }
+
+    /// <summary>TIERFLOW_DUMP_IR=DIR writes every per-function module before and after optimization (debugging).</summary>
+    static readonly string? DumpDir = Environment.GetEnvironmentVariable("TIERFLOW_DUMP_IR");
+
+    static void DumpIr(LlvmModuleHandle m, string symbol, string stage)
+    {
+        if (string.IsNullOrEmpty(DumpDir)) return;
+        Directory.CreateDirectory(DumpDir);
+        File.WriteAllText(Path.Combine(DumpDir, $"{symbol}.{stage}.ll"), Ir.Print(m));
+        using var bc = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m));
+        File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Ir.BufferBytes(bc));
     }
 
     void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol)
@@ -88,7 +110,7 @@ internal sealed class FunctionCompiler : IDisposable
         var copies = new Dictionary<int, LLVMValueRef>();
         if (final && _options.InlineCallees)
             foreach (int j in info.DirectCallees)
-                if (j != index && !_functions[j].Pinned && _functions[j].InstructionCount <= _options.InlineCalleeLimit)
+                if (j != index && !_functions[j].Pinned && !_functions[j].HasBlockAddresses && _functions[j].InstructionCount <= _options.InlineCalleeLimit)
                     copies[j] = default;
 
         foreach (var f in Ir.Functions(m).ToList())
@@ -102,6 +124,8 @@ internal sealed class FunctionCompiler : IDisposable
                     Llvm.LLVMSetLinkage(f, LLVMLinkage.Internal);
                     copies[j] = f;
                 }
+                else if (_functions[j].HasBlockAddresses)
+                    Llvm.LLVMSetLinkage(f, LLVMLinkage.AvailableExternally); // its blockaddress constants keep it alive
                 else Llvm.LLVMDeleteFunction(f); // unused: every use went to its stub
             }
             else
@@ -110,8 +134,18 @@ internal sealed class FunctionCompiler : IDisposable
                 Llvm.LLVMSetLinkage(f, LLVMLinkage.AvailableExternally);
             }
         }
+        // This version's own computed-goto tables: private copies whose blockaddress entries name this body.
+        var own = new HashSet<string>(info.Tables);
         foreach (var g in Ir.Globals(m).ToList())
-            if (Llvm.LLVMIsDeclaration(g) == 0) rw.GlobalToDeclaration(g);
+        {
+            if (Llvm.LLVMIsDeclaration(g) != 0) continue;
+            if (own.Contains(Ir.Name(g)))
+            {
+                Ir.SetName(g, $"{Ir.Name(g)}.{symbol}");
+                Llvm.LLVMSetLinkage(g, LLVMLinkage.Private);
+            }
+            else rw.GlobalToDeclaration(g);
+        }
 
         // Aliases (unused here: the preparation replaced their uses) would point at declarations now, which
         // is invalid IR; they become private aliases of this function, dead and dropped from the object.

@@ -12,8 +12,16 @@ internal sealed record FunctionInfo(
     int InstructionCount,
     string? PinReason,
     IReadOnlyList<int> DirectCallees,
-    bool Exported = true)
+    bool Exported = true,
+    IReadOnlyList<string>? OwnedTables = null)
 {
+    /// <summary>
+    /// Globals holding this function's block addresses (computed-goto tables) and used by it alone. Each
+    /// compiled version gets private copies whose entries point into that version's own blocks.
+    /// </summary>
+    public IReadOnlyList<string> Tables => OwnedTables ?? [];
+    public bool HasBlockAddresses => Tables.Count > 0;
+
     /// <summary>A pinned function is compiled once, in the base object, and never tiered.</summary>
     public bool Pinned => PinReason != null;
     public string Signature => $"{ReturnType} ({string.Join(", ", ParamTypes)}{(IsVarArg ? (ParamTypes.Count > 0 ? ", ..." : "...") : "")})";

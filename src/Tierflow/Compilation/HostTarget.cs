@@ -88,7 +88,10 @@ internal static class HostTarget
             if (_warmUp != null) return;
             // The first tier is awaited by the first load; the higher tiers warm up behind it for the workers.
             _warmUp = Task.Run(() => WarmUp(OptLevel.O0, link: true));
-            _warmUpRest = _warmUp.ContinueWith(_ => { WarmUp(OptLevel.O1, link: false); WarmUp(OptLevel.O3, link: false); });
+            _warmUpRest = _warmUp.ContinueWith(_ =>
+            {
+                foreach (var level in new[] { OptLevel.O1, OptLevel.O2, OptLevel.O3 }) WarmUp(level, link: false);
+            });
         }
     }
 

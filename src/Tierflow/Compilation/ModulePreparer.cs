@@ -67,7 +67,10 @@ internal static class ModulePreparer
         for (int i = 0; i < definitions.Count; i++) index[definitions[i]] = i;
         int n = definitions.Count;
 
-        var pinReasons = definitions.Select(f => useSlots ? PinReason(f) : null).ToArray();
+        var tables = new List<string>[definitions.Count];
+        var pinReasons = new string?[definitions.Count];
+        for (int i = 0; i < definitions.Count; i++)
+            if (useSlots) pinReasons[i] = BlockAddressTables(definitions[i], out tables[i]);
 
         if (!useSlots)
         {
@@ -131,11 +134,19 @@ internal static class ModulePreparer
         for (int i = 0; i < n; i++)
         {
             var f = definitions[i];
-            infos[i] = Describe(f, i, pinReasons[i], callees[i]);
+            infos[i] = Describe(f, i, pinReasons[i], callees[i]) with { OwnedTables = tables[i] };
             if (pinReasons[i] != null) continue;
             var name = Ir.Name(f);
             Ir.SetName(f, RuntimeSymbols.Body(i));
             Llvm.LLVMSetLinkage(f, LLVMLinkage.External);
+            if (tables[i]?.Count > 0)
+            {
+                // No stub: replacing the body's uses would also rewrite its blockaddress constants, which
+                // must keep naming the body. Its address, wherever taken, stays the first-tier body (one
+                // stable address, as C requires), and an alias gives that body the original name.
+                Llvm.LLVMAddAlias2(m, Llvm.LLVMGlobalGetValueType(f), 0, f, name);
+                continue;
+            }
             var stub = Llvm.LLVMAddFunction(m, name, Llvm.LLVMGlobalGetValueType(f));
             IrRewriter.CopySignatureAttributes(f, stub);
             Llvm.LLVMSetFunctionCallConv(stub, Llvm.LLVMGetFunctionCallConv(f));
@@ -151,11 +162,11 @@ internal static class ModulePreparer
         for (int i = 0; i < n; i++)
         {
             if (pinReasons[i] != null) continue;
-            rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
+            if (!stubs[i].IsNull) rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
             if (instrument && !IrRewriter.IsNaked(definitions[i]))
                 rw.InsertEntryCountdown(definitions[i], rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i, initial)), onHot, programId, i);
         }
-        LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && pinReasons[i] == null ? stubs[i] : f;
+        LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
         return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true);
@@ -194,12 +205,46 @@ internal static class ModulePreparer
         return entries.OrderBy(e => e.Priority).ThenBy(e => e.Position).Select(e => e.Fn).ToList();
     }
 
-    static string? PinReason(LLVMValueRef f)
+    /// <summary>
+    /// Finds the globals that hold f's block addresses. f stays tierable when those globals (computed-goto
+    /// tables) are used by f alone: each version then gets private copies. Otherwise it is pinned.
+    /// </summary>
+    static string? BlockAddressTables(LLVMValueRef f, out List<string> tables)
     {
-        foreach (var u in Ir.Users(f))
-            if (!Llvm.LLVMIsABlockAddress(u).IsNull) return "its block addresses are taken (computed goto)";
+        tables = [];
+        var found = new HashSet<LLVMValueRef>();
+        foreach (var ba in Ir.Users(f).Where(u => !Llvm.LLVMIsABlockAddress(u).IsNull))
+            if (!ReachesOnly(ba, f, found, depth: 0)) return "its block addresses are used outside it";
+        foreach (var g in found)
+        {
+            if (!Ir.Users(g).All(u => UsedOnlyIn(u, f, 0))) return $"its block-address table '{Ir.Name(g)}' is used by other functions";
+            if (Llvm.LLVMIsThreadLocal(g) != 0) return "its block-address table is thread-local";
+            tables.Add(Ir.Name(g));
+        }
         return null;
     }
+
+    /// <summary>True when every path from a constant's users ends in an instruction of f or in a global variable (collected).</summary>
+    static bool ReachesOnly(LLVMValueRef c, LLVMValueRef f, HashSet<LLVMValueRef> globals, int depth)
+    {
+        if (depth > 16) return false;
+        foreach (var u in Ir.Users(c))
+        {
+            if (!Llvm.LLVMIsAGlobalVariable(u).IsNull) { globals.Add(u); continue; }
+            if (!Llvm.LLVMIsAInstruction(u).IsNull) { if (ParentFunction(u) != f) return false; continue; }
+            if (!ReachesOnly(u, f, globals, depth + 1)) return false;
+        }
+        return true;
+    }
+
+    static bool UsedOnlyIn(LLVMValueRef user, LLVMValueRef f, int depth)
+    {
+        if (!Llvm.LLVMIsAInstruction(user).IsNull) return ParentFunction(user) == f;
+        if (depth > 16 || !Llvm.LLVMIsAGlobalValue(user).IsNull) return false;
+        return Ir.Users(user).All(u => UsedOnlyIn(u, f, depth + 1)); // a constant expression: look through it
+    }
+
+    static LLVMValueRef ParentFunction(LLVMValueRef instr) => Llvm.LLVMGetBasicBlockParent(Llvm.LLVMGetInstructionParent(instr));
 
     static FunctionInfo Describe(LLVMValueRef f, int index, string? pin, IReadOnlyList<int> callees)
     {

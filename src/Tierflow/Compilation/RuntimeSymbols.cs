@@ -8,8 +8,10 @@ internal static class RuntimeSymbols
     public const string Slots = "__tf_slots";
     /// <summary>
     /// [N*4 x i32] in host memory: one countdown cell per function per tier (cell i*4 + tier). Code of each
-    /// tier counts in its own cell, so a decrement by old code that lands after the host re-armed the
-    /// count (load, sub, store are not atomic) can only disturb the old tier's cell, never the new one's.
+    /// tier counts in its own cell, so a decrement by old code that lands after an install (load, sub and
+    /// store are not atomic) can only disturb the old tier's cell, never the new one's. Re-arms within one
+    /// tier can still lose to such a store; TieredProgram.OnCountdownExpired discards the count that
+    /// produces while a compile is in flight, and elsewhere it only moves a tier-up earlier or later.
     /// </summary>
     public const string Counters = "__tf_counters";
     public const int CellsPerFunction = 4;

@@ -28,7 +28,7 @@ public sealed record TierflowOptions
     /// <summary>Compile at the threshold on the calling thread instead of in the background (deterministic tests).</summary>
     public bool Sync { get; init; }
     public CountingMode Counting { get; init; } = CountingMode.AllEntries;
-    /// <summary>Background compile threads. Each has its own LLVM context and target machines.</summary>
+    /// <summary>Background compile threads. Each has its own LLVM context.</summary>
     public int CompileThreads { get; init; } = 1;
     /// <summary>Print one line per compilation to stderr.</summary>
     public bool Trace { get; init; }

@@ -4,7 +4,8 @@ using Tierflow.Compilation;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// Background compile threads. Each owns a FunctionCompiler (its own LLVM context and target machines):
+/// Background compile threads. Each owns a FunctionCompiler (its own LLVM context; target machines come
+/// from HostTarget's pool):
 /// LLJIT built through the C API crashed when two threads compiled IR in it at once, so IR never enters
 /// the JIT; workers hand it finished object files, which it links safely from any thread.
 /// </summary>

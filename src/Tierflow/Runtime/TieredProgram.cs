@@ -56,7 +56,8 @@ public sealed class TieredProgram : IDisposable
     readonly Trace _trace;
     FunctionCompiler? _syncCompiler;
     volatile bool _stopping;
-    int _shutdown;
+    bool _shutdown;
+    readonly object _shutdownLock = new();
     int _disposed;
     int _pending;
     int _compileSequence;
@@ -166,6 +167,7 @@ public sealed class TieredProgram : IDisposable
         catch
         {
             HostCallbacks.Unregister(_id);
+            _trace.Dispose();
             _jit?.Dispose();
             _table?.Dispose();
             if (_prepared != null) _prepared.Dispose(); else module?.Dispose(); // the module before its context
@@ -186,7 +188,8 @@ public sealed class TieredProgram : IDisposable
     {
         if (!_prepared.UsesSlots)
         {
-            if (_functions.Length > 0) _ = Lookup(_functions.FirstOrDefault(f => f.Name == "main")?.Name ?? _functions[0].Name);
+            var probe = _functions.FirstOrDefault(f => f.Name == "main") ?? _functions.FirstOrDefault(f => f.Info.Exported);
+            if (probe != null) _ = Lookup(probe.Name);
             return;
         }
         foreach (var f in _functions)
@@ -281,7 +284,7 @@ public sealed class TieredProgram : IDisposable
         long next = silent || f.InFlight != null || !_prepared.UsesSlots
             ? long.MaxValue
             : _policy.EntriesUntilNext(f.Tier, entries, f.PinnedTier ?? _options.MaxTier);
-        if (f.FailedAttempts > 0 && next != long.MaxValue) next = Math.Max(next, Math.Min(entries, 1L << 20) << f.FailedAttempts);
+        if (f.FailedAttempts > 0 && next != long.MaxValue) next = Math.Max(next, Math.Min(entries, 1L << 20) << Math.Min(f.FailedAttempts, 10));
         f.Armed = (int)Math.Min(next, int.MaxValue);
         // With host-call counting the JIT countdown never fires; OnHostCall compares against Armed instead.
         if (_prepared.UsesSlots) _table.WriteCounter(Cell(f), _options.Counting == CountingMode.AllEntries ? f.Armed : int.MaxValue);
@@ -301,6 +304,10 @@ public sealed class TieredProgram : IDisposable
         CompileRequest? request;
         lock (f.Gate)
         {
+            // While a compile is in flight the cell is silenced (int.MaxValue). A countdown that runs out now
+            // comes from a decrement that loaded the counter before the silencing store and stored after it:
+            // its count is meaningless, so the cell is silenced again and nothing is counted.
+            if (f.InFlight != null) { _table.WriteCounter(Cell(f), int.MaxValue); return; }
             long entries = CountedEntries(f);
             if (_stopping) { Arm(f, entries, silent: true); return; }
             request = Decide(f, entries);
@@ -528,12 +535,18 @@ public sealed class TieredProgram : IDisposable
     /// <summary>Stops the compile workers (waiting for a compile in progress to finish), prints --stats.</summary>
     public void Shutdown()
     {
-        if (Interlocked.Exchange(ref _shutdown, 1) == 1) return;
-        _stopping = true;
-        _workers?.Stop();
-        foreach (var f in _functions) lock (f.Gate) f.Entries = CountedEntries(f);
-        if (_options.Stats) Console.Error.Write(Statistics.Format(this));
-        _trace.Dispose();
+        // A second caller (two threads calling exit) waits until the first has stopped everything.
+        lock (_shutdownLock)
+        {
+            if (_shutdown) return;
+            _stopping = true;
+            _workers?.Stop();
+            lock (_syncCompilerLock) { } // a --sync or ForceTier compile on another thread finishes first
+            foreach (var f in _functions) lock (f.Gate) f.Entries = CountedEntries(f);
+            if (_options.Stats) Console.Error.Write(Statistics.Format(this));
+            _trace.Dispose();
+            _shutdown = true;
+        }
     }
 
     public void Dispose()
