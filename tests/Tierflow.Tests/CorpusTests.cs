@@ -13,6 +13,7 @@ public class CorpusTests
     [
         ["--eager", "O0"],
         ["--eager", "O1"],
+        ["--eager", "O2"],
         ["--eager", "O3"],
         [],                                   // the default ladder and thresholds, background compiles
         ["--stress"],                         // tier up after 1-2 calls: swaps mid-run, background
