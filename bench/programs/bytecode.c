@@ -2,7 +2,7 @@
 //        locals) running a program assembled at startup: a main loop that calls a randomly
 //        generated straight-line hash function, a Collatz step counter (loops), a recursive
 //        fibonacci (calls) and Euclid's gcd (modulo). Measures interpreter dispatch.
-// sizes: short = 6,000 main-loop iterations, medium = 60,000, long = 400,000
+// sizes: short = 3,000 main-loop iterations, medium = 36,000, long = 260,000
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -187,7 +187,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int64_t iters_for[3] = {6000, 60000, 400000};
+    static const int64_t iters_for[3] = {3000, 36000, 260000};
     int64_t iterations = iters_for[size_arg(argc, argv)];
     assemble(iterations);
     uint64_t ops = 0;

@@ -2,7 +2,7 @@
 //        tombstones, rebuild on load) with 64-bit integer keys, and a separate-chaining table with
 //        malloc'd string keys (FNV-1a). Each round inserts, looks up (hits and misses), deletes and
 //        re-inserts. Hashing, unpredictable branches, cache misses, malloc/free, memcmp.
-// sizes: short = 2 rounds, medium = 22 rounds, long = 150 rounds
+// sizes: short = 2 rounds, medium = 30 rounds, long = 230 rounds
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -93,7 +93,7 @@ typedef struct SNode {
     uint32_t val;
     char key[]; /* NUL-terminated */
 } SNode;
-#define SBUCKETS 8192
+#define SBUCKETS 4096
 
 static uint32_t fnv1a(const char *s) {
     uint32_t h = 2166136261u;
@@ -150,7 +150,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int rounds_for[3] = {2, 22, 150};
+    static const int rounds_for[3] = {2, 30, 230};
     int rounds = rounds_for[size_arg(argc, argv)];
     uint64_t checksum = 0, hits = 0, deletes = 0;
     char key[32];
@@ -160,23 +160,23 @@ int main(int argc, char **argv) {
         it_init(&it, 1024); /* grows by rebuilding */
         SNode **st = calloc(SBUCKETS, sizeof *st);
         if (!st) return 1;
-        for (int phase = 0; phase < 4; phase++) {
-            for (int i = 0; i < 60000; i++) { /* inserts (some are updates) */
-                uint64_t k = (uint64_t)(rnd() % 200000u) * 0x9e3779b97f4a7c15ULL;
+        for (int phase = 0; phase < 2; phase++) {
+            for (int i = 0; i < 15000; i++) { /* inserts (some are updates) */
+                uint64_t k = (uint64_t)(rnd() % 50000u) * 0x9e3779b97f4a7c15ULL;
                 it_put(&it, k, (uint64_t)i + (uint64_t)phase);
-                make_key(key, rnd() % 40000u);
+                make_key(key, rnd() % 12000u);
                 st_put(st, key, (uint32_t)i);
             }
-            for (int i = 0; i < 120000; i++) { /* lookups, about half miss */
-                size_t slot = it_find(&it, (uint64_t)(rnd() % 400000u) * 0x9e3779b97f4a7c15ULL);
+            for (int i = 0; i < 30000; i++) { /* lookups, many miss */
+                size_t slot = it_find(&it, (uint64_t)(rnd() % 100000u) * 0x9e3779b97f4a7c15ULL);
                 if (slot != SIZE_MAX) { hits++; checksum += it.vals[slot]; }
-                make_key(key, rnd() % 80000u);
+                make_key(key, rnd() % 24000u);
                 SNode *n = *st_slot(st, key, fnv1a(key));
                 if (n) { hits++; checksum += n->val * 3u; }
             }
-            for (int i = 0; i < 40000; i++) { /* deletes */
-                deletes += (uint64_t)it_del(&it, (uint64_t)(rnd() % 200000u) * 0x9e3779b97f4a7c15ULL);
-                make_key(key, rnd() % 40000u);
+            for (int i = 0; i < 10000; i++) { /* deletes */
+                deletes += (uint64_t)it_del(&it, (uint64_t)(rnd() % 50000u) * 0x9e3779b97f4a7c15ULL);
+                make_key(key, rnd() % 12000u);
                 deletes += (uint64_t)st_del(st, key);
             }
         }

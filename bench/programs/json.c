@@ -1,8 +1,8 @@
 // bench: json — generates a JSON document (~300 KB: nested objects and arrays, integers,
-//        decimals, strings with escapes, literals) with an LCG, then tokenizes and parses it with a
-//        recursive-descent parser into a malloc'd tree, walks the tree and frees it. Character
-//        scanning, branches, recursion, small allocations.
-// sizes: short = 3 documents, medium = 30, long = 220
+//        decimals, strings with escapes, literals) with an LCG, tokenizes it (a lexer with one token
+//        of lookahead), parses it by recursive descent into a malloc'd tree, walks the tree and frees
+//        it. Character scanning, branches, recursion, small allocations.
+// sizes: short = 4 documents, medium = 50, long = 330
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +20,7 @@ typedef struct { char *p; size_t len, cap; } Buf;
 static void put(Buf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         while (b->len + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 4096;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p) exit(1);
+        if (!(b->p = realloc(b->p, b->cap))) exit(1);
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -48,8 +47,7 @@ static void gen_value(Buf *b, int depth) {
         int n = (int)(rnd() % 7);
         puts_(b, "{");
         for (int i = 0; i < n; i++) {
-            puts_(b, i ? ",\n" : "\n");
-            puts_(b, "\"");
+            puts_(b, i ? ",\n\"" : "\n\"");
             puts_(b, key_words[rnd() % (sizeof key_words / sizeof *key_words)]);
             if (rnd() % 3 == 0) putnum(b, rnd() % 100);
             puts_(b, "\": ");
@@ -57,10 +55,9 @@ static void gen_value(Buf *b, int depth) {
         }
         puts_(b, n ? "\n}" : "}");
     } else if (r < 4) {
-        int n = (int)(rnd() % 9);
         puts_(b, "[");
-        for (int i = 0; i < n; i++) {
-            if (i) puts_(b, ", ");
+        for (int i = 0, n = (int)(rnd() % 9); i < n; i++) {
+            puts_(b, i ? ", " : "");
             gen_value(b, depth + 1);
         }
         puts_(b, "]");
@@ -70,9 +67,8 @@ static void gen_value(Buf *b, int depth) {
         putnum(b, (int64_t)(rnd() % 20000) - 10000);
         char t[8];
         put(b, t, (size_t)snprintf(t, sizeof t, ".%u", rnd() % 1000));
-    } else if (r < 9) {
-        gen_string(b);
-    } else {
+    } else if (r < 9) gen_string(b);
+    else {
         static const char *lits[] = {"true", "false", "null"};
         puts_(b, lits[rnd() % 3]);
     }
@@ -82,123 +78,125 @@ static void gen_value(Buf *b, int depth) {
 enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 typedef struct Node {
     int type;
-    int64_t num;          /* J_NUM: value * 1000 (fixed point); J_BOOL: 0/1 */
-    char *str;            /* J_STR: decoded UTF-8 */
+    int64_t num;                /* J_NUM: value * 1000 (fixed point); J_BOOL: 0/1 */
+    char *str, *key;            /* J_STR: decoded UTF-8 (len bytes); key: member name inside an object */
     size_t len;
-    char *key;            /* member name when inside an object */
-    struct Node *first, *next;
+    struct Node *first, *next;  /* children; siblings */
 } Node;
 
-typedef struct { const char *s; size_t pos; } Parser;
+/* lexer: one token of lookahead in lx->tok */
+enum { T_END, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_COLON, T_COMMA, T_STRING, T_NUMBER, T_TRUE, T_FALSE, T_NULL };
+typedef struct { int type; size_t start, end; int64_t num; } Token; /* T_STRING: raw text between the quotes */
+typedef struct { const char *s; size_t pos; Token tok; } Lexer;
 
-static void fail(Parser *p, const char *what) {
-    printf("parse error at %zu: %s\n", p->pos, what);
+static void fail(Lexer *lx, const char *what) {
+    printf("parse error at %zu: %s\n", lx->pos, what);
     exit(1);
 }
-static void skip_ws(Parser *p) {
-    while (p->s[p->pos] == ' ' || p->s[p->pos] == '\n' || p->s[p->pos] == '\t' || p->s[p->pos] == '\r') p->pos++;
-}
-static int hexval(Parser *p, char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    fail(p, "bad \\u escape");
-    return 0;
+
+static void next_token(Lexer *lx) {
+    static const char punct[] = "{}[]:,";
+    const char *s = lx->s;
+    Token *t = &lx->tok;
+    while (s[lx->pos] == ' ' || s[lx->pos] == '\n' || s[lx->pos] == '\t' || s[lx->pos] == '\r') lx->pos++;
+    char c = s[lx->pos];
+    const char *pc = c ? strchr(punct, c) : NULL;
+    if (c == '\0') t->type = T_END;
+    else if (pc) {
+        t->type = T_LBRACE + (int)(pc - punct);
+        lx->pos++;
+    } else if (c == '"') {
+        t->type = T_STRING;
+        t->start = ++lx->pos;
+        for (; s[lx->pos] != '"'; lx->pos++) {
+            if (s[lx->pos] == '\0') fail(lx, "unterminated string");
+            if (s[lx->pos] == '\\') lx->pos++;
+        }
+        t->end = lx->pos++;
+    } else if (c == '-' || (c >= '0' && c <= '9')) { /* -?digits(.digits)?, kept as value * 1000 */
+        int neg = c == '-', digits = 0;
+        int64_t v = 0, frac = 0;
+        if (neg) lx->pos++;
+        while (s[lx->pos] >= '0' && s[lx->pos] <= '9') v = v * 10 + (s[lx->pos++] - '0');
+        if (s[lx->pos] == '.')
+            for (lx->pos++; s[lx->pos] >= '0' && s[lx->pos] <= '9'; lx->pos++, digits++)
+                if (digits < 3) frac = frac * 10 + (s[lx->pos] - '0');
+        for (; digits < 3; digits++) frac *= 10;
+        t->type = T_NUMBER;
+        t->num = (neg ? -1 : 1) * (v * 1000 + frac);
+    } else if (strncmp(s + lx->pos, "true", 4) == 0) t->type = T_TRUE, lx->pos += 4;
+    else if (strncmp(s + lx->pos, "false", 5) == 0) t->type = T_FALSE, lx->pos += 5;
+    else if (strncmp(s + lx->pos, "null", 4) == 0) t->type = T_NULL, lx->pos += 4;
+    else fail(lx, "unexpected character");
 }
 
-static char *parse_string(Parser *p, size_t *len_out) { /* at the opening quote */
-    size_t start = ++p->pos, n = 0;
-    while (p->s[p->pos] != '"') { /* first pass: find the end, bound the decoded size */
-        if (p->s[p->pos] == '\0') fail(p, "unterminated string");
-        if (p->s[p->pos] == '\\') p->pos++;
-        p->pos++;
-    }
-    char *out = malloc(p->pos - start + 1);
+static char *decode_string(Lexer *lx, const Token *t, size_t *len_out) {
+    char *out = malloc(t->end - t->start + 1);
+    size_t n = 0;
     if (!out) exit(1);
-    for (size_t i = start; i < p->pos; i++) {
-        char c = p->s[i];
+    for (size_t i = t->start; i < t->end; i++) {
+        char c = lx->s[i];
         if (c != '\\') { out[n++] = c; continue; }
-        c = p->s[++i];
-        switch (c) {
+        switch (c = lx->s[++i]) {
         case 'n': out[n++] = '\n'; break;
         case 't': out[n++] = '\t'; break;
         case '"': case '\\': case '/': out[n++] = c; break;
         case 'u': {
             int cp = 0;
-            for (int k = 0; k < 4; k++) cp = cp * 16 + hexval(p, p->s[++i]);
+            for (int k = 0; k < 4; k++, i++) {
+                const char *hex = "0123456789abcdef", *at = lx->s[i + 1] ? strchr(hex, lx->s[i + 1] | 0x20) : NULL;
+                if (!at) fail(lx, "bad \\u escape");
+                cp = cp * 16 + (int)(at - hex);
+            }
             if (cp < 0x80) out[n++] = (char)cp;
             else if (cp < 0x800) { out[n++] = (char)(0xc0 | cp >> 6); out[n++] = (char)(0x80 | (cp & 0x3f)); }
-            else fail(p, "code point out of range for this parser");
+            else fail(lx, "code point out of range for this parser");
             break;
         }
-        default: fail(p, "bad escape");
+        default: fail(lx, "bad escape");
         }
     }
-    p->pos++;
     out[n] = '\0';
     *len_out = n;
     return out;
 }
 
-static Node *parse_value(Parser *p, int depth) {
-    if (depth > 64) fail(p, "too deep");
-    skip_ws(p);
+static Node *parse_value(Lexer *lx, int depth) {
+    if (depth > 64) fail(lx, "too deep");
     Node *node = calloc(1, sizeof *node);
     if (!node) exit(1);
-    char c = p->s[p->pos];
-    if (c == '{' || c == '[') {
-        node->type = c == '{' ? J_OBJ : J_ARR;
-        char close = c == '{' ? '}' : ']';
-        Node **tail = &node->first;
-        p->pos++;
-        skip_ws(p);
-        if (p->s[p->pos] == close) { p->pos++; return node; }
-        for (;;) {
-            char *key = NULL;
+    Token t = lx->tok;
+    next_token(lx);
+    switch (t.type) {
+    case T_NUMBER: node->type = J_NUM; node->num = t.num; return node;
+    case T_STRING: node->type = J_STR; node->str = decode_string(lx, &t, &node->len); return node;
+    case T_TRUE: case T_FALSE: node->type = J_BOOL; node->num = t.type == T_TRUE; return node;
+    case T_NULL: node->type = J_NULL; return node;
+    case T_LBRACE: case T_LBRACK: break;
+    default: fail(lx, "expected a value");
+    }
+    node->type = t.type == T_LBRACE ? J_OBJ : J_ARR;
+    int close = t.type == T_LBRACE ? T_RBRACE : T_RBRACK;
+    Node **tail = &node->first;
+    if (lx->tok.type == close) { next_token(lx); return node; }
+    for (;;) {
+        char *key = NULL;
+        if (node->type == J_OBJ) {
             size_t klen;
-            if (node->type == J_OBJ) {
-                skip_ws(p);
-                if (p->s[p->pos] != '"') fail(p, "expected key");
-                key = parse_string(p, &klen);
-                skip_ws(p);
-                if (p->s[p->pos++] != ':') fail(p, "expected ':'");
-            }
-            *tail = parse_value(p, depth + 1);
-            (*tail)->key = key;
-            tail = &(*tail)->next;
-            skip_ws(p);
-            if (p->s[p->pos] == ',') { p->pos++; continue; }
-            if (p->s[p->pos++] != close) fail(p, "expected ',' or close");
-            return node;
+            if (lx->tok.type != T_STRING) fail(lx, "expected a key");
+            key = decode_string(lx, &lx->tok, &klen);
+            next_token(lx);
+            if (lx->tok.type != T_COLON) fail(lx, "expected ':'");
+            next_token(lx);
         }
+        *tail = parse_value(lx, depth + 1);
+        (*tail)->key = key;
+        tail = &(*tail)->next;
+        if (lx->tok.type == T_COMMA) { next_token(lx); continue; }
+        if (lx->tok.type != close) fail(lx, "expected ',' or a closing bracket");
+        next_token(lx);
+        return node;
     }
-    if (c == '"') {
-        node->type = J_STR;
-        node->str = parse_string(p, &node->len);
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-        int neg = c == '-';
-        int64_t v = 0, frac = 0;
-        if (neg) p->pos++;
-        while (p->s[p->pos] >= '0' && p->s[p->pos] <= '9') v = v * 10 + (p->s[p->pos++] - '0');
-        if (p->s[p->pos] == '.') {
-            int digits = 0;
-            for (p->pos++; p->s[p->pos] >= '0' && p->s[p->pos] <= '9'; p->pos++, digits++)
-                if (digits < 3) frac = frac * 10 + (p->s[p->pos] - '0');
-            for (; digits < 3; digits++) frac *= 10;
-        }
-        node->type = J_NUM;
-        node->num = (neg ? -1 : 1) * (v * 1000 + frac);
-    } else if (strncmp(p->s + p->pos, "true", 4) == 0 || strncmp(p->s + p->pos, "false", 5) == 0) {
-        node->type = J_BOOL;
-        node->num = c == 't';
-        p->pos += c == 't' ? 4 : 5;
-    } else if (strncmp(p->s + p->pos, "null", 4) == 0) {
-        node->type = J_NULL;
-        p->pos += 4;
-    } else {
-        fail(p, "unexpected character");
-    }
-    return node;
 }
 
 /* ---- walk ---- */
@@ -220,13 +218,10 @@ static void walk(const Node *n, int depth, Stats *st) {
 }
 
 static void free_tree(Node *n) {
-    while (n) {
-        Node *next = n->next;
+    for (Node *next; n; n = next) {
+        next = n->next;
         free_tree(n->first);
-        free(n->key);
-        free(n->str);
-        free(n);
-        n = next;
+        free(n->key), free(n->str), free(n);
     }
 }
 
@@ -240,7 +235,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int docs_for[3] = {3, 30, 220};
+    static const int docs_for[3] = {4, 50, 330};
     int docs = docs_for[size_arg(argc, argv)];
     Stats st = {0xcbf29ce484222325ULL, 0, 0, 0};
     uint64_t bytes = 0;
@@ -253,10 +248,10 @@ int main(int argc, char **argv) {
         }
         puts_(&b, "]");
         bytes += b.len;
-        Parser p = {b.p, 0};
-        Node *root = parse_value(&p, 0);
-        skip_ws(&p);
-        if (p.s[p.pos] != '\0') fail(&p, "trailing characters");
+        Lexer lx = {b.p, 0, {0, 0, 0, 0}};
+        next_token(&lx);
+        Node *root = parse_value(&lx, 0);
+        if (lx.tok.type != T_END) fail(&lx, "trailing characters");
         walk(root, 0, &st);
         free_tree(root);
         free(b.p);

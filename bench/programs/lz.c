@@ -1,7 +1,7 @@
 // bench: lz — an LZ77 compressor (4-byte hash chains, 64 KiB window, greedy parse, chain depth 24)
 //        and its decompressor, round-tripping 512 KiB of generated text-like data per round;
 //        the round trip is verified byte for byte. Byte loads, hashing, match-length loops, memcpy.
-// sizes: short = 2 rounds, medium = 20 rounds, long = 140 rounds (each round mutates the input)
+// sizes: short = 3 rounds, medium = 30 rounds, long = 190 rounds (each round mutates the input)
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -127,7 +127,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int rounds_for[3] = {2, 20, 140};
+    static const int rounds_for[3] = {3, 30, 190};
     int rounds = rounds_for[size_arg(argc, argv)];
     size_t cap = INPUT_SIZE + INPUT_SIZE / 128 + 16;
     uint8_t *src = malloc(INPUT_SIZE), *packed = malloc(cap), *back = malloc(INPUT_SIZE);

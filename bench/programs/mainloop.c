@@ -3,7 +3,7 @@
 //        a small insertion into a sorted window and a fixed-point filter, all inlined by hand.
 //        A JIT that only switches tiers at function entry never gets to optimize this loop
 //        (it needs on-stack replacement).
-// sizes: short = 600,000 iterations, medium = 7,000,000, long = 48,000,000
+// sizes: short = 1,000,000 iterations, medium = 11,000,000, long = 80,000,000
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
-    static const uint32_t iters_for[3] = {600000, 7000000, 48000000};
+    static const uint32_t iters_for[3] = {1000000, 11000000, 80000000};
     const char *size = argc > 1 ? argv[1] : "short";
     int which = strcmp(size, "short") == 0 ? 0 : strcmp(size, "medium") == 0 ? 1 : strcmp(size, "long") == 0 ? 2 : -1;
     if (which < 0) {

@@ -1,7 +1,7 @@
 // bench: sieve — sieve of Eratosthenes over odd numbers up to ~2,000,000 (a 1 MB byte array),
 //        repeated; the limit shifts a little every round so no two rounds are identical.
 //        Byte stores with large strides, then a linear counting scan.
-// sizes: short = 12 rounds, medium = 130 rounds, long = 900 rounds
+// sizes: short = 10 rounds, medium = 125 rounds, long = 800 rounds
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +42,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int rounds_for[3] = {12, 130, 900};
+    static const int rounds_for[3] = {10, 125, 800};
     int rounds = rounds_for[size_arg(argc, argv)];
     uint8_t *composite = malloc(BASE_LIMIT / 2 + 1024);
     if (!composite) return 1;

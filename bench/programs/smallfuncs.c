@@ -1,8 +1,8 @@
-// bench: smallfuncs — 60 tiny functions in four call layers (leaves, pairs, mixers, top level),
+// bench: smallfuncs — 57 tiny functions: four call layers (leaves, pairs, mixers, top level),
 //        plus struct-by-value helpers, pointer-updating helpers, two small recursive ones and an
 //        indirect-call table. A single top-level call fans out into ~15-30 calls, so the cost is
 //        almost all call overhead unless the compiler inlines. Tests inlining across many callees.
-// sizes: short = 300,000 outer iterations, medium = 3,500,000, long = 24,000,000
+// sizes: short = 1,000,000 outer iterations, medium = 12,000,000, long = 80,000,000
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
@@ -98,7 +98,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const u32 iters_for[3] = {300000, 3500000, 24000000};
+    static const u32 iters_for[3] = {1000000, 12000000, 80000000};
     u32 iters = iters_for[size_arg(argc, argv)];
     u32 state = 12345u, h = 0;
     Vec2 p = v_make(1, 2);

@@ -1,14 +1,14 @@
 // bench: sort — quicksort (median of three, insertion sort below 16), top-down mergesort and
-//        heapsort over the same 200,000 LCG-generated ints per round; each result is verified
+//        heapsort over the same 50,000 LCG-generated ints per round; each result is verified
 //        sorted and equal to the others. Branchy compares, swaps, recursion, array copies.
-// sizes: short = 2 rounds, medium = 20 rounds, long = 140 rounds
+// sizes: short = 3 rounds, medium = 35 rounds, long = 220 rounds
 // args: short|medium|long
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT 200000
+#define COUNT 50000
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static uint32_t rnd(void) {
@@ -108,7 +108,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int rounds_for[3] = {2, 20, 140};
+    static const int rounds_for[3] = {3, 35, 220};
     int rounds = rounds_for[size_arg(argc, argv)];
     int32_t *orig = malloc(COUNT * sizeof *orig), *q = malloc(COUNT * sizeof *q);
     int32_t *m = malloc(COUNT * sizeof *m), *h = malloc(COUNT * sizeof *h), *tmp = malloc(COUNT * sizeof *tmp);

@@ -1,7 +1,7 @@
 // bench: spectralnorm — the Benchmarks Game spectral-norm: power iteration (10 rounds of A^T*A*v)
 //        on the infinite matrix A(i,j) = 1/((i+j)(i+j+1)/2+i+1), truncated to n x n. Double
 //        division and multiply-add inner loops, O(n^2) per round.
-// sizes: short n = 450, medium n = 1700, long n = 4400
+// sizes: short n = 620, medium n = 2500, long n = 6500
 // args: short|medium|long
 #ifdef __clang__ /* no a*b+c fusion into FMA, even with -march=native: results stay bit-identical */
 #pragma STDC FP_CONTRACT OFF
@@ -44,7 +44,7 @@ static int size_arg(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    static const int n_for[3] = {450, 1700, 4400};
+    static const int n_for[3] = {620, 2500, 6500};
     int n = n_for[size_arg(argc, argv)];
     double *u = malloc(n * sizeof *u), *v = malloc(n * sizeof *v), *tmp = malloc(n * sizeof *tmp);
     if (!u || !v || !tmp) return 1;

@@ -23,7 +23,11 @@ internal sealed class CommandLine
     {
         ["--repeat"] = true, ["--json"] = true, ["--aot-repeat"] = true, ["--no-aot"] = false, ["--full"] = false,
         ["--markdown"] = false, ["--help"] = false, ["-h"] = false, ["--version"] = false,
+        ["--size"] = true, ["--runs"] = true, ["--modes"] = true, ["--plot"] = true, ["--quick"] = false, ["--replot"] = true,
     };
+
+    /// <summary>`bench --markdown FILE` takes a file; `options --markdown` is a switch.</summary>
+    static bool TakesValue(string command, string flag, bool byDefault) => command == "bench" && flag == "--markdown" || byDefault;
 
     public static CommandLine Parse(string[] args)
     {
@@ -48,7 +52,7 @@ internal sealed class CommandLine
                 catch (FormatException e) { throw new TierflowException($"{flag}: {e.Message}", ExitCodes.Usage); }
             }
             else if (LocalFlags.TryGetValue(flag, out bool takesValue))
-                cl.Local[flag] = takesValue ? inlineValue ?? Next(args, ref i, flag) : "on";
+                cl.Local[flag] = TakesValue(cl.Command, flag, takesValue) ? inlineValue ?? Next(args, ref i, flag) : "on";
             else if (a.StartsWith("-I") || a.StartsWith("-D") || a.StartsWith("-U") || a.StartsWith("-std=") || a == "-include")
             {
                 cl.ClangArgs.Add(a);

@@ -16,6 +16,9 @@ usage:
   tierflow call PROGRAM FUNCTION [INT_ARGS...] --repeat N   the seed experiment for any integer function,
         [--json FILE] [--no-aot] [--aot-repeat N]          beside its clang -O2 build
   tierflow demo [--full]                                    the seed experiment on a built-in fibonacci
+  tierflow bench [PROGRAMS.c...] [--size short|medium|long] [--runs N] [--modes a,b,...]
+        [--json FILE] [--markdown FILE] [--plot DIR] [--quick]   every workload in every mode, side by side
+  tierflow bench --replot FILE.json --plot DIR              redraw the bar chart of a saved run
   tierflow options [--markdown]                             every option with its environment variable
 
 front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD go to clang-19 for .c inputs; -l NAME loads libNAME.

@@ -31,8 +31,9 @@ internal static class Program
                 "run" => Commands.Run(cl),
                 "call" => Commands.Call(cl),
                 "demo" => Commands.Demo(cl),
+                "bench" => Bench.BenchCommand.Run(cl),
                 "options" => Commands.Options(cl),
-                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, options; see 'tierflow --help')", ExitCodes.Usage),
+                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, options; see 'tierflow --help')", ExitCodes.Usage),
             };
         }
         catch (TierflowException e)

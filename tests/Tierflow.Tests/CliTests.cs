@@ -167,3 +167,26 @@ public class CliTests
         Assert.All(toO3, l => Assert.Contains("FAILED", l));
     }
 }
+
+/// <summary>The benchmark command's CI mode: every workload in every mode once, outputs must match clang -O2's.</summary>
+public class BenchQuickTests
+{
+    [Fact]
+    public void QuickBenchOutputsMatchEverywhere()
+    {
+        var json = Path.Combine(TestSupport.Scratch, "bench-quick.json");
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "bench", "--quick", "--json", json], timeoutMs: 900_000);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        var workloads = results.Select(x => x.GetProperty("workload").GetString()).Distinct().ToList();
+        Assert.True(workloads.Count >= 10, $"only {workloads.Count} workloads ran");
+        var ours = results.Where(x => x.GetProperty("mode").GetString()!.StartsWith("tierflow")).ToList();
+        Assert.All(ours, x => Assert.True(x.GetProperty("output_matches").GetBoolean(), $"{x.GetProperty("workload")} in {x.GetProperty("mode")}"));
+        // The native peers agree with each other too (the programs are written to print identical output).
+        Assert.All(results.Where(x => x.GetProperty("mode").GetString() is "gcc-O2" or "clang-O3-native"),
+            x => Assert.True(x.GetProperty("output_matches").GetBoolean(), $"{x.GetProperty("workload")} in {x.GetProperty("mode")}"));
+        // Every Tierflow mode finished (only the interpreter may be cut off).
+        Assert.All(ours, x => Assert.True(x.GetProperty("ok").GetBoolean()));
+    }
+}

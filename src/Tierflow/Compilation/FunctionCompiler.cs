@@ -58,8 +58,13 @@ internal sealed class FunctionCompiler : IDisposable
         return new LlvmModuleHandle(module);
     }
 
-    public CompiledObject Compile(int index, OptLevel level, bool final, int version)
+    /// <summary>
+    /// Compiles; <paramref name="cancelled"/> is polled between phases, so a program that is exiting waits for
+    /// at most one phase of a compile in progress (LLVM itself cannot be interrupted).
+    /// </summary>
+    public CompiledObject Compile(int index, OptLevel level, bool final, int version, Func<bool>? cancelled = null)
     {
+        void Poll() { if (cancelled?.Invoke() == true) throw new OperationCanceledException("the program is stopping"); }
         if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level))
             throw new LlvmException($"injected compile failure ({_functions[index].Name}@{level})");
         var sw = Stopwatch.StartNew();
@@ -77,10 +82,12 @@ internal sealed class FunctionCompiler : IDisposable
         var tm = HostTarget.Rent(level);
         try
         {
+            Poll();
             DumpIr(m, symbol, "before");
             Optimizer.Run(m, level, tm, _passOptions!);
             DumpIr(m, symbol, "after");
             double opt = sw.Elapsed.TotalMicroseconds;
+            Poll();
             sw.Restart();
             var bytes = Optimizer.EmitObject(m, tm);
             return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);

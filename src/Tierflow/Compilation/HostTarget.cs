@@ -74,7 +74,7 @@ internal static class HostTarget
     static readonly System.Collections.Concurrent.ConcurrentBag<TargetMachineHandle>[] _pool =
         [new(), new(), new(), new()];
 
-    static Task? _warmUp, _warmUpRest;
+    static Task? _warmUp;
 
     /// <summary>
     /// Starts warming LLVM up on a pool thread: the first pass pipeline and code generation of a process
@@ -86,12 +86,9 @@ internal static class HostTarget
         lock (_pool)
         {
             if (_warmUp != null) return;
-            // The first tier is awaited by the first load; the higher tiers warm up behind it for the workers.
+            // Only the first tier: the first load waits for it. Warming the higher tiers too was measured to
+            // hurt: on 2 cores it competed with the program and the worker, and exit had to wait for it.
             _warmUp = Task.Run(() => WarmUp(OptLevel.O0, link: true));
-            _warmUpRest = _warmUp.ContinueWith(_ =>
-            {
-                foreach (var level in new[] { OptLevel.O1, OptLevel.O2, OptLevel.O3 }) WarmUp(level, link: false);
-            });
         }
     }
 
@@ -101,9 +98,9 @@ internal static class HostTarget
     /// </summary>
     public static void WaitForAllWarmUp()
     {
-        Task? a, b;
-        lock (_pool) { a = _warmUp; b = _warmUpRest; }
-        try { a?.Wait(); b?.Wait(); } catch (AggregateException) { }
+        Task? a;
+        lock (_pool) a = _warmUp;
+        try { a?.Wait(); } catch (AggregateException) { }
     }
 
     /// <summary>Waits for a warm-up in progress (so the first real compile finds warm machines).</summary>

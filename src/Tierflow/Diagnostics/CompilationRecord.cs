@@ -16,8 +16,12 @@ public sealed record CompilationRecord(
     long ObjectBytes,
     int ThreadId,
     bool Background,
-    string? Error)
+    string? Error,
+    long InstalledTimestamp = 0)
 {
+    /// <summary>When the new code was installed, in nanoseconds of CLOCK_MONOTONIC (0 if it was not).</summary>
+    public long InstalledMonotonicNs => InstalledTimestamp == 0 ? 0 : (long)(InstalledTimestamp * (1e9 / System.Diagnostics.Stopwatch.Frequency));
+
     public bool Succeeded => Error is null;
     public double CompileMicros => OptimizeMicros + CodegenMicros + LinkMicros;
 

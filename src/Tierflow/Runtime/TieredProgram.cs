@@ -156,7 +156,7 @@ public sealed class TieredProgram : IDisposable
             ResolveBaseSymbols();
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
-                queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null);
+                queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp());
             _trace.Write(BaseCompilation);
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
@@ -374,7 +374,7 @@ public sealed class TieredProgram : IDisposable
         {
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
             bool final = r.Target >= (_options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final);
-            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence)); // unique symbol per compile
+            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
             var buffer = Ir.BufferFromBytes(obj.Object, obj.Symbol);
@@ -388,6 +388,12 @@ public sealed class TieredProgram : IDisposable
                 lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
             code = (nint)addr;
             link = sw.Elapsed.TotalMicroseconds;
+        }
+        catch (OperationCanceledException) when (_stopping)
+        {
+            if (rt != null) { LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt)); rt.Dispose(); }
+            Cancel(r);
+            return null;
         }
         catch (Exception e)
         {
@@ -432,6 +438,7 @@ public sealed class TieredProgram : IDisposable
                 bool current = f.Version == r.Version && (r.Forced || r.Target > f.Tier);
                 if (current)
                 {
+                    record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
                     var from = f.Tier;
                     f.CodeAddress = code;
                     f.Tier = r.Target; // from here Cell(f) is the new code's countdown, armed below

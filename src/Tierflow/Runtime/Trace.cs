@@ -38,6 +38,7 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             thread = r.ThreadId,
             background = r.Background,
             error = r.Error,
+            installed_mono_ns = r.InstalledMonotonicNs, // Stopwatch is CLOCK_MONOTONIC on Linux: comparable with the program's clock
         });
         lock (_lock) _json?.WriteLine(line);
     }

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace Tierflow.Cli.Bench;
+
+/// <summary>
+/// One way of running a workload, with a readable name so a reader of the tables knows what is compared.
+/// Every mode runs the same C source or the same IR: native builds from the source, JITs from the IR
+/// that clang-19 -O2 -Xclang -disable-llvm-passes produces (what `tierflow run prog.c` itself uses).
+/// </summary>
+internal sealed record BenchMode(string Name, string Description, bool IsTierflow, Func<Artifacts, string[]> Command, double TimeLimitSeconds = 300)
+{
+    public static IReadOnlyList<BenchMode> All(string[] tierflow) =>
+    [
+        new("tierflow", "Tierflow, default ladder O0→O1→O2→O3 at 100/1000/10000, background compile", true,
+            a => [.. tierflow, "run", a.Ir, "--trace-json", a.TraceFile, "--"]),
+        new("tierflow-O0", "Tierflow, everything at O0 up front (--eager O0)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O0", "--"]),
+        new("tierflow-O1", "Tierflow, everything at O1 up front (--eager O1)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O1", "--"]),
+        new("tierflow-O2", "Tierflow, everything at O2 up front (--eager O2)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O2", "--"]),
+        new("tierflow-O3", "Tierflow, everything at O3 up front (--eager O3)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O3", "--"]),
+        new("clang-O2", "native, clang-19 -O2 (the reference)", false, a => [a.ClangO2]),
+        new("clang-O3-native", "native, clang-19 -O3 -march=native", false, a => [a.ClangO3Native]),
+        new("gcc-O2", "native, gcc -O2", false, a => [a.GccO2]),
+        new("lli", "lli-19 -jit-kind=orc-lazy on the unoptimized IR", false, a => ["lli-19", "-jit-kind=orc-lazy", a.Ir]),
+        new("lli-opt", "lli-19 on IR optimized by opt-19 -O3 (lli -O3 alone runs no IR passes)", false, a => ["lli-19", a.OptIr]),
+        new("interp", "LLVM's interpreter, lli-19 -force-interpreter (cut off at 20 s)", false, a => ["lli-19", "-force-interpreter", a.Ir], 20),
+    ];
+}
+
+/// <summary>The builds of one workload, made once per bench run in a scratch directory.</summary>
+internal sealed record Artifacts(string Name, string Source, string Ir, string OptIr, string ClangO2, string ClangO3Native, string GccO2, string TraceFile)
+{
+    public static Artifacts Build(string source, string dir)
+    {
+        var name = Path.GetFileNameWithoutExtension(source);
+        string P(string suffix) => Path.Combine(dir, name + suffix);
+        var a = new Artifacts(name, source, P(".ll"), P(".opt.ll"), P(".clang-O2"), P(".clang-O3-native"), P(".gcc-O2"), P(".trace.jsonl"));
+        Run("clang-19", [.. Frontend.Clang.FrontEndFlags.Where(f => f != "-c"), "-S", "-o", a.Ir, source]);
+        Run("opt-19", ["-O3", "-S", "-o", a.OptIr, a.Ir]);
+        Run("clang-19", ["-O2", "-o", a.ClangO2, source, "-lm"]);
+        Run("clang-19", ["-O3", "-march=native", "-o", a.ClangO3Native, source, "-lm"]);
+        Run("gcc", ["-O2", "-o", a.GccO2, source, "-lm"]);
+        return a;
+    }
+
+    static void Run(string exe, string[] args)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var x in args) psi.ArgumentList.Add(x);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new Diagnostics.TierflowException($"{args[^1]}: {exe} failed:\n{err.TrimEnd()}", Diagnostics.ExitCodes.BadInput);
+    }
+}
