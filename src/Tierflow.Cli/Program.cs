@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tierflow.Compilation;
 using Tierflow.Diagnostics;
 using Tierflow.Frontend;
@@ -144,19 +145,24 @@ internal static class Reports
 
     public static void WriteJson(string file, CallReport r, Baseline? aot)
     {
-        var doc = new
+        // JsonObject, not reflection: the CLI is published with NativeAOT.
+        var doc = new JsonObject
         {
-            result = r.Result,
-            calls = r.Calls,
-            counting = r.Counting,
-            thresholds = r.Thresholds,
-            tiers = r.Tiers.Select(t => new { tier = t.Tier, compile_ms = t.CompileMs, first_call = t.FirstCall, last_call = t.LastCall, calls = t.Calls, avg_ms = t.AvgMs, min_ms = t.MinMs, address_mod_64 = t.CodeAddressMod64 }),
-            aot = aot == null ? null : new { avg_ms = aot.AvgMs, min_ms = aot.MinMs, address_mod_64 = aot.AddressMod64 },
-            total_compile_ms = r.TotalCompileMs,
-            total_exec_ms = r.TotalExecMs,
-            slowest_call_ms = r.SlowestCallMs,
+            ["result"] = r.Result,
+            ["calls"] = r.Calls,
+            ["counting"] = r.Counting,
+            ["thresholds"] = new JsonArray(r.Thresholds.Select(t => (JsonNode?)t).ToArray()),
+            ["tiers"] = new JsonArray(r.Tiers.Select(t => (JsonNode?)new JsonObject
+            {
+                ["tier"] = t.Tier, ["compile_ms"] = t.CompileMs, ["first_call"] = t.FirstCall, ["last_call"] = t.LastCall,
+                ["calls"] = t.Calls, ["avg_ms"] = t.AvgMs, ["min_ms"] = t.MinMs, ["address_mod_64"] = t.CodeAddressMod64,
+            }).ToArray()),
+            ["aot"] = aot == null ? null : new JsonObject { ["avg_ms"] = aot.AvgMs, ["min_ms"] = aot.MinMs, ["address_mod_64"] = aot.AddressMod64 },
+            ["total_compile_ms"] = r.TotalCompileMs,
+            ["total_exec_ms"] = r.TotalExecMs,
+            ["slowest_call_ms"] = r.SlowestCallMs,
         };
-        try { File.WriteAllText(file, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true })); }
+        try { File.WriteAllText(file, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true })); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TierflowException($"{file}: cannot write: {e.Message}", ExitCodes.Usage);

@@ -190,3 +190,22 @@ public class BenchQuickTests
         Assert.All(ours, x => Assert.True(x.GetProperty("ok").GetBoolean()));
     }
 }
+
+/// <summary>The NativeAOT build that scripts/tierflow runs (published by scripts/setup.sh before the tests).</summary>
+public class PublishedCliTests
+{
+    static string Published => Path.Combine(TestSupport.RepoRoot, "artifacts", "cli", "tierflow");
+
+    [Fact]
+    public void NativeAotCliRunsTracesAndReports()
+    {
+        Assert.True(File.Exists(Published), $"{Published} is missing: scripts/setup.sh publishes it (run scripts/test.sh)");
+        var json = Path.Combine(TestSupport.Scratch, "aot-trace.jsonl");
+        var file = Path.Combine(TestSupport.CorpusDir, "recursion_fib.c");
+        var r = TestSupport.Run(Published, ["run", file, "--stress", "--sync", "--trace-json", json, "--stats"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("tier-up compilation(s)", r.Stderr);
+        var lines = File.ReadAllLines(json);
+        Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("to").GetString() == "O3");
+    }
+}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Spectre.Console;
 
 namespace Tierflow.Cli.Bench;
@@ -95,21 +96,28 @@ internal sealed class BenchReport(IReadOnlyList<Cell> cells, IReadOnlyList<Bench
 
     public void WriteJson(string path)
     {
-        var doc = new
+        // JsonObject, not reflection: the CLI is published with NativeAOT.
+        static JsonArray Array(IEnumerable<JsonNode?> items) => new(items.ToArray());
+        var noRegret = new JsonObject();
+        foreach (var w in Workloads) noRegret[w] = Nan(NoRegret(w));
+        var doc = new JsonObject
         {
-            size,
-            runs,
-            reference = Reference,
-            modes = modes.Select(m => new { name = m.Name, description = m.Description, geomean_ratio = Nan(GeoMean(m.Name)) }),
-            results = cells.Select(c => new
+            ["size"] = size,
+            ["runs"] = runs,
+            ["reference"] = Reference,
+            ["modes"] = Array(modes.Select(m => (JsonNode?)new JsonObject
             {
-                workload = c.Workload, mode = c.Mode, ok = c.Ok, output_matches = c.OutputMatches, note = c.Note,
-                min_s = Nan(c.Min), median_s = Nan(c.Median), max_s = Nan(c.Max), ratio = Nan(Ratio(c.Workload, c.Mode)),
-                peak_rss_kb = c.PeakRssKb, seconds = c.Runs.Select(r => r.Seconds),
-            }),
-            no_regret = Workloads.ToDictionary(w => w, w => Nan(NoRegret(w))),
+                ["name"] = m.Name, ["description"] = m.Description, ["geomean_ratio"] = Nan(GeoMean(m.Name)),
+            })),
+            ["results"] = Array(cells.Select(c => (JsonNode?)new JsonObject
+            {
+                ["workload"] = c.Workload, ["mode"] = c.Mode, ["ok"] = c.Ok, ["output_matches"] = c.OutputMatches, ["note"] = c.Note,
+                ["min_s"] = Nan(c.Min), ["median_s"] = Nan(c.Median), ["max_s"] = Nan(c.Max), ["ratio"] = Nan(Ratio(c.Workload, c.Mode)),
+                ["peak_rss_kb"] = c.PeakRssKb, ["seconds"] = Array(c.Runs.Select(r => (JsonNode?)r.Seconds)),
+            })),
+            ["no_regret"] = noRegret,
         };
-        File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     static double? Nan(double v) => double.IsNaN(v) || double.IsInfinity(v) ? null : Math.Round(v, 6);

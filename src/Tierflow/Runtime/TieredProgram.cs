@@ -253,7 +253,7 @@ public sealed class TieredProgram : IDisposable
     }
 
     /// <summary>A delegate calling the function through its stable address, signature checked against the IR.</summary>
-    public TDelegate GetDelegate<TDelegate>(string name) where TDelegate : Delegate
+    public TDelegate GetDelegate<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicMethods)] TDelegate>(string name) where TDelegate : Delegate
     {
         var invoke = typeof(TDelegate).GetMethod("Invoke")!;
         var addr = GetAddress(name, invoke.ReturnType, invoke.GetParameters().Select(p => p.ParameterType).ToArray());

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tierflow.Diagnostics;
 using Tierflow.Options;
 
@@ -23,23 +23,24 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
     {
         if (options.Trace) lock (_lock) Console.Error.WriteLine(r.ToTraceLine());
         if (_json == null) return;
-        var line = JsonSerializer.Serialize(new
+        // JsonObject rather than reflection-based serialization: the CLI is published with NativeAOT.
+        var line = new JsonObject
         {
-            time = r.QueuedAt.ToString("O"),
-            function = r.Function,
-            from = r.From?.ToString(),
-            to = r.To.ToString(),
-            reason = r.Reason,
-            queue_us = Math.Round(r.QueueMicros, 1),
-            optimize_us = Math.Round(r.OptimizeMicros, 1),
-            codegen_us = Math.Round(r.CodegenMicros, 1),
-            link_us = Math.Round(r.LinkMicros, 1),
-            object_bytes = r.ObjectBytes,
-            thread = r.ThreadId,
-            background = r.Background,
-            error = r.Error,
-            installed_mono_ns = r.InstalledMonotonicNs, // Stopwatch is CLOCK_MONOTONIC on Linux: comparable with the program's clock
-        });
+            ["time"] = r.QueuedAt.ToString("O"),
+            ["function"] = r.Function,
+            ["from"] = r.From?.ToString(),
+            ["to"] = r.To.ToString(),
+            ["reason"] = r.Reason,
+            ["queue_us"] = Math.Round(r.QueueMicros, 1),
+            ["optimize_us"] = Math.Round(r.OptimizeMicros, 1),
+            ["codegen_us"] = Math.Round(r.CodegenMicros, 1),
+            ["link_us"] = Math.Round(r.LinkMicros, 1),
+            ["object_bytes"] = r.ObjectBytes,
+            ["thread"] = r.ThreadId,
+            ["background"] = r.Background,
+            ["error"] = r.Error,
+            ["installed_mono_ns"] = r.InstalledMonotonicNs, // Stopwatch is CLOCK_MONOTONIC on Linux: comparable with the program's clock
+        }.ToJsonString();
         lock (_lock) _json?.WriteLine(line);
     }
 
