@@ -155,6 +155,8 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAPHINode(LLVMValueRef v);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetAggregateElement(LLVMValueRef c, uint idx);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetBasicBlockTerminator(LLVMBasicBlockRef bb);
+    [LibraryImport(Lib)] public static partial uint LLVMGetNumSuccessors(LLVMValueRef term);
+    [LibraryImport(Lib)] public static partial LLVMBasicBlockRef LLVMGetSuccessor(LLVMValueRef term, uint i);
 
     // --- attributes
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial uint LLVMGetEnumAttributeKindForName(string name, nuint length);

@@ -108,7 +108,7 @@ public class CliTests
         var r = Run("run", f, "--trace", "--stress", "--sync", "--stats");
         Assert.Equal(40425 % 7, r.ExitCode);
         var lines = r.Stderr.Split('\n').Where(l => l.Contains("sq: ")).ToList();
-        Assert.Contains(lines, l => l.Contains("O0 → O1") && l.Contains("calls ≥ 1") && l.Contains("codegen"));
+        Assert.Contains(lines, l => l.Contains("O0 → O1") && l.Contains("entries ≥ 1") && l.Contains("codegen"));
         Assert.Contains(lines, l => l.Contains("→ O3"));
         Assert.Contains("tier-up compilation(s)", r.Stderr);
     }
@@ -207,5 +207,29 @@ public class PublishedCliTests
         Assert.Contains("tier-up compilation(s)", r.Stderr);
         var lines = File.ReadAllLines(json);
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("to").GetString() == "O3");
+    }
+}
+
+/// <summary>Loop back-edges count toward tier-up, so a rarely called function with a hot loop is promoted.</summary>
+public class LoopCountingTests
+{
+    const string Program = """
+        #include <stdio.h>
+        static long work(long n) { long s = 0; for (long i = 0; i < n; i++) s += i % 7; return s; }
+        int main(void) { long s = work(200000); s += work(200000); printf("%ld\n", s); return 0; }
+        """;
+
+    [Fact]
+    public void HotLoopPromotesAFunctionCalledTwice()
+    {
+        var f = TestSupport.WriteScratch("hotloop.c", Program);
+        var counted = TestSupport.Tierflow("run", f, "--sync", "--trace");
+        Assert.Equal(0, counted.ExitCode);
+        Assert.Equal("1199988\n", counted.Stdout);
+        Assert.Contains(counted.Stderr.Split('\n'), l => l.Contains("work: O0 → O"));
+
+        var callsOnly = TestSupport.Tierflow("run", f, "--sync", "--trace", "--no-loop-counting");
+        Assert.Equal("1199988\n", callsOnly.Stdout);
+        Assert.DoesNotContain(callsOnly.Stderr.Split('\n'), l => l.Contains("work: O0 → O"));
     }
 }

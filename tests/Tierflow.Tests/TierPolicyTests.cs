@@ -28,7 +28,7 @@ public class TierPolicyTests
 
     [Fact]
     public void ReasonNamesCountAndThreshold() =>
-        Assert.Equal("100 calls ≥ 100", _p.Decide(S(OptLevel.O0, 100)).Reason);
+        Assert.Equal("100 entries ≥ 100", _p.Decide(S(OptLevel.O0, 100)).Reason);
 
     [Fact]
     public void NothingWhileACompileIsInFlight()

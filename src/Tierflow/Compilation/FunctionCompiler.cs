@@ -187,7 +187,9 @@ internal sealed class FunctionCompiler : IDisposable
             var counters = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Counters);
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
             var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
-            rw.InsertEntryCountdown(self, rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(index, level)), onHot, _programId, index);
+            var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(index, level));
+            if (_options.CountLoops) rw.InsertBackEdgeCountdowns(self, cell, onHot, _programId, index);
+            rw.InsertEntryCountdown(self, cell, onHot, _programId, index);
         }
     }
 

@@ -164,6 +164,56 @@ internal sealed class IrRewriter : IDisposable
     }
 
     /// <summary>
+    /// Counts loop iterations in the same countdown as entries, so that a function whose loops are hot is
+    /// promoted even when it is called rarely (it runs the new tier from its next call; moving a running
+    /// frame is on-stack replacement, not done here). A back-edge is a branch to a block at or before the
+    /// branching block in layout order: that is how clang lays out natural loops; on other shapes the
+    /// count is only less exact. The latch's terminator moves to a new block so the countdown can branch;
+    /// an edge into a block with phi nodes is skipped, because the C API cannot retarget a phi's incoming
+    /// block (clang's unoptimized IR keeps loop variables in allocas, so loop headers have none).
+    /// Returns the number of back-edges counted.
+    /// </summary>
+    public int InsertBackEdgeCountdowns(LLVMValueRef fn, LLVMValueRef counterAddress, LLVMValueRef onHot, int programId, int index)
+    {
+        var blocks = Ir.Blocks(fn).ToList();
+        var position = new Dictionary<LLVMBasicBlockRef, int>();
+        for (int i = 0; i < blocks.Count; i++) position[blocks[i]] = i;
+        int counted = 0;
+        foreach (var latch in blocks)
+        {
+            var term = Llvm.LLVMGetBasicBlockTerminator(latch);
+            if (term.IsNull || Llvm.LLVMGetInstructionOpcode(term) != LLVMOpcode.Br) continue;
+            uint n = Llvm.LLVMGetNumSuccessors(term);
+            bool backEdge = false, phis = false;
+            for (uint s = 0; s < n; s++)
+            {
+                var succ = Llvm.LLVMGetSuccessor(term, s);
+                if (position.TryGetValue(succ, out int p) && p <= position[latch]) backEdge = true;
+                var first = Llvm.LLVMGetFirstInstruction(succ);
+                if (!first.IsNull && !Llvm.LLVMIsAPHINode(first).IsNull) phis = true;
+            }
+            if (!backEdge || phis) continue;
+            // Appended at the end: layout is the code generator's business (block placement).
+            var hot = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.loophot");
+            var tail = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.latch");
+            Llvm.LLVMInstructionRemoveFromParent(term);
+            Llvm.LLVMPositionBuilderAtEnd(_b, tail);
+            Llvm.LLVMInsertIntoBuilder(_b, term);
+            Llvm.LLVMPositionBuilderAtEnd(_b, latch);
+            var c = Llvm.LLVMBuildLoad2(_b, I32, counterAddress, "tf.bc");
+            var d = Llvm.LLVMBuildSub(_b, c, Llvm.LLVMConstInt(I32, 1, 0), "tf.bd");
+            Llvm.LLVMBuildStore(_b, d, counterAddress);
+            var due = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.SLT, d, Llvm.LLVMConstInt(I32, 1, 0), "tf.bdue");
+            Llvm.LLVMBuildCondBr(_b, due, hot, tail);
+            Llvm.LLVMPositionBuilderAtEnd(_b, hot);
+            Ir.BuildCall(_b, OnHotType, onHot, [Llvm.LLVMConstInt(I32, (ulong)programId, 0), Llvm.LLVMConstInt(I32, (ulong)index, 0)]);
+            Llvm.LLVMBuildBr(_b, tail);
+            counted++;
+        }
+        return counted;
+    }
+
+    /// <summary>
     /// Gives a stub declaration its body: load the dispatch slot and musttail-call it with the same
     /// arguments (variadic arguments are forwarded by musttail). At any tier this is `jmp *slot`.
     /// </summary>

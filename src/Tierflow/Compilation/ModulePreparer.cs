@@ -37,7 +37,7 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
-        bool fastFloat, bool useSlots, bool instrument, int programId, Tiering.OptLevel initial)
+        bool fastFloat, bool useSlots, bool instrument, int programId, Tiering.OptLevel initial, bool countLoops)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
         RefuseReservedNames(m, displayName);
@@ -164,7 +164,11 @@ internal static class ModulePreparer
             if (pinReasons[i] != null) continue;
             if (!stubs[i].IsNull) rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
             if (instrument && !IrRewriter.IsNaked(definitions[i]))
-                rw.InsertEntryCountdown(definitions[i], rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i, initial)), onHot, programId, i);
+            {
+                var cell = rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i, initial));
+                if (countLoops) rw.InsertBackEdgeCountdowns(definitions[i], cell, onHot, programId, i);
+                rw.InsertEntryCountdown(definitions[i], cell, onHot, programId, i);
+            }
         }
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));

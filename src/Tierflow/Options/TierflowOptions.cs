@@ -36,6 +36,11 @@ public sealed record TierflowOptions
     public string? TraceJson { get; init; }
     /// <summary>Print a per-function summary to stderr when the program ends.</summary>
     public bool Stats { get; init; }
+    /// <summary>
+    /// Count loop back-edges in the same countdown as entries, so a function whose loops are hot is
+    /// promoted even when called rarely (from its next call; there is no on-stack replacement yet).
+    /// </summary>
+    public bool CountLoops { get; init; } = true;
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
     public bool FastFloat { get; init; }
     /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>

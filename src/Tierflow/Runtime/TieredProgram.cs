@@ -105,7 +105,7 @@ public sealed class TieredProgram : IDisposable
             bool useSlots = options.Eager is null;
             bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _id, _ladder.Initial);
+                options.FastFloat, useSlots, instrument, _id, _ladder.Initial, options.CountLoops);
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
             _table = new DispatchTable(_functions.Length);

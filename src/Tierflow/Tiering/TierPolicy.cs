@@ -47,7 +47,7 @@ public sealed class TierPolicy(TierLadder ladder, int maxFailedAttempts = 3)
             if (s.Entries >= Ladder.Thresholds[i - 1]) { target = level; threshold = Ladder.Thresholds[i - 1]; }
         }
         if (target is null) return TierDecision.Stay($"{s.Entries} entries below next threshold");
-        return new TierDecision(target, $"{s.Entries} calls ≥ {threshold}");
+        return new TierDecision(target, $"{s.Entries} entries ≥ {threshold}");
     }
 
     /// <summary>How many more entries until the next rung is due (for re-arming a counter).</summary>
