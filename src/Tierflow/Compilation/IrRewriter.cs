@@ -152,15 +152,25 @@ internal sealed class IrRewriter : IDisposable
             Llvm.LLVMInstructionRemoveFromParent(a);
             Llvm.LLVMInsertIntoBuilder(_b, a);
         }
+        EmitCountdown(counterAddress, onHot, programId, index, hot, oldEntry);
+    }
+
+    /// <summary>
+    /// At the builder's position: counter -= 1; if it drops below 1, go through <paramref name="hot"/>
+    /// (which calls the host's on-hot callback) to <paramref name="next"/>, else straight to it.
+    /// </summary>
+    void EmitCountdown(LLVMValueRef counterAddress, LLVMValueRef onHot, int programId, int index,
+        LLVMBasicBlockRef hot, LLVMBasicBlockRef next)
+    {
         var c = Llvm.LLVMBuildLoad2(_b, I32, counterAddress, "tf.c");
         var d = Llvm.LLVMBuildSub(_b, c, Llvm.LLVMConstInt(I32, 1, 0), "tf.d");
         Llvm.LLVMBuildStore(_b, d, counterAddress);
         var due = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.SLT, d, Llvm.LLVMConstInt(I32, 1, 0), "tf.due");
-        Llvm.LLVMBuildCondBr(_b, due, hot, oldEntry);
+        Llvm.LLVMBuildCondBr(_b, due, hot, next);
 
         Llvm.LLVMPositionBuilderAtEnd(_b, hot);
         Ir.BuildCall(_b, OnHotType, onHot, [Llvm.LLVMConstInt(I32, (ulong)programId, 0), Llvm.LLVMConstInt(I32, (ulong)index, 0)]);
-        Llvm.LLVMBuildBr(_b, oldEntry);
+        Llvm.LLVMBuildBr(_b, next);
     }
 
     /// <summary>
@@ -200,14 +210,7 @@ internal sealed class IrRewriter : IDisposable
             Llvm.LLVMPositionBuilderAtEnd(_b, tail);
             Llvm.LLVMInsertIntoBuilder(_b, term);
             Llvm.LLVMPositionBuilderAtEnd(_b, latch);
-            var c = Llvm.LLVMBuildLoad2(_b, I32, counterAddress, "tf.bc");
-            var d = Llvm.LLVMBuildSub(_b, c, Llvm.LLVMConstInt(I32, 1, 0), "tf.bd");
-            Llvm.LLVMBuildStore(_b, d, counterAddress);
-            var due = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.SLT, d, Llvm.LLVMConstInt(I32, 1, 0), "tf.bdue");
-            Llvm.LLVMBuildCondBr(_b, due, hot, tail);
-            Llvm.LLVMPositionBuilderAtEnd(_b, hot);
-            Ir.BuildCall(_b, OnHotType, onHot, [Llvm.LLVMConstInt(I32, (ulong)programId, 0), Llvm.LLVMConstInt(I32, (ulong)index, 0)]);
-            Llvm.LLVMBuildBr(_b, tail);
+            EmitCountdown(counterAddress, onHot, programId, index, hot, tail);
             counted++;
         }
         return counted;
