@@ -114,6 +114,7 @@ public static unsafe partial class Llvm
     // --- constants
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstInt(LLVMTypeRef t, ulong n, int signExtend);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstNull(LLVMTypeRef t);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetPoison(LLVMTypeRef t);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstArray2(LLVMTypeRef elem, LLVMValueRef* vals, ulong count);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstStructInContext(nint c, LLVMValueRef* vals, uint count, int packed);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMConstInBoundsGEP2(LLVMTypeRef t, LLVMValueRef ptr, LLVMValueRef* idx, uint count);
@@ -157,6 +158,17 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetBasicBlockTerminator(LLVMBasicBlockRef bb);
     [LibraryImport(Lib)] public static partial uint LLVMGetNumSuccessors(LLVMValueRef term);
     [LibraryImport(Lib)] public static partial LLVMBasicBlockRef LLVMGetSuccessor(LLVMValueRef term, uint i);
+    [LibraryImport(Lib)] public static partial void LLVMSetSuccessor(LLVMValueRef term, uint i, LLVMBasicBlockRef bb);
+    [LibraryImport(Lib)] public static partial uint LLVMCountIncoming(LLVMValueRef phi);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetIncomingValue(LLVMValueRef phi, uint i);
+    [LibraryImport(Lib)] public static partial LLVMBasicBlockRef LLVMGetIncomingBlock(LLVMValueRef phi, uint i);
+    [LibraryImport(Lib)] public static partial LLVMTypeRef LLVMGetAllocatedType(LLVMValueRef alloca);
+    [LibraryImport(Lib)] public static partial LLVMTailCallKind LLVMGetTailCallKind(LLVMValueRef call);
+    [LibraryImport(Lib)] public static partial int LLVMHasPersonalityFn(LLVMValueRef fn);
+    [LibraryImport(Lib)] public static partial nint LLVMGetBasicBlockName(LLVMBasicBlockRef bb);
+    [LibraryImport(Lib)] public static partial void LLVMRemoveBasicBlockFromParent(LLVMBasicBlockRef bb);
+    [LibraryImport(Lib)] public static partial void LLVMAppendExistingBasicBlock(LLVMValueRef fn, LLVMBasicBlockRef bb);
+    [LibraryImport(Lib)] public static partial void LLVMMoveBasicBlockBefore(LLVMBasicBlockRef bb, LLVMBasicBlockRef pos);
 
     // --- attributes
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial uint LLVMGetEnumAttributeKindForName(string name, nuint length);
@@ -170,6 +182,8 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMAttributeRef LLVMCreateEnumAttribute(nint c, uint kind, ulong val);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMAttributeRef LLVMCreateStringAttribute(nint c, string key, uint keyLen, string value, uint valueLen);
     [LibraryImport(Lib)] public static partial void LLVMAddCallSiteAttribute(LLVMValueRef call, uint idx, LLVMAttributeRef a);
+    [LibraryImport(Lib)] public static partial int LLVMIsStringAttribute(LLVMAttributeRef a);
+    [LibraryImport(Lib)] public static partial uint LLVMGetEnumAttributeKind(LLVMAttributeRef a);
 
     // --- builder
     [LibraryImport(Lib)] public static partial nint LLVMCreateBuilderInContext(nint c);
@@ -190,6 +204,10 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMBuildRetVoid(BuilderHandle b);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildInBoundsGEP2(BuilderHandle b, LLVMTypeRef t, LLVMValueRef ptr, LLVMValueRef* idx, uint count, string name);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMBuildUnreachable(BuilderHandle b);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMBuildSwitch(BuilderHandle b, LLVMValueRef v, LLVMBasicBlockRef otherwise, uint numCases);
+    [LibraryImport(Lib)] public static partial void LLVMAddCase(LLVMValueRef sw, LLVMValueRef onVal, LLVMBasicBlockRef dest);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildAlloca(BuilderHandle b, LLVMTypeRef t, string name);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMBuildMemCpy(BuilderHandle b, LLVMValueRef dst, uint dstAlign, LLVMValueRef src, uint srcAlign, LLVMValueRef size);
 
     // --- error handling (llvm-c/Error.h, ErrorHandling.h, Support.h)
     [LibraryImport(Lib)] public static partial nint LLVMGetErrorMessage(nint err);

@@ -34,7 +34,8 @@ public enum LLVMTypeKind
 
 public static class LLVMOpcode
 {
-    public const int Ret = 1, Br = 2, Switch = 3, IndirectBr = 4, Invoke = 5, Load = 27, Store = 28, Call = 45, CallBr = 67;
+    public const int Ret = 1, Br = 2, Switch = 3, IndirectBr = 4, Invoke = 5, Alloca = 26, Load = 27, Store = 28, GetElementPtr = 29,
+        BitCast = 41, PHI = 44, Call = 45, LandingPad = 59, AddrSpaceCast = 60, CallBr = 67;
 }
 
 /// <summary>Attribute indices as LLVM-C numbers them: return value, function, then parameters 1..N.</summary>

@@ -20,6 +20,7 @@ public class CorpusTests
         ["--stress", "--sync"],               // the same, compiled on the calling thread (deterministic)
         ["--stress", "--compile-threads", "2"],
         ["--ladder", "O0,O2", "--thresholds", "3"],
+        ["--sync", "--osr-threshold", "37"],  // default tiering, calls leave O0 by OSR at varying loops
     ];
 
     public static TheoryData<string, string> Cases()

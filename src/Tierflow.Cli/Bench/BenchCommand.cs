@@ -27,7 +27,7 @@ internal static class BenchCommand
 
         var all = BenchMode.All(TierflowCommand());
         if (quick) all = all.Select(m => m.Name == "interp" ? m with { TimeLimitSeconds = 3, Description = "LLVM's interpreter, lli-19 -force-interpreter (cut off at 3 s)" } : m).ToList();
-        var modes = all;
+        var modes = all.Where(m => !m.OnRequest).ToList();
         if (cl.Local.GetValueOrDefault("--modes") is { } list)
         {
             var names = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();

@@ -7,13 +7,29 @@ namespace Tierflow.Cli.Bench;
 /// Every mode runs the same C source or the same IR: native builds from the source, JITs from the IR
 /// that clang-19 -O2 -Xclang -disable-llvm-passes produces (what `tierflow run prog.c` itself uses).
 /// </summary>
-internal sealed record BenchMode(string Name, string Description, bool IsTierflow, Func<Artifacts, string[]> Command, double TimeLimitSeconds = 300)
+/// <see cref="OnRequest"/> modes answer one question (a design choice, an overhead) and run only when
+/// named in --modes.
+internal sealed record BenchMode(string Name, string Description, bool IsTierflow, Func<Artifacts, string[]> Command,
+    double TimeLimitSeconds = 300, bool OnRequest = false)
 {
     public static IReadOnlyList<BenchMode> All(string[] tierflow) =>
     [
-        new("tierflow", "Tierflow, default ladder O0→O1→O2→O3 at 100/1000/10000, background compile", true,
+        new("tierflow", "Tierflow, default ladder O0→O1→O2→O3 at 100/1000/10000, OSR after 10,000 iterations, background compile", true,
             a => [.. tierflow, "run", a.Ir, "--trace-json", a.TraceFile, "--"]),
+        new("tierflow-no-osr", "Tierflow default without on-stack replacement (--no-osr): a call that loops stays at O0", true,
+            a => [.. tierflow, "run", a.Ir, "--no-osr", "--"]),
+        new("tierflow-osr-1000", "Tierflow default, OSR after 1,000 iterations in a call", true,
+            a => [.. tierflow, "run", a.Ir, "--osr-threshold", "1000", "--"], OnRequest: true),
+        new("tierflow-osr-100000", "Tierflow default, OSR after 100,000 iterations in a call", true,
+            a => [.. tierflow, "run", a.Ir, "--osr-threshold", "100000", "--"], OnRequest: true),
+        new("tierflow-count-loops", "Tierflow default plus loop iterations counted as entries (--count-loops)", true,
+            a => [.. tierflow, "run", a.Ir, "--count-loops", "--"], OnRequest: true),
         new("tierflow-O0", "Tierflow, everything at O0 up front (--eager O0)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O0", "--"]),
+        // Counter overhead at the first tier: the counters run but never fire (thresholds out of reach).
+        new("tierflow-O0-entry-counters", "Tierflow at O0 with entry countdowns only (never firing)", true,
+            a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--no-osr", "--"], OnRequest: true),
+        new("tierflow-O0-all-counters", "Tierflow at O0 with entry, loop and per-frame OSR countdowns (never firing)", true,
+            a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--count-loops", "--osr-threshold", "2000000000", "--"], OnRequest: true),
         new("tierflow-O1", "Tierflow, everything at O1 up front (--eager O1)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O1", "--"]),
         new("tierflow-O2", "Tierflow, everything at O2 up front (--eager O2)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O2", "--"]),
         new("tierflow-O3", "Tierflow, everything at O3 up front (--eager O3)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O3", "--"]),

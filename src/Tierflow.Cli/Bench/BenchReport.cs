@@ -216,10 +216,14 @@ internal sealed class BenchReport(IReadOnlyList<Cell> cells, IReadOnlyList<Bench
         foreach (var line in File.ReadAllLines(traceFile).Where(l => l.Length > 0))
         {
             var r = JsonDocument.Parse(line).RootElement;
-            if (r.GetProperty("reason").GetString() == "load" || !r.TryGetProperty("installed_mono_ns", out var at) || at.GetInt64() == 0) continue;
+            // Marks: tier installs, and OSR transfers (a running call moved); a continuation becoming ready is not one.
+            bool transfer = r.TryGetProperty("event", out var ev) && ev.GetString() == "osr_transfer";
+            if (!transfer && (!r.TryGetProperty("reason", out var reason) || reason.GetString() == "load"
+                || (r.TryGetProperty("osr_loop", out var loop) && loop.ValueKind == JsonValueKind.String))) continue;
+            if (!r.TryGetProperty(transfer ? "transfer_mono_ns" : "installed_mono_ns", out var at) || at.GetInt64() == 0) continue;
             int k = iterationEndNs.ToList().FindIndex(e => e >= at.GetInt64());
             if (k < 0) continue; // installed after the last iteration
-            result.Add((k + 1, $"{r.GetProperty("function").GetString()}→{r.GetProperty("to").GetString()}"));
+            result.Add((k + 1, $"{(transfer ? "OSR " : "")}{r.GetProperty("function").GetString()}→{r.GetProperty("to").GetString()}"));
         }
         // One label per iteration is readable; several installs in one iteration share a line.
         return result.GroupBy(x => x.Item1).Select(g => (g.Key, string.Join(", ", g.Select(x => x.Item2).Take(3)) + (g.Count() > 3 ? $" +{g.Count() - 3}" : ""))).ToList();

@@ -62,18 +62,20 @@ internal sealed class FunctionCompiler : IDisposable
     /// Compiles; <paramref name="cancelled"/> is polled between phases, so a program that is exiting waits for
     /// at most one phase of a compile in progress (LLVM itself cannot be interrupted).
     /// </summary>
-    public CompiledObject Compile(int index, OptLevel level, bool final, int version, Func<bool>? cancelled = null)
+    /// <param name="osr">Compiles the function's on-stack-replacement continuation (see Osr.ContinuationBuilder)
+    /// instead of the function itself.</param>
+    public CompiledObject Compile(int index, OptLevel level, bool final, int version, Func<bool>? cancelled = null, bool osr = false)
     {
         void Poll() { if (cancelled?.Invoke() == true) throw new OperationCanceledException("the program is stopping"); }
-        if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level))
-            throw new LlvmException($"injected compile failure ({_functions[index].Name}@{level})");
+        if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level, osr))
+            throw new LlvmException($"injected compile failure ({_functions[index].Name}@{(osr ? "osr" : level)})");
         var sw = Stopwatch.StartNew();
         // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
         // `unreachable`, although the same module written out and optimized by opt-19 was fine).
         using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
-        var symbol = RuntimeSymbols.Version(index, level, version);
-        CutModule(m, index, level, final, symbol);
+        var symbol = osr ? RuntimeSymbols.Continuation(index, version) : RuntimeSymbols.Version(index, level, version);
+        CutModule(m, index, level, final, symbol, osr);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
         // compile that leaves the function at its tier, instead of undefined behaviour inside LLVM.
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
@@ -107,12 +109,17 @@ internal sealed class FunctionCompiler : IDisposable
         File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Ir.BufferBytes(bc));
     }
 
-    void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol)
+    void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol, bool osr)
     {
         using var rw = new IrRewriter(m);
         var self = Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(index));
         if (self.IsNull) throw new LlvmException($"the template has no body for function #{index}");
         var info = _functions[index];
+        // Planned before anything changes, on the same IR the running frame's code was planned on.
+        var plan = osr || (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
+            ? Osr.LoopPlan.Of(self, info.HasBlockAddresses, Llvm.LLVMGetModuleDataLayout(m)) : null;
+        var layout = osr ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
+            string.Join("; ", plan.Loops.Select(l => $"{l.Name}: {l.OsrRefusal}"))) : null;
 
         var copies = new Dictionary<int, LLVMValueRef>();
         if (final && _options.InlineCallees)
@@ -162,14 +169,23 @@ internal sealed class FunctionCompiler : IDisposable
             Llvm.LLVMSetLinkage(alias, LLVMLinkage.Private);
         }
 
-        Ir.SetName(self, symbol);
+        Ir.SetName(self, layout == null ? symbol : $"{symbol}.body");
         Llvm.LLVMSetLinkage(self, LLVMLinkage.External);
 
         var slots = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Slots);
+        if (layout != null)
+        {
+            // Built first, on the body exactly as planned: the rewrites below then apply to the continuation.
+            var cont = Osr.ContinuationBuilder.Build(rw, m, self, layout, symbol);
+            foreach (var alias in Ir.Aliases(m).ToList()) Llvm.LLVMAliasSetAliasee(alias, cont);
+            self = cont;
+        }
         if (final)
         {
-            // Direct calls to itself and to the private callee copies: the optimizer can now see them.
-            var direct = new Dictionary<int, LLVMValueRef>(copies) { [index] = self };
+            // Direct calls to itself and to the private callee copies: the optimizer can now see them. A
+            // continuation is not the function, so its recursive calls keep going through the slot.
+            var direct = new Dictionary<int, LLVMValueRef>(copies);
+            if (layout == null) direct[index] = self;
             foreach (var f in direct.Values.Append(self).Distinct().ToList())
                 foreach (var load in Ir.Instructions(f).ToList())
                 {
@@ -188,7 +204,8 @@ internal sealed class FunctionCompiler : IDisposable
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
             var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
             var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(index, level));
-            if (_options.CountLoops) rw.InsertBackEdgeCountdowns(self, cell, onHot, _programId, index);
+            var points = plan != null ? new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout) : null;
+            rw.InstrumentLoops(self, plan?.Flow ?? Osr.ControlFlow.Of(self), _options.CountLoops ? cell : default, onHot, _programId, index, points);
             rw.InsertEntryCountdown(self, cell, onHot, _programId, index);
         }
     }

@@ -13,8 +13,12 @@ internal sealed record FunctionInfo(
     string? PinReason,
     IReadOnlyList<int> DirectCallees,
     bool Exported = true,
-    IReadOnlyList<string>? OwnedTables = null)
+    IReadOnlyList<string>? OwnedTables = null,
+    IReadOnlyList<Osr.LoopInfo>? LoopList = null)
 {
+    /// <summary>The function's natural loops (header block index, name, and why OSR cannot leave it, if so).</summary>
+    public IReadOnlyList<Osr.LoopInfo> Loops => LoopList ?? [];
+
     /// <summary>
     /// Globals holding this function's block addresses (computed-goto tables) and used by it alone. Each
     /// compiled version gets private copies whose entries point into that version's own blocks.

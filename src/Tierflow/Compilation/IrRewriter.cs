@@ -6,6 +6,10 @@ namespace Tierflow.Compilation;
 /// The IR surgery Tierflow performs, each operation small and named. Shared by the load-time preparation
 /// (ModulePreparer) and the per-function extraction on compile workers (FunctionCompiler).
 /// </summary>
+/// <summary>What the first tier needs to place on-stack-replacement points: the host callback, the
+/// per-frame iteration count between calls to it, and the frame layout of each loop that can transfer.</summary>
+internal sealed record OsrPoints(LLVMValueRef OnLoop, int Threshold, Osr.FrameLayout? Layout);
+
 internal sealed class IrRewriter : IDisposable
 {
     readonly LlvmModuleHandle _m;
@@ -173,47 +177,99 @@ internal sealed class IrRewriter : IDisposable
         Llvm.LLVMBuildBr(_b, next);
     }
 
+    public LLVMTypeRef OnLoopType => Ir.FunctionType(Ptr, [I32, I32, I32]);
+
     /// <summary>
-    /// Counts loop iterations in the same countdown as entries, so that a function whose loops are hot is
-    /// promoted even when it is called rarely (it runs the new tier from its next call; moving a running
-    /// frame is on-stack replacement, not done here). A back-edge is a branch to a block at or before the
-    /// branching block in layout order: that is how clang lays out natural loops; on other shapes the
-    /// count is only less exact. The latch's terminator moves to a new block so the countdown can branch;
-    /// an edge into a block with phi nodes is skipped, because the C API cannot retarget a phi's incoming
-    /// block (clang's unoptimized IR keeps loop variables in allocas, so loop headers have none).
-    /// Returns the number of back-edges counted.
+    /// Instruments every natural loop header (a block with a back-edge from a block it dominates) of
+    /// <paramref name="fn"/>, described by <paramref name="cf"/> taken before any change. The header's phis
+    /// move into a new block that every former predecessor now enters, so the count runs once per iteration
+    /// (and once per loop entry) whatever the loop's shape; the header keeps its place as the loop body's start.
+    ///
+    ///   - With <paramref name="counterAddress"/>: the iteration decrements the function's countdown, the
+    ///     one its entries use, so a rarely called function with hot loops is promoted (from its next call).
+    ///   - With <paramref name="osr"/>: a per-frame countdown (a local, so threads and recursive frames count
+    ///     apart, as .NET's patchpoint counters do) calls the host's on-loop callback every
+    ///     <see cref="OsrPoints.Threshold"/> iterations. If the host returns a continuation, the frame calls it
+    ///     with its state (<see cref="Osr.FrameLayout"/>) and returns what it returns: the rest of this
+    ///     invocation runs in the continuation. The old frame stays below it, so its locals stay valid.
+    /// Headers entered by anything but br/switch are left alone. Returns the number of headers instrumented.
     /// </summary>
-    public int InsertBackEdgeCountdowns(LLVMValueRef fn, LLVMValueRef counterAddress, LLVMValueRef onHot, int programId, int index)
+    public int InstrumentLoops(LLVMValueRef fn, Osr.ControlFlow cf, LLVMValueRef counterAddress, LLVMValueRef onHot,
+        int programId, int index, OsrPoints? osr)
     {
-        var blocks = Ir.Blocks(fn).ToList();
-        var position = new Dictionary<LLVMBasicBlockRef, int>();
-        for (int i = 0; i < blocks.Count; i++) position[blocks[i]] = i;
-        int counted = 0;
-        foreach (var latch in blocks)
+        if (cf.LoopHeaders.Count == 0 || (counterAddress.IsNull && osr == null)) return 0;
+        LLVMValueRef frameCounter = default;
+        if (osr != null)
         {
-            var term = Llvm.LLVMGetBasicBlockTerminator(latch);
-            if (term.IsNull || Llvm.LLVMGetInstructionOpcode(term) != LLVMOpcode.Br) continue;
-            uint n = Llvm.LLVMGetNumSuccessors(term);
-            bool backEdge = false, phis = false;
-            for (uint s = 0; s < n; s++)
-            {
-                var succ = Llvm.LLVMGetSuccessor(term, s);
-                if (position.TryGetValue(succ, out int p) && p <= position[latch]) backEdge = true;
-                var first = Llvm.LLVMGetFirstInstruction(succ);
-                if (!first.IsNull && !Llvm.LLVMIsAPHINode(first).IsNull) phis = true;
-            }
-            if (!backEdge || phis) continue;
-            // Appended at the end: layout is the code generator's business (block placement).
-            var hot = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.loophot");
-            var tail = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.latch");
-            Llvm.LLVMInstructionRemoveFromParent(term);
-            Llvm.LLVMPositionBuilderAtEnd(_b, tail);
-            Llvm.LLVMInsertIntoBuilder(_b, term);
-            Llvm.LLVMPositionBuilderAtEnd(_b, latch);
-            EmitCountdown(counterAddress, onHot, programId, index, hot, tail);
-            counted++;
+            Llvm.LLVMPositionBuilderBefore(_b, Llvm.LLVMGetFirstInstruction(cf.Blocks[0]));
+            frameCounter = Llvm.LLVMBuildAlloca(_b, I32, "tf.osr.count");
+            Llvm.LLVMBuildStore(_b, Llvm.LLVMConstInt(I32, (ulong)osr.Threshold, 0), frameCounter);
         }
-        return counted;
+        int instrumented = 0;
+        foreach (int h in cf.LoopHeaders)
+        {
+            var header = cf.Blocks[h];
+            if (cf.Predecessors(h).Any(p => Llvm.LLVMGetInstructionOpcode(Llvm.LLVMGetBasicBlockTerminator(cf.Blocks[p])) is not (LLVMOpcode.Br or LLVMOpcode.Switch)))
+                continue;
+            var head = Llvm.LLVMInsertBasicBlockInContext(_ctx, header, "tf.loop");
+            foreach (int p in cf.Predecessors(h))
+            {
+                var term = Llvm.LLVMGetBasicBlockTerminator(cf.Blocks[p]);
+                uint n = Llvm.LLVMGetNumSuccessors(term);
+                for (uint s = 0; s < n; s++)
+                    if (Llvm.LLVMGetSuccessor(term, s) == header) Llvm.LLVMSetSuccessor(term, s, head);
+            }
+            Llvm.LLVMPositionBuilderAtEnd(_b, head);
+            foreach (var phi in Ir.Instructions(header).TakeWhile(i => !Llvm.LLVMIsAPHINode(i).IsNull).ToList())
+            {
+                Llvm.LLVMInstructionRemoveFromParent(phi);
+                Llvm.LLVMInsertIntoBuilder(_b, phi);
+            }
+            // Appended at the end: layout is the code generator's business (block placement).
+            var afterCount = osr != null ? Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osr") : header;
+            if (!counterAddress.IsNull)
+                EmitCountdown(counterAddress, onHot, programId, index, Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.loophot"), afterCount);
+            else Llvm.LLVMBuildBr(_b, afterCount);
+            if (osr != null) EmitOsrPoint(fn, afterCount, header, frameCounter, osr, programId, index, h);
+            instrumented++;
+        }
+        return instrumented;
+    }
+
+    /// <summary>The per-frame countdown and, where the loop has a layout, the transfer into the continuation.</summary>
+    void EmitOsrPoint(LLVMValueRef fn, LLVMBasicBlockRef at, LLVMBasicBlockRef header, LLVMValueRef frameCounter,
+        OsrPoints osr, int programId, int index, int loop)
+    {
+        Llvm.LLVMPositionBuilderAtEnd(_b, at);
+        var c = Llvm.LLVMBuildLoad2(_b, I32, frameCounter, "tf.fc");
+        var d = Llvm.LLVMBuildSub(_b, c, Llvm.LLVMConstInt(I32, 1, 0), "tf.fd");
+        Llvm.LLVMBuildStore(_b, d, frameCounter);
+        var due = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.SLT, d, Llvm.LLVMConstInt(I32, 1, 0), "tf.fdue");
+        var hot = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osrhot");
+        Llvm.LLVMBuildCondBr(_b, due, hot, header);
+
+        Llvm.LLVMPositionBuilderAtEnd(_b, hot);
+        var target = Ir.BuildCall(_b, OnLoopType, osr.OnLoop,
+            [Llvm.LLVMConstInt(I32, (ulong)programId, 0), Llvm.LLVMConstInt(I32, (ulong)index, 0), Llvm.LLVMConstInt(I32, (ulong)loop, 0)], "tf.cont");
+        Llvm.LLVMBuildStore(_b, Llvm.LLVMConstInt(I32, (ulong)osr.Threshold, 0), frameCounter);
+        var layout = osr.Layout;
+        if (layout == null || !layout.LiveAt.TryGetValue(loop, out var live)) { Llvm.LLVMBuildBr(_b, header); return; }
+        var transfer = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.transfer");
+        var none = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.EQ, target, Llvm.LLVMConstNull(Ptr), "tf.none");
+        Llvm.LLVMBuildCondBr(_b, none, header, transfer);
+
+        Llvm.LLVMPositionBuilderAtEnd(_b, transfer);
+        var fnType = Llvm.LLVMGlobalGetValueType(fn);
+        var ret = Llvm.LLVMGetReturnType(fnType);
+        var args = new[] { Llvm.LLVMConstInt(I32, (ulong)loop, 0) }
+            .Concat(Enumerable.Range(0, (int)Llvm.LLVMCountParams(fn)).Select(i => Llvm.LLVMGetParam(fn, (uint)i)))
+            .Concat(layout.Locals)
+            .Concat(layout.Values.Select(v => live.Contains(v) ? v : Llvm.LLVMGetPoison(Llvm.LLVMTypeOf(v))))
+            .ToArray();
+        var contType = Ir.FunctionType(ret, args.Select(a => Llvm.LLVMTypeOf(a)).ToArray());
+        var result = Ir.BuildCall(_b, contType, target, args);
+        if (Llvm.LLVMGetTypeKind(ret) == LLVMTypeKind.Void) Llvm.LLVMBuildRetVoid(_b);
+        else Llvm.LLVMBuildRet(_b, result);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
-        bool fastFloat, bool useSlots, bool instrument, int programId, Tiering.OptLevel initial, bool countLoops)
+        bool fastFloat, bool useSlots, bool instrument, int programId, Tiering.OptLevel initial, bool countLoops, int osrThreshold)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
         RefuseReservedNames(m, displayName);
@@ -108,6 +108,8 @@ internal static class ModulePreparer
         int cells = slotsLen * RuntimeSymbols.CellsPerFunction;
         var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)cells));
         var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
+        var onLoop = osrThreshold > 0 ? rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType) : default;
+        var targetData = Llvm.LLVMGetModuleDataLayout(m);
 
         // 1. Direct calls to tierable functions go through their slots.
         var callees = new List<int>[n];
@@ -165,8 +167,17 @@ internal static class ModulePreparer
             if (!stubs[i].IsNull) rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
             if (instrument && !IrRewriter.IsNaked(definitions[i]))
             {
+                // Planned on the body as the template holds it: a continuation compiled later from the template
+                // computes the same layout, so the state this code passes is the state it expects.
                 var cell = rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i, initial));
-                if (countLoops) rw.InsertBackEdgeCountdowns(definitions[i], cell, onHot, programId, i);
+                if (!onLoop.IsNull)
+                {
+                    var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData);
+                    infos[i] = infos[i] with { LoopList = plan.Loops };
+                    rw.InstrumentLoops(definitions[i], plan.Flow, countLoops ? cell : default, onHot, programId, i,
+                        new OsrPoints(onLoop, osrThreshold, plan.Layout));
+                }
+                else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, programId, i, null);
                 rw.InsertEntryCountdown(definitions[i], cell, onHot, programId, i);
             }
         }

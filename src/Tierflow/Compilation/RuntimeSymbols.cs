@@ -18,6 +18,9 @@ internal static class RuntimeSymbols
     public static int CounterCell(int index, Tiering.OptLevel level) => index * CellsPerFunction + (int)level;
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";
+    /// <summary>ptr(i32 program, i32 function, i32 loop): the host callback when a frame's loop countdown runs
+    /// out; returns the function's on-stack-replacement continuation, or null to keep running.</summary>
+    public const string OnLoop = "__tf_on_loop";
     /// <summary>
     /// The program's atexit / __cxa_atexit are renamed to these. LLJIT's generic platform interposes its
     /// own atexit, which only runs handlers when the JIT is deinitialized; a C program expects libc's.
@@ -30,6 +33,7 @@ internal static class RuntimeSymbols
     public static string Body(int index) => $"__tf_body_{index}";
     public static string Version(int index, Tiering.OptLevel level, int version) => $"__tf_body_{index}.{level}.{version}";
     public static string InlineCopy(int index) => $"__tf_inl_{index}";
+    public static string Continuation(int index, int version) => $"__tf_osr_{index}.{version}";
 
     public static bool TryParseBody(string name, out int index)
     {

@@ -17,8 +17,12 @@ public sealed record CompilationRecord(
     int ThreadId,
     bool Background,
     string? Error,
-    long InstalledTimestamp = 0)
+    long InstalledTimestamp = 0,
+    string? OsrLoop = null)
 {
+    /// <summary>An on-stack-replacement continuation (first asked for at the loop <see cref="OsrLoop"/>) rather than a tier.</summary>
+    public bool IsOsr => OsrLoop != null;
+
     /// <summary>When the new code was installed, in nanoseconds of CLOCK_MONOTONIC (0 if it was not).</summary>
     public long InstalledMonotonicNs => InstalledTimestamp == 0 ? 0 : (long)(InstalledTimestamp * (1e9 / System.Diagnostics.Stopwatch.Frequency));
 
@@ -28,7 +32,8 @@ public sealed record CompilationRecord(
     public string ToTraceLine()
     {
         var from = From?.ToString() ?? "—";
-        var head = $"[tierflow] {QueuedAt:HH:mm:ss.ffffff} {Function}: {from} → {To}, {Reason}";
+        var what = OsrLoop != null ? $" (OSR continuation, asked at loop {OsrLoop})" : "";
+        var head = $"[tierflow] {QueuedAt:HH:mm:ss.ffffff} {Function}: {from} → {To}{what}, {Reason}";
         if (Error != null) return $"{head}; FAILED: {Error} (stays at {from})";
         return $"{head}; queue {QueueMicros:F0} µs, opt {OptimizeMicros:F0} µs, codegen {CodegenMicros:F0} µs, " +
                $"link {LinkMicros:F0} µs, {ObjectBytes} B object, {(Background ? "worker" : "sync")} thread {ThreadId}";
@@ -37,3 +42,12 @@ public sealed record CompilationRecord(
 
 /// <summary>A function's tier changed (the new code is installed and every caller now reaches it).</summary>
 public sealed record TierChange(string Function, OptLevel? From, OptLevel To, CompilationRecord Compilation);
+
+/// <summary>A running call of <see cref="Function"/> left its <see cref="From"/> frame at the head of
+/// <see cref="Loop"/> and continues in the OSR continuation compiled at <see cref="To"/>.</summary>
+public sealed record OsrTransfer(string Function, string Loop, OptLevel From, OptLevel To, int ThreadId, DateTime At, long Timestamp)
+{
+    public long MonotonicNs => (long)(Timestamp * (1e9 / System.Diagnostics.Stopwatch.Frequency));
+
+    public string ToTraceLine() => $"[tierflow] {At:HH:mm:ss.ffffff} {Function}: OSR transfer {From} → {To} at loop {Loop}, thread {ThreadId}";
+}

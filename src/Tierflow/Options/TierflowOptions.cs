@@ -37,10 +37,17 @@ public sealed record TierflowOptions
     /// <summary>Print a per-function summary to stderr when the program ends.</summary>
     public bool Stats { get; init; }
     /// <summary>
-    /// Count loop back-edges in the same countdown as entries, so a function whose loops are hot is
-    /// promoted even when called rarely (from its next call; there is no on-stack replacement yet).
+    /// Count loop iterations in the same countdown as entries, so a function whose loops are hot is
+    /// promoted even when called rarely (from its next call). Off by default: with OSR the running call
+    /// moves anyway, and counting mostly compiled functions never called again (main); see
+    /// docs/benchmarks.md for the measurement.
     /// </summary>
-    public bool CountLoops { get; init; } = true;
+    public bool CountLoops { get; init; }
+    /// <summary>
+    /// On-stack replacement: loop iterations one invocation runs at the first tier (O0) before it asks for
+    /// a continuation at the final tier, and between later asks. 0 turns OSR off.
+    /// </summary>
+    public int OsrThreshold { get; init; } = 10_000;
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
     public bool FastFloat { get; init; }
     /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>
@@ -57,8 +64,9 @@ public sealed record TierflowOptions
     /// <summary>Failed compiles of one function before it stops being retried.</summary>
     public int MaxFailedAttempts { get; init; } = 3;
 
-    /// <summary>The testing preset: tiers up after 1–2 calls so every tier switch is exercised early.</summary>
-    public static TierflowOptions Stress { get; } = new() { Thresholds = [1, 2, 3] };
+    /// <summary>The testing preset: tiers up after 1–2 calls and leaves a loop by OSR after 2 iterations, so
+    /// every tier switch and every transfer is exercised early.</summary>
+    public static TierflowOptions Stress { get; } = new() { Thresholds = [1, 2, 3], OsrThreshold = 2 };
 
     public TierLadder EffectiveLadder()
     {

@@ -3,6 +3,7 @@ using Tierflow.Tiering;
 namespace Tierflow.Runtime;
 
 /// <summary>A request to compile one function at one tier. <see cref="Version"/> is the function's
-/// version when the request was made: the result is installed only if no other install came first.</summary>
+/// version when the request was made: the result is installed only if no other install came first.
+/// With <see cref="OsrLoop"/>, the request is for the function's OSR continuation (asked for at that loop).</summary>
 internal sealed record CompileRequest(int Index, OptLevel? From, OptLevel Target, string Reason, long QueuedTimestamp,
-    DateTime QueuedAt, int Version, bool Forced);
+    DateTime QueuedAt, int Version, bool Forced, int? OsrLoop = null);

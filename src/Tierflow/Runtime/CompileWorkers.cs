@@ -12,19 +12,24 @@ namespace Tierflow.Runtime;
 internal sealed class CompileWorkers
 {
     readonly TieredProgram _program;
-    readonly BlockingCollection<CompileRequest> _queue = new();
+    // Two queues, taken in order: OSR continuations first, because a frame is running at the first tier
+    // until its continuation exists, while a tier-up only speeds up calls that have not started yet.
+    readonly BlockingCollection<CompileRequest> _osr = new();
+    readonly BlockingCollection<CompileRequest> _tiers = new();
+    readonly BlockingCollection<CompileRequest>[] _queues;
     readonly List<Thread> _threads = [];
     int _nextWorker;
 
     public CompileWorkers(TieredProgram program, int count)
     {
         _program = program;
+        _queues = [_osr, _tiers];
         for (int i = 0; i < count; i++) StartWorker();
     }
 
     public void Enqueue(CompileRequest r)
     {
-        try { _queue.Add(r); }
+        try { (r.OsrLoop != null ? _osr : _tiers).Add(r); }
         catch (InvalidOperationException) { _program.Cancel(r); } // the queue closed: the program is stopping
     }
 
@@ -47,8 +52,11 @@ internal sealed class CompileWorkers
             if (current != null) _program.Abandon(current, $"LLVM fatal error: {reason} (the worker was retired)", background: true);
             StartWorker();
         });
-        foreach (var r in _queue.GetConsumingEnumerable())
+        while (true)
         {
+            CompileRequest r;
+            try { BlockingCollection<CompileRequest>.TakeFromAny(_queues, out r); }
+            catch (ArgumentException) { return; } // every queue is closed and empty: the program is stopping
             current = r;
             _program.Execute(r, compiler, background: true);
             current = null;
@@ -58,7 +66,8 @@ internal sealed class CompileWorkers
     /// <summary>Stops taking requests and joins the workers; a compile in progress finishes first.</summary>
     public void Stop()
     {
-        _queue.CompleteAdding();
+        _osr.CompleteAdding();
+        _tiers.CompleteAdding();
         Thread[] threads;
         lock (_threads) threads = _threads.ToArray();
         foreach (var t in threads)

@@ -23,6 +23,7 @@ internal static unsafe class HostCallbacks
     public static void Unregister(int id) => Programs.TryRemove(id, out _);
 
     public static nint OnHotAddress => (nint)(delegate* unmanaged<int, int, void>)&OnHot;
+    public static nint OnLoopAddress => (nint)(delegate* unmanaged<int, int, int, nint>)&OnLoop;
     /// <summary>
     /// ORC reports link errors (e.g. "Symbols not found: [ a, b ]") to the session's reporter, not to the
     /// failing lookup; without this LLVM prints them itself. They are kept per program for the message.
@@ -53,6 +54,21 @@ internal static unsafe class HostCallbacks
         catch (Exception e)
         {
             try { Console.Error.WriteLine($"tierflow: internal error in tier-up callback: {e.Message}"); } catch { }
+        }
+    }
+
+    /// <summary>A frame's loop countdown ran out: returns the loop's OSR continuation, or 0 to keep running.</summary>
+    [UnmanagedCallersOnly]
+    static nint OnLoop(int programId, int index, int loop)
+    {
+        try
+        {
+            return Programs.TryGetValue(programId, out var p) ? p.OnLoopCountdownExpired(index, loop) : 0;
+        }
+        catch (Exception e)
+        {
+            try { Console.Error.WriteLine($"tierflow: internal error in OSR callback: {e.Message}"); } catch { }
+            return 0;
         }
     }
 

@@ -41,8 +41,31 @@ public sealed class JitFunction
     /// <summary>Entries seen so far (approximate while the program runs: counters are racy by design).</summary>
     public long Entries { get; internal set; }
 
+    /// <summary>The function's loops: header block index, name, and why OSR cannot leave it (if it cannot).</summary>
+    public IReadOnlyList<Compilation.Osr.LoopInfo> Loops => Info.Loops;
+
+    /// <summary>The function's on-stack-replacement continuation and its use. Under Gate.</summary>
+    internal OsrSite Osr { get; } = new();
+    /// <summary>Running calls that moved into the OSR continuation so far.</summary>
+    public long OsrTransfers { get { lock (Gate) return Osr.Transfers.Values.Sum(); } }
+
     public IReadOnlyList<CompilationRecord> History { get { lock (Gate) return _history.ToArray(); } }
     internal void Record(CompilationRecord r) { lock (Gate) _history.Add(r); }
 
     public override string ToString() => $"{Name} [{Tier}]";
+}
+
+internal enum OsrState { None, Compiling, Ready, Failed }
+
+/// <summary>A function's continuation: asked for once, compiled once, then entered by every frame that gets
+/// hot in any of its loops.</summary>
+internal sealed class OsrSite
+{
+    public OsrState State;
+    public nint Code;
+    public string? Error;
+    /// <summary>Transfers per loop (header block index).</summary>
+    public Dictionary<int, long> Transfers { get; } = [];
+    /// <summary>Loops that got hot but cannot be left, already reported.</summary>
+    public HashSet<int> Reported { get; } = [];
 }

@@ -12,14 +12,29 @@ internal static class Statistics
         sb.AppendLine($"[tierflow] {p.Name}: loaded in {p.LoadMicros / 1000:F2} ms (base object at {b.To}: opt {b.OptimizeMicros / 1000:F2} ms, " +
                       $"codegen {b.CodegenMicros / 1000:F2} ms, link {b.LinkMicros / 1000:F2} ms); ladder {p.Ladder}");
         var all = p.Compilations;
-        sb.AppendLine($"[tierflow] {all.Count} tier-up compilation(s), {all.Count(c => !c.Succeeded)} failed, " +
+        var tiers = all.Where(c => !c.IsOsr).ToList();
+        var osr = all.Where(c => c.IsOsr).ToList();
+        sb.AppendLine($"[tierflow] {tiers.Count} tier-up compilation(s), {tiers.Count(c => !c.Succeeded)} failed, " +
                       $"{all.Sum(c => c.CompileMicros) / 1000:F2} ms compiling in total");
-        sb.AppendLine($"[tierflow] {"function",-28} {"tier",4} {"entries",14} {"compiles",8} {"compile ms",10}");
+        if (p.OsrEnabled)
+            sb.AppendLine($"[tierflow] {osr.Count} OSR continuation(s), {osr.Count(c => !c.Succeeded)} failed, " +
+                          $"{p.Functions.Sum(f => f.OsrTransfers)} transfer(s)");
+        sb.AppendLine($"[tierflow] {"function",-28} {"tier",4} {"entries",14} {"compiles",8} {"compile ms",10} {"osr",5}");
         foreach (var f in p.Functions.OrderByDescending(f => f.Entries))
         {
             var h = f.History;
             if (f.Entries == 0 && h.Count == 0) continue;
-            sb.AppendLine($"[tierflow] {Trim(f.Name),-28} {f.Tier,4} {f.Entries,14} {h.Count,8} {h.Sum(c => c.CompileMicros) / 1000,10:F2}");
+            sb.AppendLine($"[tierflow] {Trim(f.Name),-28} {f.Tier,4} {f.Entries,14} {h.Count,8} {h.Sum(c => c.CompileMicros) / 1000,10:F2} {f.OsrTransfers,5}");
+        }
+        // Every continuation: how long it took to build, and at which loops frames entered it.
+        foreach (var c in osr)
+        {
+            var f = p.Functions.First(x => x.Name == c.Function);
+            string at;
+            lock (f.Gate) at = string.Join(", ", f.Osr.Transfers.Select(kv => $"{f.Loops.FirstOrDefault(l => l.Id == kv.Key)?.Name ?? $"bb{kv.Key}"} ×{kv.Value}"));
+            long total = f.OsrTransfers;
+            sb.AppendLine($"[tierflow] OSR {Trim(c.Function)}: {c.From} → {c.To} (asked at loop {c.OsrLoop}), " +
+                          (c.Succeeded ? $"built in {c.CompileMicros / 1000:F2} ms, {total} transfer(s){(total > 0 ? $" at {at}" : "")}" : $"FAILED: {c.Error}"));
         }
         return sb.ToString();
     }

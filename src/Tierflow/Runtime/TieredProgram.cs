@@ -65,8 +65,10 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>Raised on the compiling thread after new code is installed.</summary>
     public event Action<TierChange>? TierChanged;
-    /// <summary>Raised after every compilation, successful or not.</summary>
+    /// <summary>Raised after every compilation, successful or not (tier-ups and OSR continuations).</summary>
     public event Action<CompilationRecord>? Compiled;
+    /// <summary>Raised on the guest thread when a running call leaves its frame for an OSR continuation.</summary>
+    public event Action<OsrTransfer>? OsrTransferred;
 
     public TierflowOptions Options => _options;
     public TierLadder Ladder => _ladder;
@@ -104,8 +106,11 @@ public sealed class TieredProgram : IDisposable
             module = source.Parse(_loadContext);
             bool useSlots = options.Eager is null;
             bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
+            // OSR leaves O0 frames only: an escaping state pointer would cost an optimized tier its SROA, and
+            // .NET likewise places patchpoints in Tier0 code alone.
+            OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _id, _ladder.Initial, options.CountLoops);
+                options.FastFloat, useSlots, instrument, _id, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
             _table = new DispatchTable(_functions.Length);
@@ -122,6 +127,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.Slots, _table.SlotsAddress, false),
                 (RuntimeSymbols.Counters, _table.CountersAddress, false),
                 (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
+                (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
                 ("exit", HostCallbacks.ExitAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
                 (RuntimeSymbols.CxaAtexit, NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "__cxa_atexit"), true),
@@ -178,6 +184,12 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>Microseconds from reading the IR to the base object being linked.</summary>
     public double LoadMicros { get; }
+
+    /// <summary>Whether first-tier frames can move into OSR continuations (see TierflowOptions.OsrThreshold).</summary>
+    public bool OsrEnabled { get; }
+
+    /// <summary>The highest tier any function can reach: the ladder's last rung, capped by MaxTier.</summary>
+    OptLevel FinalTier => _options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final;
 
     /// <summary>
     /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
@@ -315,6 +327,58 @@ public sealed class TieredProgram : IDisposable
         if (request != null) Submit(request);
     }
 
+    /// <summary>
+    /// Called from a first-tier frame (any thread) every OsrThreshold iterations of one of its loops. The
+    /// first call asks for the function's continuation at the final tier (compiled in the background, or
+    /// right here with --sync); once it is ready every frame that calls in, in whichever loop, gets it and
+    /// moves. Returns the continuation's address or 0. The function's own tiering is untouched: that is the
+    /// entry countdown's business.
+    /// </summary>
+    internal nint OnLoopCountdownExpired(int index, int loop)
+    {
+        var f = _functions[index];
+        CompileRequest? request = null;
+        string? refused = null;
+        var site = f.Osr;
+        lock (f.Gate)
+        {
+            if (f.Info.Loops.FirstOrDefault(l => l.Id == loop)?.OsrRefusal is { } why)
+            {
+                if (!site.Reported.Add(loop)) return 0;
+                refused = why;
+            }
+            else switch (site.State)
+            {
+                case OsrState.Ready:
+                    return Transfer(f, loop, site);
+                case OsrState.None when !_stopping:
+                    site.State = OsrState.Compiling;
+                    request = new CompileRequest(index, _ladder.Initial, FinalTier, $"{_options.OsrThreshold} iterations in one call",
+                        Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop);
+                    break;
+                default:
+                    return 0;
+            }
+        }
+        if (refused != null) { _trace.WriteNoOsr(f.Name, LoopName(f, loop), refused); return 0; }
+        if (request == null) return 0;
+        Submit(request);
+        // With --sync the continuation was compiled on this thread just now: move at once.
+        lock (f.Gate) return site.State == OsrState.Ready ? Transfer(f, loop, site) : 0;
+    }
+
+    /// <summary>Counts and reports a transfer. Caller holds f.Gate.</summary>
+    nint Transfer(JitFunction f, int loop, OsrSite site)
+    {
+        site.Transfers[loop] = site.Transfers.GetValueOrDefault(loop) + 1;
+        var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTier, Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
+        _trace.Write(t);
+        Raise(OsrTransferred, t);
+        return site.Code;
+    }
+
+    static string LoopName(JitFunction f, int loop) => f.Info.Loops.FirstOrDefault(l => l.Id == loop)?.Name ?? $"bb{loop}";
+
     /// <summary>Called by the host harness for every call it makes (the seed's host-call counting).</summary>
     internal void OnHostCall(JitFunction f)
     {
@@ -373,8 +437,8 @@ public sealed class TieredProgram : IDisposable
         try
         {
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
-            bool final = r.Target >= (_options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final);
-            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping); // unique symbol per compile
+            bool final = r.Target >= FinalTier;
+            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, osr: r.OsrLoop != null); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
             var buffer = Ir.BufferFromBytes(obj.Object, obj.Symbol);
@@ -403,7 +467,7 @@ public sealed class TieredProgram : IDisposable
 
         var record = new CompilationRecord(f.Name, r.From, r.Target, r.Reason, r.QueuedAt, queueUs,
             obj?.OptimizeMicros ?? 0, obj?.CodegenMicros ?? 0, link, obj?.Object.Length ?? 0,
-            Environment.CurrentManagedThreadId, background, error);
+            Environment.CurrentManagedThreadId, background, error, OsrLoop: r.OsrLoop is { } l ? LoopName(f, l) : null);
         Finish(r, record, code, rt);
         return record;
     }
@@ -412,7 +476,11 @@ public sealed class TieredProgram : IDisposable
     internal void Cancel(CompileRequest r)
     {
         var f = _functions[r.Index];
-        lock (f.Gate) if (f.InFlight == r.Target) f.InFlight = null;
+        lock (f.Gate)
+        {
+            if (r.OsrLoop != null) { f.Osr.State = OsrState.Failed; f.Osr.Error = "the program is stopping"; }
+            else if (f.InFlight == r.Target) f.InFlight = null;
+        }
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
     }
 
@@ -420,11 +488,12 @@ public sealed class TieredProgram : IDisposable
     internal void Abandon(CompileRequest r, string error, bool background) =>
         Finish(r, new CompilationRecord(_functions[r.Index].Name, r.From, r.Target, r.Reason, r.QueuedAt,
             Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds, 0, 0, 0, 0,
-            Environment.CurrentManagedThreadId, background, error), 0, null);
+            Environment.CurrentManagedThreadId, background, error, OsrLoop: r.OsrLoop is { } l ? LoopName(_functions[r.Index], l) : null), 0, null);
 
     /// <summary>Installs a successful result if it is still current; records and reports every result.</summary>
     void Finish(CompileRequest r, CompilationRecord record, nint code, ResourceTrackerHandle? rt)
     {
+        if (r.OsrLoop != null) { FinishOsr(r, record, code, rt); return; }
         var f = _functions[r.Index];
         string? error = record.Error;
         TierChange? change = null;
@@ -469,6 +538,36 @@ public sealed class TieredProgram : IDisposable
         Raise(Compiled, record);
         if (change != null) Raise(TierChanged, change);
         if (next != null) Submit(next);
+        if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
+    }
+
+    /// <summary>
+    /// Makes a continuation available to the function's frames, or records why there is none: a failed
+    /// continuation is not retried, and the frames keep running at their tier (correct, only slower).
+    /// </summary>
+    void FinishOsr(CompileRequest r, CompilationRecord record, nint code, ResourceTrackerHandle? rt)
+    {
+        var f = _functions[r.Index];
+        lock (f.Gate)
+        {
+            var site = f.Osr;
+            if (record.Error == null)
+            {
+                record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
+                site.Code = code;
+                site.State = OsrState.Ready;
+                if (rt != null) lock (_trackers) _trackers.Add(rt); // frames may run in it until Dispose
+            }
+            else
+            {
+                site.State = OsrState.Failed;
+                site.Error = record.Error;
+            }
+            f.Record(record);
+        }
+        lock (_compilations) _compilations.Add(record);
+        _trace.Write(record);
+        Raise(Compiled, record);
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
     }
 

@@ -4,7 +4,7 @@ using Tierflow.Options;
 
 namespace Tierflow.Runtime;
 
-/// <summary>Where compilation records go: --trace lines on stderr, --trace-json objects in a file.</summary>
+/// <summary>Where compilation records and OSR events go: --trace lines on stderr, --trace-json objects in a file.</summary>
 internal sealed class Trace(TierflowOptions options) : IDisposable
 {
     readonly object _lock = new();
@@ -40,7 +40,36 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["background"] = r.Background,
             ["error"] = r.Error,
             ["installed_mono_ns"] = r.InstalledMonotonicNs, // Stopwatch is CLOCK_MONOTONIC on Linux: comparable with the program's clock
+            ["osr_loop"] = r.OsrLoop,
         }.ToJsonString();
+        lock (_lock) _json?.WriteLine(line);
+    }
+
+    public void Write(OsrTransfer t)
+    {
+        if (options.Trace) lock (_lock) Console.Error.WriteLine(t.ToTraceLine());
+        if (_json == null) return;
+        var line = new JsonObject
+        {
+            ["event"] = "osr_transfer",
+            ["time"] = t.At.ToString("O"),
+            ["function"] = t.Function,
+            ["from"] = t.From.ToString(),
+            ["to"] = t.To.ToString(),
+            ["reason"] = "osr transfer",
+            ["osr_loop"] = t.Loop,
+            ["thread"] = t.ThreadId,
+            ["transfer_mono_ns"] = t.MonotonicNs,
+        }.ToJsonString();
+        lock (_lock) _json?.WriteLine(line);
+    }
+
+    /// <summary>A loop got hot in a function whose frames cannot be moved: said once per loop.</summary>
+    public void WriteNoOsr(string function, string loop, string reason)
+    {
+        if (options.Trace) lock (_lock) Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} {function}: loop {loop} is hot but has no OSR: {reason}; the call stays at its tier");
+        if (_json == null) return;
+        var line = new JsonObject { ["event"] = "osr_refused", ["time"] = DateTime.Now.ToString("O"), ["function"] = function, ["osr_loop"] = loop, ["reason"] = reason }.ToJsonString();
         lock (_lock) _json?.WriteLine(line);
     }
 

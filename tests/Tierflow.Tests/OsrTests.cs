@@ -1,0 +1,266 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Tierflow.Compilation.Osr;
+using Tierflow.Diagnostics;
+using Tierflow.Interop;
+using Tierflow.Options;
+using Tierflow.Runtime;
+using Tierflow.Tiering;
+
+namespace Tierflow.Tests;
+
+/// <summary>
+/// On-stack replacement. The corpus (CorpusTests) runs every program with OSR forced early in its stress
+/// modes and compares with clang -O2; these tests check the mechanism itself: that a running call really
+/// moves, what the frame layout passes, and what happens when a continuation cannot be built.
+/// </summary>
+public class OsrTests
+{
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate long LongToLong(long n);
+
+    // SSA form (as clang -O1 would give it): the loop header has phis, and the sum lives only in registers.
+    const string SpinIr = """
+        define i64 @spin(i64 %n) {
+        entry:
+          br label %loop
+        loop:
+          %i = phi i64 [ 0, %entry ], [ %i.next, %loop ]
+          %s = phi i64 [ 7, %entry ], [ %s.next, %loop ]
+          %r = urem i64 %i, 13
+          %t = mul i64 %s, 31
+          %u = add i64 %t, %r
+          %s.next = and i64 %u, 1099511627775
+          %i.next = add i64 %i, 1
+          %done = icmp eq i64 %i.next, %n
+          br i1 %done, label %exit, label %loop
+        exit:
+          ret i64 %s.next
+        }
+        """;
+
+    static long Spin(long n)
+    {
+        long s = 7;
+        for (long i = 0; i < n; i++) s = (s * 31 + i % 13) & 1099511627775;
+        return s;
+    }
+
+    [Fact]
+    public void ARunningCallMovesIntoTheContinuationMidInvocation()
+    {
+        using var p = TieredProgram.LoadIr(SpinIr, new TierflowOptions { Sync = true, OsrThreshold = 1000 });
+        Assert.True(p.OsrEnabled);
+        var transfers = new List<(OsrTransfer T, bool DuringCall, int Thread)>();
+        bool inCall = false;
+        p.OsrTransferred += t => transfers.Add((t, inCall, Environment.CurrentManagedThreadId));
+        var spin = p.GetDelegate<LongToLong>("spin");
+
+        inCall = true;
+        long result = spin(1_000_000);
+        inCall = false;
+
+        Assert.Equal(Spin(1_000_000), result);
+        var (t, during, thread) = Assert.Single(transfers);
+        Assert.True(during, "the transfer must happen inside the call, not after it");
+        Assert.Equal(Environment.CurrentManagedThreadId, thread);
+        Assert.Equal("spin", t.Function);
+        Assert.Equal(OptLevel.O0, t.From);
+        Assert.Equal(OptLevel.O3, t.To);
+        // The function itself was entered once: it stays at O0, and only this call left it.
+        Assert.Equal(OptLevel.O0, p.GetTier("spin"));
+        Assert.Equal(1, p["spin"].OsrTransfers);
+        var osr = Assert.Single(p.Compilations, c => c.IsOsr);
+        Assert.True(osr.Succeeded);
+        Assert.Equal(OptLevel.O3, osr.To);
+
+        // A second call finds the continuation ready and moves as soon as its frame counts 1000 iterations;
+        // a call shorter than that never asks.
+        Assert.Equal(Spin(5000), spin(5000));
+        Assert.Equal(Spin(999), spin(999));
+        Assert.Equal(2, p["spin"].OsrTransfers);
+        Assert.Single(p.Compilations, c => c.IsOsr);
+    }
+
+    [Fact]
+    public void ManyThreadsInTheSameLoopEachMoveTheirOwnFrame()
+    {
+        using var p = TieredProgram.LoadIr(SpinIr, new TierflowOptions { OsrThreshold = 500 });
+        var spin = p.GetDelegate<LongToLong>("spin");
+        var results = new long[4];
+        var threads = Enumerable.Range(0, 4).Select(k => new Thread(() => results[k] = spin(3_000_000 + k), 16 << 20)).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        for (int k = 0; k < 4; k++) Assert.Equal(Spin(3_000_000 + k), results[k]);
+        Assert.True(p.WaitForIdle(TimeSpan.FromSeconds(30)));
+        // Each thread's frame moves on its own once the one continuation is ready (none may have moved if
+        // the compile finished after every loop did, so only the upper bound and the results are certain).
+        Assert.InRange(p["spin"].OsrTransfers, 0, 4);
+        Assert.True(p.Compilations.Count(c => c.IsOsr) <= 1, "one continuation per loop, however many frames ask");
+    }
+
+    [Fact]
+    public void AFailedContinuationLeavesTheCallRunningAtItsTier()
+    {
+        using var p = TieredProgram.LoadIr(SpinIr, new TierflowOptions { Sync = true, OsrThreshold = 100, InjectCompileFailures = ["spin@osr"] });
+        var spin = p.GetDelegate<LongToLong>("spin");
+        Assert.Equal(Spin(200_000), spin(200_000));
+        Assert.Equal(Spin(200_000), spin(200_000));
+        var failed = Assert.Single(p.Compilations, c => c.IsOsr);
+        Assert.False(failed.Succeeded);
+        Assert.Contains("injected", failed.Error);
+        Assert.Equal(0, p["spin"].OsrTransfers); // not retried: the second call asked and got nothing
+    }
+
+    [Fact]
+    public void FrameLayoutCopiesPrivateScalarsAndSharesWhatEscapes()
+    {
+        const string ir = """
+            declare void @g(ptr)
+            define i32 @f(i32 %n) {
+            entry:
+              %i = alloca i32
+              %x = alloca i32
+              %big = alloca [1000 x i32]
+              %unused = alloca i64
+              store i32 0, ptr %i
+              store i32 0, ptr %x
+              store i64 1, ptr %unused
+              %k = mul i32 %n, 3
+              br label %cond
+            cond:
+              %iv = load i32, ptr %i
+              %c = icmp slt i32 %iv, %n
+              br i1 %c, label %body, label %exit
+            body:
+              call void @g(ptr %x)
+              %p = getelementptr [1000 x i32], ptr %big, i32 0, i32 %iv
+              store i32 %k, ptr %p
+              %next = add i32 %iv, 1
+              store i32 %next, ptr %i
+              br label %cond
+            exit:
+              %r = load i32, ptr %x
+              ret i32 %r
+            }
+            """;
+        using var ctx = ContextHandle.Create();
+        var buffer = Ir.BufferFromBytes(System.Text.Encoding.UTF8.GetBytes(ir), "layout.ll");
+        Assert.Equal(0, Llvm.LLVMParseIRInContext(ctx, buffer, out nint module, out _));
+        buffer.MarkTransferred();
+        using var m = new LlvmModuleHandle(module);
+        var f = Llvm.LLVMGetNamedFunction(m, "f");
+        var plan = LoopPlan.Of(f, hasBlockAddresses: false, Llvm.LLVMGetModuleDataLayout(m));
+        var loop = Assert.Single(plan.Loops);
+        Assert.Null(loop.OsrRefusal);
+        Assert.StartsWith("cond", loop.Name);
+        var layout = plan.Layout!;
+        Assert.Equal([loop.Id], layout.Loops);
+        var modes = layout.Locals.Select(Ir.Name).Zip(layout.Transfers).ToDictionary(x => x.First, x => x.Second);
+        Assert.Equal(LocalTransfer.Copy, modes["i"]);             // a private scalar: into registers
+        Assert.Equal(LocalTransfer.Shared, modes["x"]);           // g(&x): stays where g's pointer says
+        Assert.Equal(LocalTransfer.SharedNoAlias, modes["big"]);  // private but 4000 bytes: not copied
+        Assert.False(modes.ContainsKey("unused"));                // never used from the loop on
+        Assert.Equal(["k"], layout.Values.Select(Ir.Name));       // the one SSA value live at the header
+    }
+
+    [Fact]
+    public void VariadicFunctionsReportWhyTheyCannotMove()
+    {
+        var f = TestSupport.WriteScratch("osr_variadic.c", """
+            #include <stdarg.h>
+            #include <stdio.h>
+            static long sum(int n, ...) {
+                va_list ap; va_start(ap, n); long s = 0;
+                for (int i = 0; i < n; i++) s += va_arg(ap, int);
+                va_end(ap);
+                for (long i = 0; i < 300000; i++) s = (s * 7 + i) % 1000003;
+                return s;
+            }
+            int main(void) { printf("%ld\n", sum(3, 1, 2, 3)); return 0; }
+            """);
+        var r = TestSupport.Tierflow("run", f, "--sync", "--osr-threshold", "100", "--trace");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(Native(f).Stdout, r.Stdout);
+        Assert.Contains(r.Stderr.Split('\n'), l => l.Contains("sum: loop") && l.Contains("has no OSR: the function is variadic"));
+    }
+
+    [Fact]
+    public void TraceJsonAndStatsShowTransfers()
+    {
+        var file = Path.Combine(TestSupport.CorpusDir, "osr_main_loops.c");
+        var json = Path.Combine(TestSupport.Scratch, "osr-trace.jsonl");
+        var r = TestSupport.Tierflow("run", file, "--sync", "--osr-threshold", "200", "--trace-json", json, "--stats");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(Native(file).Stdout, r.Stdout);
+        Assert.Contains("1 OSR continuation(s), 0 failed, 1 transfer(s)", r.Stderr);
+        Assert.Matches(@"OSR main: O0 → O3 \(asked at loop bb\d+\), built in [\d.]+ ms, 1 transfer\(s\) at bb\d+ ×1", r.Stderr); // clang drops block names
+        var events = File.ReadAllLines(json).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var transfer = Assert.Single(events, e => e.TryGetProperty("event", out var ev) && ev.GetString() == "osr_transfer");
+        Assert.Equal("main", transfer.GetProperty("function").GetString());
+        Assert.True(transfer.GetProperty("transfer_mono_ns").GetInt64() > 0);
+        Assert.Contains(events, e => e.TryGetProperty("osr_loop", out var l) && l.ValueKind == JsonValueKind.String
+            && e.TryGetProperty("optimize_us", out _));
+    }
+
+    [Fact]
+    public void OptimizedIrWithPhiHeadersMatchesTheNativeBuild()
+    {
+        // clang -O1 output: loop variables are phis, not allocas; state crosses as SSA values.
+        foreach (var name in new[] { "osr_loop_shapes.c", "osr_recursive.c" })
+        {
+            var c = Path.Combine(TestSupport.CorpusDir, name);
+            var ll = Path.Combine(TestSupport.Scratch, Path.ChangeExtension(name, ".O1.ll"));
+            var build = TestSupport.Run("clang-19", ["-O1", "-S", "-emit-llvm", "-o", ll, c]);
+            Assert.True(build.ExitCode == 0, build.Stderr);
+            var expected = Native(c);
+            foreach (var mode in new[] { new[] { "--stress", "--sync" }, ["--sync", "--osr-threshold", "37"] })
+            {
+                var r = TestSupport.Tierflow(["run", ll, "-l", "m", "--trace", .. mode]);
+                Assert.Equal(expected.Stdout, r.Stdout);
+                Assert.Equal(expected.ExitCode, r.ExitCode);
+                Assert.Contains("OSR transfer", r.Stderr);
+                Assert.DoesNotContain("FAILED", r.Stderr);
+            }
+        }
+    }
+
+    static TestSupport.Result Native(string c)
+    {
+        var exe = Path.Combine(TestSupport.Scratch, Path.GetFileNameWithoutExtension(c) + ".osr-native");
+        var build = TestSupport.Run("clang-19", ["-O2", "-o", exe, c, "-lm", "-pthread"]);
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        return TestSupport.Run(exe, []);
+    }
+}
+
+/// <summary>With --count-loops, loop iterations count toward tier-up, so a rarely called function with a hot loop is promoted.</summary>
+public class LoopCountingTests
+{
+    const string Program = """
+        #include <stdio.h>
+        static long work(long n) { long s = 0; for (long i = 0; i < n; i++) s += i % 7; return s; }
+        int main(void) { long s = work(200000); s += work(200000); printf("%ld\n", s); return 0; }
+        """;
+
+    static bool Promoted(string stderr) => stderr.Split('\n').Any(l => l.Contains("work: O0 → O") && !l.Contains("OSR"));
+
+    [Fact]
+    public void HotLoopPromotesAFunctionCalledTwice()
+    {
+        var f = TestSupport.WriteScratch("hotloop.c", Program);
+        var counted = TestSupport.Tierflow("run", f, "--sync", "--trace", "--no-osr", "--count-loops");
+        Assert.Equal(0, counted.ExitCode);
+        Assert.Equal("1199988\n", counted.Stdout);
+        Assert.True(Promoted(counted.Stderr), counted.Stderr);
+
+        var callsOnly = TestSupport.Tierflow("run", f, "--sync", "--trace", "--no-osr");
+        Assert.Equal("1199988\n", callsOnly.Stdout);
+        Assert.False(Promoted(callsOnly.Stderr), callsOnly.Stderr);
+
+        // The default: no promotion, but each call leaves O0 by OSR.
+        var osr = TestSupport.Tierflow("run", f, "--sync", "--trace");
+        Assert.Equal("1199988\n", osr.Stdout);
+        Assert.False(Promoted(osr.Stderr), osr.Stderr);
+        Assert.Equal(2, osr.Stderr.Split('\n').Count(l => l.Contains("work: OSR transfer O0 → O3")));
+    }
+}
