@@ -24,6 +24,7 @@ internal sealed class CommandLine
         ["--repeat"] = true, ["--json"] = true, ["--aot-repeat"] = true, ["--no-aot"] = false, ["--full"] = false,
         ["--markdown"] = false, ["--help"] = false, ["-h"] = false, ["--version"] = false,
         ["--size"] = true, ["--runs"] = true, ["--modes"] = true, ["--plot"] = true, ["--quick"] = false, ["--replot"] = true,
+        ["--count"] = true, ["--seed"] = true, ["--timeout"] = true, ["--out"] = true, ["--mutate"] = false,
     };
 
     /// <summary>`bench --markdown FILE` takes a file; `options --markdown` is a switch.</summary>

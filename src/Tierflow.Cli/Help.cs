@@ -19,6 +19,10 @@ usage:
   tierflow bench [PROGRAMS.c...] [--size short|medium|long] [--runs N] [--modes a,b,...]
         [--json FILE] [--markdown FILE] [--plot DIR] [--quick]   every workload in every mode, side by side
   tierflow bench --replot FILE.json --plot DIR              redraw the bar chart of a saved run
+  tierflow fuzz [--count N] [--seed S] [--timeout SEC]      Csmith programs in every mode against their clang -O2
+        [--out DIR] [--json FILE]                           build; mismatches saved as reproducers in DIR
+  tierflow fuzz --mutate FILE.{ll,bc}... [--count N] [--seed S]   damaged inputs: each must be refused cleanly
+                                                            or end as its native build does
   tierflow options [--markdown]                             every option with its environment variable
 
 front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD go to clang-19 for .c inputs; -l NAME loads libNAME.

@@ -33,8 +33,9 @@ internal static class Program
                 "call" => Commands.Call(cl),
                 "demo" => Commands.Demo(cl),
                 "bench" => Bench.BenchCommand.Run(cl),
+                "fuzz" => Fuzz.FuzzCommand.Run(cl),
                 "options" => Commands.Options(cl),
-                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, options; see 'tierflow --help')", ExitCodes.Usage),
+                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, fuzz, options; see 'tierflow --help')", ExitCodes.Usage),
             };
         }
         catch (TierflowException e)

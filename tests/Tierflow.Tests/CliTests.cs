@@ -210,3 +210,37 @@ public class PublishedCliTests
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("to").GetString() == "O3");
     }
 }
+
+/// <summary>`tierflow fuzz`: a small fixed-seed batch of Csmith programs in every mode (the full run is in docs/correctness.md).</summary>
+public class FuzzTests
+{
+    [Fact]
+    public void FixedSeedCsmithBatchMatchesTheNativeBuildInEveryMode()
+    {
+        var json = Path.Combine(TestSupport.Scratch, "fuzz.json");
+        var failures = Path.Combine(TestSupport.Scratch, "fuzz-failures");
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "fuzz", "--count", "4", "--seed", "1000", "--json", json, "--out", failures], timeoutMs: 600_000);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.True(doc.RootElement.GetProperty("compared").GetInt32() >= 2, r.Stderr);
+        Assert.Equal(0, doc.RootElement.GetProperty("mismatches").GetArrayLength());
+        Assert.False(Directory.Exists(failures));
+    }
+
+    [Fact]
+    public void MutatedInputsAreRefusedCleanlyOrRunAsTheirNativeBuild()
+    {
+        var ll = Path.Combine(TestSupport.Scratch, "mutate-seed.ll");
+        var bc = Path.Combine(TestSupport.Scratch, "mutate-seed.bc");
+        var src = Path.Combine(TestSupport.CorpusDir, "recursion_fib.c");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", "-o", ll, src]).ExitCode);
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c", "-o", bc, src]).ExitCode);
+        var json = Path.Combine(TestSupport.Scratch, "mutate.json");
+        var failures = Path.Combine(TestSupport.Scratch, "mutate-failures");
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "fuzz", "--mutate", ll, bc, "--count", "60", "--seed", "7", "--json", json, "--out", failures], timeoutMs: 600_000);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(0, doc.RootElement.GetProperty("failures").GetArrayLength());
+        Assert.Contains(doc.RootElement.GetProperty("outcomes").EnumerateObject(), o => o.Name.StartsWith("refused"));
+    }
+}

@@ -73,7 +73,7 @@ internal static class BenchCommand
     }
 
     /// <summary>How to start this same tierflow: the apphost, or dotnet with the assembly.</summary>
-    static string[] TierflowCommand()
+    internal static string[] TierflowCommand()
     {
         var exe = Environment.ProcessPath ?? "tierflow";
         return Path.GetFileNameWithoutExtension(exe) == "dotnet" ? [exe, typeof(Program).Assembly.Location] : [exe];

@@ -2,14 +2,14 @@ using Tierflow.Interop;
 
 namespace Tierflow.Compilation;
 
+/// <summary>What the first tier needs to place on-stack-replacement points: the host callback, the
+/// per-frame iteration count between calls to it, and the layout of the function's continuation (null when no loop can be left).</summary>
+internal sealed record OsrPoints(LLVMValueRef OnLoop, int Threshold, Osr.FrameLayout? Layout);
+
 /// <summary>
 /// The IR surgery Tierflow performs, each operation small and named. Shared by the load-time preparation
 /// (ModulePreparer) and the per-function extraction on compile workers (FunctionCompiler).
 /// </summary>
-/// <summary>What the first tier needs to place on-stack-replacement points: the host callback, the
-/// per-frame iteration count between calls to it, and the frame layout of each loop that can transfer.</summary>
-internal sealed record OsrPoints(LLVMValueRef OnLoop, int Threshold, Osr.FrameLayout? Layout);
-
 internal sealed class IrRewriter : IDisposable
 {
     readonly LlvmModuleHandle _m;
@@ -189,9 +189,9 @@ internal sealed class IrRewriter : IDisposable
     ///     one its entries use, so a rarely called function with hot loops is promoted (from its next call).
     ///   - With <paramref name="osr"/>: a per-frame countdown (a local, so threads and recursive frames count
     ///     apart, as .NET's patchpoint counters do) calls the host's on-loop callback every
-    ///     <see cref="OsrPoints.Threshold"/> iterations. If the host returns a continuation, the frame calls it
-    ///     with its state (<see cref="Osr.FrameLayout"/>) and returns what it returns: the rest of this
-    ///     invocation runs in the continuation. The old frame stays below it, so its locals stay valid.
+    ///     <see cref="OsrPoints.Threshold"/> iterations. If the host returns the function's continuation, the
+    ///     frame calls it with the loop's id and its state (<see cref="Osr.FrameLayout"/>) and returns what it
+    ///     returns: the rest of this invocation runs there. The old frame stays below it, so its locals stay valid.
     /// Headers entered by anything but br/switch are left alone. Returns the number of headers instrumented.
     /// </summary>
     public int InstrumentLoops(LLVMValueRef fn, Osr.ControlFlow cf, LLVMValueRef counterAddress, LLVMValueRef onHot,

@@ -54,9 +54,10 @@ internal sealed class CompileWorkers
         });
         while (true)
         {
-            CompileRequest r;
+            CompileRequest? r;
             try { BlockingCollection<CompileRequest>.TakeFromAny(_queues, out r); }
             catch (ArgumentException) { return; } // every queue is closed and empty: the program is stopping
+            if (r == null) continue;
             current = r;
             _program.Execute(r, compiler, background: true);
             current = null;

@@ -45,6 +45,11 @@ internal sealed record FrameLayout(
             return "the function is variadic (its va_list state belongs to its frame)";
         if (Llvm.LLVMHasPersonalityFn(fn) != 0) return "the function has exception-handling code";
         if (hasBlockAddresses) return "the function uses computed goto (block addresses)";
+        uint n = Llvm.LLVMCountParams(fn);
+        foreach (var kind in new[] { "inalloca", "preallocated", "swifterror", "swiftasync" })
+            for (uint i = 0; i < n; i++)
+                if (!Llvm.LLVMGetEnumAttributeAtIndex(fn, LLVMAttributeIndex.Param((int)i), Ir.EnumAttributeKind(kind)).IsNull)
+                    return $"a parameter is {kind} (it cannot be passed on)";
         uint returnsTwice = Ir.EnumAttributeKind("returns_twice");
         foreach (var i in Ir.Instructions(fn))
         {
@@ -68,42 +73,30 @@ internal sealed record FrameLayout(
     }
 
     /// <summary>The state live at <paramref name="header"/>'s entry, or the reason it cannot be transferred.</summary>
-    public static LoopState Analyze(LLVMValueRef fn, ControlFlow cf, int header, nint dataLayout, out string? refusal)
+    public static LoopState Analyze(FunctionFacts facts, int header, out string? refusal)
     {
         refusal = null;
+        var cf = facts.Flow;
         var reach = cf.ReachableFrom(header);
         var strictDominators = cf.DominatorsOf(header);
         strictDominators.Remove(header);
-        var headerBlock = cf.Blocks[header];
-
-        // Whether a use of `used` lies in the blocks `within` (for a phi: at the end of its incoming block).
-        bool UseIn(bool[] within, LLVMValueRef user, LLVMValueRef used)
-        {
-            if (Llvm.LLVMIsAPHINode(user).IsNull) return within[cf.IndexOf(Llvm.LLVMGetInstructionParent(user))];
-            uint n = Llvm.LLVMCountIncoming(user);
-            for (uint k = 0; k < n; k++)
-                if (Llvm.LLVMGetIncomingValue(user, k) == used && within[cf.IndexOf(Llvm.LLVMGetIncomingBlock(user, k))]) return true;
-            return false;
-        }
-        bool UseInLoop(LLVMValueRef user, LLVMValueRef used) => UseIn(reach, user, used);
 
         // Live SSA values: the header's own phis, and each value whose definition strictly dominates the
         // header and which has a use the header reaches without passing that definition again (a use only
         // reached through a redefinition, as in an enclosing loop's next iteration, sees the new value).
         var values = new List<LLVMValueRef>();
-        foreach (var i in Ir.Instructions(headerBlock))
+        foreach (var i in Ir.Instructions(cf.Blocks[header]))
         {
             if (Llvm.LLVMIsAPHINode(i).IsNull) break;
             values.Add(i);
         }
-        for (int b = 0; b < cf.Blocks.Count; b++)
+        foreach (int b in strictDominators.Order())
         {
-            if (!strictDominators.Contains(b)) continue;
             var beforeRedefinition = cf.ReachableFrom(header, avoid: b);
-            foreach (var i in Ir.Instructions(cf.Blocks[b]))
+            foreach (var i in facts.InstructionsOf(b))
             {
                 if (b == 0 && IsStaticAlloca(i)) continue; // a local: transferred below
-                if (Ir.Users(i).Any(u => UseIn(beforeRedefinition, u, i))) values.Add(i);
+                if (facts.UsersOf(i).Any(u => facts.UseIn(beforeRedefinition, u, i))) values.Add(i);
             }
         }
         foreach (var v in values)
@@ -118,22 +111,16 @@ internal sealed record FrameLayout(
         var locals = new List<LLVMValueRef>();
         var transfers = new List<LocalTransfer>();
         var stackPointers = new Dictionary<LLVMValueRef, LLVMValueRef>();
-        foreach (var a in Ir.Instructions(cf.Blocks[0]).Where(IsStaticAlloca).ToList())
+        foreach (var local in facts.Locals)
         {
-            var derived = new List<LLVMValueRef>();
-            bool usedInLoop = false;
-            bool escapes = Escapes(a, derived, v => Ir.Users(v).Any(u => UseInLoop(u, v)), ref usedInLoop);
-            if (!usedInLoop) continue;
-            locals.Add(a);
-            if (escapes || derived.Any(valueSet.Contains) || valueSet.Contains(a)) transfers.Add(LocalTransfer.Shared);
-            else transfers.Add(SizeOf(a, dataLayout) <= CopyLimit ? LocalTransfer.Copy : LocalTransfer.SharedNoAlias);
-            // clang keeps a VLA scope's saved stack pointer in a local: the continuation must save its own.
-            var save = Ir.Users(a).Where(u => Llvm.LLVMGetInstructionOpcode(u) == LLVMOpcode.Store && Llvm.LLVMGetOperand(u, 1) == a)
-                .Select(u => Llvm.LLVMGetOperand(u, 0)).FirstOrDefault(IsStackSave);
-            if (!save.IsNull)
+            if (!local.Uses.Any(u => facts.UseIn(reach, u.User, u.Used))) continue;
+            locals.Add(local.Alloca);
+            if (local.Escapes || local.Derived.Any(valueSet.Contains) || valueSet.Contains(local.Alloca)) transfers.Add(LocalTransfer.Shared);
+            else transfers.Add(local.Size <= CopyLimit ? LocalTransfer.Copy : LocalTransfer.SharedNoAlias);
+            if (local.StackSave is { } save)
             {
                 if (transfers[^1] != LocalTransfer.Copy) refusal = "a saved stack pointer (VLA scope) is kept in a local whose address escapes";
-                stackPointers[a] = Llvm.LLVMGetCalledValue(save);
+                stackPointers[local.Alloca] = save;
             }
         }
         return new LoopState(header, locals, transfers, values, stackPointers);
@@ -161,49 +148,10 @@ internal sealed record FrameLayout(
         !Llvm.LLVMIsAInstruction(v).IsNull && Llvm.LLVMGetInstructionOpcode(v) == LLVMOpcode.Call && Llvm.LLVMGetCalledValue(v) is var callee
         && !Llvm.LLVMIsAFunction(callee).IsNull && Ir.Name(callee).StartsWith("llvm.stacksave", StringComparison.Ordinal);
 
-    static bool IsStaticAlloca(LLVMValueRef i) =>
+    public static bool IsStaticAlloca(LLVMValueRef i) =>
         !Llvm.LLVMIsAAllocaInst(i).IsNull && !Llvm.LLVMIsAConstantInt(Llvm.LLVMGetOperand(i, 0)).IsNull;
 
-    static ulong SizeOf(LLVMValueRef alloca, nint dataLayout)
-    {
-        ulong count = (ulong)Llvm.LLVMConstIntGetSExtValue(Llvm.LLVMGetOperand(alloca, 0));
-        return Llvm.LLVMABISizeOfTypeBorrowed(dataLayout, Llvm.LLVMGetAllocatedType(alloca)) * Math.Max(count, 1);
-    }
-
-    /// <summary>
-    /// Whether the address in <paramref name="p"/> (or one derived from it by GEP or cast, collected in
-    /// <paramref name="derived"/>) leaves the function's sight: anything but a load from it, a store to it,
-    /// and the memory and lifetime intrinsics. Also finds whether any of these is used inside the loop.
-    /// </summary>
-    static bool Escapes(LLVMValueRef p, List<LLVMValueRef> derived, Func<LLVMValueRef, bool> usedInLoopOf, ref bool usedInLoop)
-    {
-        if (usedInLoopOf(p)) usedInLoop = true;
-        bool escapes = false;
-        foreach (var u in Ir.Users(p).Distinct())
-        {
-            switch (Llvm.LLVMGetInstructionOpcode(u))
-            {
-                case LLVMOpcode.Load:
-                    break;
-                case LLVMOpcode.Store:
-                    if (Llvm.LLVMGetOperand(u, 0) == p) escapes = true; // the address itself is stored
-                    break;
-                case LLVMOpcode.GetElementPtr or LLVMOpcode.BitCast or LLVMOpcode.AddrSpaceCast:
-                    if (Llvm.LLVMGetOperand(u, 0) != p) { escapes = true; break; }
-                    derived.Add(u);
-                    if (Escapes(u, derived, usedInLoopOf, ref usedInLoop)) escapes = true;
-                    break;
-                case LLVMOpcode.Call when IsHarmlessIntrinsic(u, p):
-                    break;
-                default:
-                    escapes = true;
-                    break;
-            }
-        }
-        return escapes;
-    }
-
-    static bool IsHarmlessIntrinsic(LLVMValueRef call, LLVMValueRef p)
+    public static bool IsHarmlessIntrinsic(LLVMValueRef call, LLVMValueRef p)
     {
         var callee = Llvm.LLVMGetCalledValue(call);
         if (callee == p || Llvm.LLVMIsAFunction(callee).IsNull || Llvm.LLVMGetIntrinsicID(callee) == 0) return false;
@@ -238,12 +186,13 @@ internal sealed record LoopPlan(ControlFlow Flow, FrameLayout? Layout, IReadOnly
         var states = new List<LoopState>();
         var loops = new List<LoopInfo>();
         string? whole = cf.LoopHeaders.Count > 0 ? FrameLayout.FunctionRefusal(fn, hasBlockAddresses) : null;
+        var facts = whole == null && cf.LoopHeaders.Count > 0 ? new FunctionFacts(cf, dataLayout) : null;
         foreach (int h in cf.LoopHeaders)
         {
             string? refusal = whole;
             if (refusal == null)
             {
-                var state = FrameLayout.Analyze(fn, cf, h, dataLayout, out refusal);
+                var state = FrameLayout.Analyze(facts!, h, out refusal);
                 if (refusal == null) states.Add(state);
             }
             loops.Add(new LoopInfo(h, FrameLayout.NameOf(cf, h), refusal));
@@ -251,3 +200,93 @@ internal sealed record LoopPlan(ControlFlow Flow, FrameLayout? Layout, IReadOnly
         return new LoopPlan(cf, states.Count > 0 ? FrameLayout.Merge(fn, states) : null, loops);
     }
 }
+
+/// <summary>
+/// What the per-loop analysis asks again and again, computed once per function: the users of each value,
+/// each instruction's block, and for each local whether its address escapes and where it is used.
+/// </summary>
+internal sealed class FunctionFacts
+{
+    readonly Dictionary<LLVMValueRef, List<LLVMValueRef>> _users = [];
+    readonly Dictionary<LLVMValueRef, int> _blockOf = [];
+    readonly List<LLVMValueRef>[] _instructions;
+
+    public ControlFlow Flow { get; }
+    public IReadOnlyList<LocalFacts> Locals { get; }
+
+    public FunctionFacts(ControlFlow cf, nint dataLayout)
+    {
+        Flow = cf;
+        _instructions = cf.Blocks.Select(b => Ir.Instructions(b).ToList()).ToArray();
+        for (int b = 0; b < _instructions.Length; b++)
+            foreach (var i in _instructions[b]) _blockOf[i] = b;
+        Locals = _instructions.Length == 0 ? [] : _instructions[0].Where(FrameLayout.IsStaticAlloca).Select(a => DescribeLocal(a, dataLayout)).ToList();
+    }
+
+    public IReadOnlyList<LLVMValueRef> InstructionsOf(int block) => _instructions[block];
+
+    public List<LLVMValueRef> UsersOf(LLVMValueRef v) =>
+        _users.TryGetValue(v, out var u) ? u : _users[v] = Ir.Users(v).Distinct().ToList();
+
+    /// <summary>Whether this use of <paramref name="used"/> lies in the blocks <paramref name="within"/>
+    /// (for a phi: at the end of its incoming block).</summary>
+    public bool UseIn(bool[] within, LLVMValueRef user, LLVMValueRef used)
+    {
+        if (Llvm.LLVMIsAPHINode(user).IsNull) return within[_blockOf[user]];
+        uint n = Llvm.LLVMCountIncoming(user);
+        for (uint k = 0; k < n; k++)
+            if (Llvm.LLVMGetIncomingValue(user, k) == used && within[Flow.IndexOf(Llvm.LLVMGetIncomingBlock(user, k))]) return true;
+        return false;
+    }
+
+    LocalFacts DescribeLocal(LLVMValueRef a, nint dataLayout)
+    {
+        var derived = new List<LLVMValueRef>();
+        var uses = new List<(LLVMValueRef, LLVMValueRef)>();
+        bool escapes = Escapes(a, derived, uses);
+        ulong count = (ulong)Llvm.LLVMConstIntGetSExtValue(Llvm.LLVMGetOperand(a, 0));
+        ulong size = Llvm.LLVMABISizeOfTypeBorrowed(dataLayout, Llvm.LLVMGetAllocatedType(a)) * Math.Max(count, 1);
+        // clang keeps a VLA scope's saved stack pointer in a local: the continuation must save its own.
+        var save = UsersOf(a).Where(u => Llvm.LLVMGetInstructionOpcode(u) == LLVMOpcode.Store && Llvm.LLVMGetOperand(u, 1) == a)
+            .Select(u => Llvm.LLVMGetOperand(u, 0)).FirstOrDefault(FrameLayout.IsStackSave);
+        return new LocalFacts(a, escapes, derived, uses, size, save.IsNull ? null : Llvm.LLVMGetCalledValue(save));
+    }
+
+    /// <summary>
+    /// Whether the address in <paramref name="p"/> (or one derived from it by GEP or cast, collected in
+    /// <paramref name="derived"/>) leaves the function's sight: anything but a load from it, a store to it,
+    /// and the memory and lifetime intrinsics. Every use met is collected in <paramref name="uses"/>.
+    /// </summary>
+    bool Escapes(LLVMValueRef p, List<LLVMValueRef> derived, List<(LLVMValueRef User, LLVMValueRef Used)> uses)
+    {
+        bool escapes = false;
+        foreach (var u in UsersOf(p))
+        {
+            uses.Add((u, p));
+            switch (Llvm.LLVMGetInstructionOpcode(u))
+            {
+                case LLVMOpcode.Load:
+                    break;
+                case LLVMOpcode.Store:
+                    if (Llvm.LLVMGetOperand(u, 0) == p) escapes = true; // the address itself is stored
+                    break;
+                case LLVMOpcode.GetElementPtr or LLVMOpcode.BitCast or LLVMOpcode.AddrSpaceCast:
+                    if (Llvm.LLVMGetOperand(u, 0) != p) { escapes = true; break; }
+                    derived.Add(u);
+                    if (Escapes(u, derived, uses)) escapes = true;
+                    break;
+                case LLVMOpcode.Call when FrameLayout.IsHarmlessIntrinsic(u, p):
+                    break;
+                default:
+                    escapes = true;
+                    break;
+            }
+        }
+        return escapes;
+    }
+}
+
+/// <summary>One local (static alloca): whether its address escapes, the pointers derived from it, every
+/// use of it or of them, its size, and the llvm.stacksave it holds, if any.</summary>
+internal sealed record LocalFacts(LLVMValueRef Alloca, bool Escapes, IReadOnlyList<LLVMValueRef> Derived,
+    IReadOnlyList<(LLVMValueRef User, LLVMValueRef Used)> Uses, ulong Size, LLVMValueRef? StackSave);
