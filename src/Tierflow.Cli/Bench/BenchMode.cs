@@ -28,6 +28,8 @@ internal sealed record BenchMode(string Name, string Description, bool IsTierflo
         // Counter overhead at the first tier: the counters run but never fire (thresholds out of reach).
         new("tierflow-O0-entry-counters", "Tierflow at O0 with entry countdowns only (never firing)", true,
             a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--no-osr", "--"], OnRequest: true),
+        new("tierflow-O0-osr-counters", "Tierflow at O0 with entry and per-frame OSR countdowns (the default's; never firing)", true,
+            a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--osr-threshold", "2000000000", "--"], OnRequest: true),
         new("tierflow-O0-all-counters", "Tierflow at O0 with entry, loop and per-frame OSR countdowns (never firing)", true,
             a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--count-loops", "--osr-threshold", "2000000000", "--"], OnRequest: true),
         new("tierflow-O1", "Tierflow, everything at O1 up front (--eager O1)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O1", "--"]),

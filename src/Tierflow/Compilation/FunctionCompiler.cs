@@ -16,12 +16,15 @@ internal sealed record CompiledObject(byte[] Object, string Symbol, double Optim
 ///
 /// The per-function module is cut from the template:
 ///   - the function's own body is kept and renamed to a fresh versioned symbol;
-///   - other bodies are deleted, except, at the final tier, private copies of small direct callees that
-///     the inliner may then inline (the copies are invisible outside this object);
+///   - other bodies are deleted, except, at the final tier, private copies of small callees (direct, and
+///     theirs in turn, within a budget) that the inliner may then inline (invisible outside this object);
 ///   - global variable definitions become fresh declarations (constants without pointers keep their
 ///     initializer as available_externally, so table lookups still fold);
-///   - below the final tier the entry countdown is inserted; at the final tier a function calls itself
-///     directly (keeping tail-recursion elimination) instead of through its slot.
+///   - below the final tier the entry countdown is inserted (at O0 also the loops' OSR points); at the
+///     final tier a function calls itself directly (keeping tail-recursion elimination) instead of
+///     through its slot;
+///   - for an OSR continuation (Osr.ContinuationBuilder) the body becomes the continuation, planned on
+///     the same template IR as the O0 code whose frames will enter it; its recursive calls use the slot.
 /// </summary>
 internal sealed class FunctionCompiler : IDisposable
 {
@@ -121,11 +124,7 @@ internal sealed class FunctionCompiler : IDisposable
         var layout = osr ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
             string.Join("; ", plan.Loops.Select(l => $"{l.Name}: {l.OsrRefusal}"))) : null;
 
-        var copies = new Dictionary<int, LLVMValueRef>();
-        if (final && _options.InlineCallees)
-            foreach (int j in info.DirectCallees)
-                if (j != index && !_functions[j].Pinned && !_functions[j].HasBlockAddresses && _functions[j].InstructionCount <= _options.InlineCalleeLimit)
-                    copies[j] = default;
+        var copies = final && _options.InlineCallees ? InlineCandidates(index) : [];
 
         foreach (var f in Ir.Functions(m).ToList())
         {
@@ -208,6 +207,30 @@ internal sealed class FunctionCompiler : IDisposable
             rw.InstrumentLoops(self, plan?.Flow ?? Osr.ControlFlow.Of(self), _options.CountLoops ? cell : default, onHot, _programId, index, points);
             rw.InsertEntryCountdown(self, cell, onHot, _programId, index);
         }
+    }
+
+    /// <summary>
+    /// The functions the final tier gets private copies of: direct callees, then their callees, breadth
+    /// first, each at most InlineCalleeLimit instructions, until the copies reach InlineBudget in total.
+    /// One level was not enough: a function whose calls fan out through layers of small helpers (bench
+    /// `smallfuncs`) kept one indirect call per helper below the first layer, 3–5× clang's time.
+    /// </summary>
+    Dictionary<int, LLVMValueRef> InlineCandidates(int index)
+    {
+        var copies = new Dictionary<int, LLVMValueRef>();
+        var queue = new Queue<int>(_functions[index].DirectCallees);
+        int total = 0;
+        while (queue.Count > 0)
+        {
+            int j = queue.Dequeue();
+            var f = _functions[j];
+            if (j == index || copies.ContainsKey(j) || f.Pinned || f.HasBlockAddresses || f.InstructionCount > _options.InlineCalleeLimit
+                || total + f.InstructionCount > _options.InlineBudget) continue;
+            copies[j] = default;
+            total += f.InstructionCount;
+            foreach (int k in f.DirectCallees) queue.Enqueue(k);
+        }
+        return copies;
     }
 
     public void Dispose()

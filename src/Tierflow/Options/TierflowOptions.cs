@@ -54,6 +54,8 @@ public sealed record TierflowOptions
     public bool InlineCallees { get; init; } = true;
     /// <summary>Largest callee (in instructions) copied for inlining at the final tier.</summary>
     public int InlineCalleeLimit { get; init; } = 400;
+    /// <summary>Total size (instructions) of the callee copies one final-tier compile may take, callees of callees included.</summary>
+    public int InlineBudget { get; init; } = 2000;
     /// <summary>Verify after every optimization pass (slow; for debugging Tierflow). Generated modules are always verified once.</summary>
     public bool VerifyEach { get; init; }
     /// <summary>
