@@ -73,11 +73,11 @@ public class OsrTests
         Assert.True(osr.Succeeded);
         Assert.Equal(OptLevel.O3, osr.To);
 
-        // A second call finds the continuation ready and moves as soon as its frame counts 1000 iterations;
-        // a call shorter than that never asks.
+        // Once the continuation is ready, a new O0 frame moves at its first pass through the (outermost)
+        // loop header, however short its loop: the ready flag makes it call in. Nothing is compiled again.
         Assert.Equal(Spin(5000), spin(5000));
         Assert.Equal(Spin(999), spin(999));
-        Assert.Equal(2, p["spin"].OsrTransfers);
+        Assert.Equal(3, p["spin"].OsrTransfers);
         Assert.Single(p.Compilations, c => c.IsOsr);
     }
 
@@ -161,6 +161,31 @@ public class OsrTests
         Assert.Equal(LocalTransfer.SharedNoAlias, modes["big"]);  // private but 4000 bytes: not copied
         Assert.False(modes.ContainsKey("unused"));                // never used from the loop on
         Assert.Equal(["k"], layout.Values.Select(Ir.Name));       // the one SSA value live at the header
+        Assert.Equal([loop.Id], layout.OuterLoops);
+    }
+
+    [Fact]
+    public void AFrameInAnInnerLoopMovesAtTheOuterLoopOrFallsBackToAnyLoop()
+    {
+        // The frame asks from the inner loop; the first continuation is entered at the outer loop only.
+        const string nested = """
+            #include <stdio.h>
+            int main(void) {
+                unsigned long s = 1;
+                for (int i = 0; i < 300; i++)
+                    for (int j = 0; j < 2000; j++) s = s * 6364136223846793005UL + (unsigned long)(i ^ j);
+                printf("%lu\n", s);
+                return 0;
+            }
+            """;
+        var f = TestSupport.WriteScratch("osr_nested.c", nested);
+        var expected = Native(f).Stdout;
+        var r = TestSupport.Tierflow("run", f, "--sync", "--osr-threshold", "100", "--trace");
+        Assert.Equal(expected, r.Stdout);
+        var lines = r.Stderr.Split('\n');
+        var first = Assert.Single(lines, l => l.Contains("OSR continuation") && l.Contains("outermost loops"));
+        var transfer = Assert.Single(lines, l => l.Contains("main: OSR transfer"));
+        Assert.DoesNotContain(lines, l => l.Contains("entered at every loop")); // the outer loop came round within 50 ms
     }
 
     [Fact]
@@ -192,8 +217,10 @@ public class OsrTests
         var r = TestSupport.Tierflow("run", file, "--sync", "--osr-threshold", "200", "--trace-json", json, "--stats");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(Native(file).Stdout, r.Stdout);
-        Assert.Contains("1 OSR continuation(s), 0 failed, 1 transfer(s)", r.Stderr);
-        Assert.Matches(@"OSR main: O0 → O3 \(asked at loop bb\d+\), built in [\d.]+ ms, 1 transfer\(s\) at bb\d+ ×1", r.Stderr); // clang drops block names
+        // One continuation entered at the outermost loops; a second, entered anywhere, if the frame stayed in an inner loop.
+        Assert.Matches(@"[12] OSR continuation\(s\), 0 failed, 1 transfer\(s\)", r.Stderr);
+        Assert.Matches(@"OSR main: O0 → O3 \(asked at loop bb\d+\), built in [\d.]+ ms", r.Stderr); // clang drops block names
+        Assert.Matches(@"OSR main: 1 transfer\(s\) at bb\d+ ×1", r.Stderr);
         var events = File.ReadAllLines(json).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var transfer = Assert.Single(events, e => e.TryGetProperty("event", out var ev) && ev.GetString() == "osr_transfer");
         Assert.Equal("main", transfer.GetProperty("function").GetString());

@@ -65,19 +65,21 @@ internal sealed class FunctionCompiler : IDisposable
     /// Compiles; <paramref name="cancelled"/> is polled between phases, so a program that is exiting waits for
     /// at most one phase of a compile in progress (LLVM itself cannot be interrupted).
     /// </summary>
-    /// <param name="osr">Compiles the function's on-stack-replacement continuation (see Osr.ContinuationBuilder)
-    /// instead of the function itself.</param>
-    public CompiledObject Compile(int index, OptLevel level, bool final, int version, Func<bool>? cancelled = null, bool osr = false)
+    /// <param name="osr">If not None, compiles the function's on-stack-replacement continuation entered at these
+    /// loops (see Osr.ContinuationBuilder) instead of the function itself.</param>
+    public CompiledObject Compile(int index, OptLevel level, bool final, int version, Func<bool>? cancelled = null,
+        Osr.OsrEntries osr = Osr.OsrEntries.None)
     {
         void Poll() { if (cancelled?.Invoke() == true) throw new OperationCanceledException("the program is stopping"); }
-        if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level, osr))
-            throw new LlvmException($"injected compile failure ({_functions[index].Name}@{(osr ? "osr" : level)})");
+        bool isOsr = osr != Osr.OsrEntries.None;
+        if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level, isOsr))
+            throw new LlvmException($"injected compile failure ({_functions[index].Name}@{(isOsr ? "osr" : level)})");
         var sw = Stopwatch.StartNew();
         // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
         // `unreachable`, although the same module written out and optimized by opt-19 was fine).
         using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
-        var symbol = osr ? RuntimeSymbols.Continuation(index, version) : RuntimeSymbols.Version(index, level, version);
+        var symbol = isOsr ? RuntimeSymbols.Continuation(index, version) : RuntimeSymbols.Version(index, level, version);
         CutModule(m, index, level, final, symbol, osr);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
         // compile that leaves the function at its tier, instead of undefined behaviour inside LLVM.
@@ -112,16 +114,16 @@ internal sealed class FunctionCompiler : IDisposable
         File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Ir.BufferBytes(bc));
     }
 
-    void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol, bool osr)
+    void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol, Osr.OsrEntries osr)
     {
         using var rw = new IrRewriter(m);
         var self = Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(index));
         if (self.IsNull) throw new LlvmException($"the template has no body for function #{index}");
         var info = _functions[index];
         // Planned before anything changes, on the same IR the running frame's code was planned on.
-        var plan = osr || (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
+        var plan = osr != Osr.OsrEntries.None || (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
             ? Osr.LoopPlan.Of(self, info.HasBlockAddresses, Llvm.LLVMGetModuleDataLayout(m)) : null;
-        var layout = osr ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
+        var layout = osr != Osr.OsrEntries.None ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
             string.Join("; ", plan.Loops.Select(l => $"{l.Name}: {l.OsrRefusal}"))) : null;
 
         var copies = final && _options.InlineCallees ? InlineCandidates(index) : [];
@@ -175,7 +177,7 @@ internal sealed class FunctionCompiler : IDisposable
         if (layout != null)
         {
             // Built first, on the body exactly as planned: the rewrites below then apply to the continuation.
-            var cont = Osr.ContinuationBuilder.Build(rw, m, self, layout, symbol);
+            var cont = Osr.ContinuationBuilder.Build(rw, m, self, layout, osr == Osr.OsrEntries.OuterLoops ? layout.OuterLoops : layout.Loops, symbol);
             foreach (var alias in Ir.Aliases(m).ToList()) Llvm.LLVMAliasSetAliasee(alias, cont);
             self = cont;
         }
@@ -203,7 +205,14 @@ internal sealed class FunctionCompiler : IDisposable
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
             var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
             var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(index, level));
-            var points = plan != null ? new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout) : null;
+            OsrPoints? points = null;
+            if (plan != null)
+            {
+                var i8 = Llvm.LLVMInt8TypeInContext(rw.Context);
+                var flags = rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(i8, (ulong)(len / RuntimeSymbols.CellsPerFunction)));
+                points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
+                    rw.ElementAddress(flags, i8, len / RuntimeSymbols.CellsPerFunction, index));
+            }
             rw.InstrumentLoops(self, plan?.Flow ?? Osr.ControlFlow.Of(self), _options.CountLoops ? cell : default, onHot, _programId, index, points);
             rw.InsertEntryCountdown(self, cell, onHot, _programId, index);
         }

@@ -3,8 +3,9 @@ using Tierflow.Interop;
 namespace Tierflow.Compilation;
 
 /// <summary>What the first tier needs to place on-stack-replacement points: the host callback, the
-/// per-frame iteration count between calls to it, and the layout of the function's continuation (null when no loop can be left).</summary>
-internal sealed record OsrPoints(LLVMValueRef OnLoop, int Threshold, Osr.FrameLayout? Layout);
+/// per-frame iteration count between calls to it, the layout of the function's continuation (null when no loop
+/// can be left), and the address of the function's OSR-ready flag (RuntimeSymbols.OsrReady).</summary>
+internal sealed record OsrPoints(LLVMValueRef OnLoop, int Threshold, Osr.FrameLayout? Layout, LLVMValueRef ReadyFlag);
 
 /// <summary>
 /// The IR surgery Tierflow performs, each operation small and named. Shared by the load-time preparation
@@ -246,7 +247,18 @@ internal sealed class IrRewriter : IDisposable
         Llvm.LLVMBuildStore(_b, d, frameCounter);
         var due = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.SLT, d, Llvm.LLVMConstInt(I32, 1, 0), "tf.fdue");
         var hot = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osrhot");
-        Llvm.LLVMBuildCondBr(_b, due, hot, header);
+        if (osr.Layout?.OuterLoops.Contains(loop) == true)
+        {
+            // At an outermost loop, also call in once the continuation for these loops is ready: a frame
+            // that asked from an inner loop moves here, at its next outer iteration.
+            var ready = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osrready");
+            Llvm.LLVMBuildCondBr(_b, due, hot, ready);
+            Llvm.LLVMPositionBuilderAtEnd(_b, ready);
+            var flag = Llvm.LLVMBuildLoad2(_b, Llvm.LLVMInt8TypeInContext(_ctx), osr.ReadyFlag, "tf.ready");
+            var set = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.NE, flag, Llvm.LLVMConstInt(Llvm.LLVMInt8TypeInContext(_ctx), 0, 0), "tf.isready");
+            Llvm.LLVMBuildCondBr(_b, set, hot, header);
+        }
+        else Llvm.LLVMBuildCondBr(_b, due, hot, header);
 
         Llvm.LLVMPositionBuilderAtEnd(_b, hot);
         var target = Ir.BuildCall(_b, OnLoopType, osr.OnLoop,

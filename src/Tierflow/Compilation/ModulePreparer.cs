@@ -109,6 +109,7 @@ internal static class ModulePreparer
         var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)cells));
         var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
         var onLoop = osrThreshold > 0 ? rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType) : default;
+        var osrReady = osrThreshold > 0 ? rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(Llvm.LLVMInt8TypeInContext(rw.Context), (ulong)slotsLen)) : default;
         var targetData = Llvm.LLVMGetModuleDataLayout(m);
 
         // 1. Direct calls to tierable functions go through their slots.
@@ -175,7 +176,7 @@ internal static class ModulePreparer
                     var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData);
                     infos[i] = infos[i] with { LoopList = plan.Loops };
                     rw.InstrumentLoops(definitions[i], plan.Flow, countLoops ? cell : default, onHot, programId, i,
-                        new OsrPoints(onLoop, osrThreshold, plan.Layout));
+                        new OsrPoints(onLoop, osrThreshold, plan.Layout, rw.ElementAddress(osrReady, Llvm.LLVMInt8TypeInContext(rw.Context), slotsLen, i)));
                 }
                 else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, programId, i, null);
                 rw.InsertEntryCountdown(definitions[i], cell, onHot, programId, i);

@@ -15,6 +15,10 @@ internal static class RuntimeSymbols
     /// </summary>
     public const string Counters = "__tf_counters";
     public const int CellsPerFunction = 4;
+    /// <summary>[N x i8] in host memory: set to 1 once a function's outermost-loop OSR continuation is ready,
+    /// so that its O0 frames call the host at the next outermost loop header, not only when their countdown
+    /// happens to run out there.</summary>
+    public const string OsrReady = "__tf_osr_ready";
     public static int CounterCell(int index, Tiering.OptLevel level) => index * CellsPerFunction + (int)level;
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";

@@ -4,6 +4,7 @@ namespace Tierflow.Runtime;
 
 /// <summary>A request to compile one function at one tier. <see cref="Version"/> is the function's
 /// version when the request was made: the result is installed only if no other install came first.
-/// With <see cref="OsrLoop"/>, the request is for the function's OSR continuation (asked for at that loop).</summary>
+/// With <see cref="Osr"/> set, the request is for the function's OSR continuation entered at those loops
+/// (first asked for at <see cref="OsrLoop"/>).</summary>
 internal sealed record CompileRequest(int Index, OptLevel? From, OptLevel Target, string Reason, long QueuedTimestamp,
-    DateTime QueuedAt, int Version, bool Forced, int? OsrLoop = null);
+    DateTime QueuedAt, int Version, bool Forced, int? OsrLoop = null, Compilation.Osr.OsrEntries Osr = Compilation.Osr.OsrEntries.None);

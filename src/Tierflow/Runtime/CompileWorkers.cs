@@ -29,7 +29,7 @@ internal sealed class CompileWorkers
 
     public void Enqueue(CompileRequest r)
     {
-        try { (r.OsrLoop != null ? _osr : _tiers).Add(r); }
+        try { (r.Osr != Compilation.Osr.OsrEntries.None ? _osr : _tiers).Add(r); }
         catch (InvalidOperationException) { _program.Cancel(r); } // the queue closed: the program is stopping
     }
 

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// Host memory that JIT code reads on every call: one dispatch slot (code address) per tierable function
-/// and one countdown (int32) per function and tier (RuntimeSymbols.CounterCell). JIT code reaches both through absolute symbols (__tf_slots,
+/// Host memory that JIT code reads on every call: one dispatch slot (code address) per tierable function,
+/// one countdown (int32) per function and tier (RuntimeSymbols.CounterCell), and one OSR-ready flag (byte)
+/// per function. JIT code reaches both through absolute symbols (__tf_slots,
 /// __tf_counters). A slot is swapped with one aligned 8-byte store, which x86-64 makes atomic: a caller
 /// sees either the old code or the new, never a torn pointer. Counters are racy by design (see
 /// IrRewriter.InsertEntryCountdown).
@@ -12,7 +13,7 @@ namespace Tierflow.Runtime;
 internal sealed unsafe class DispatchTable : IDisposable
 {
     readonly int _count;
-    nint _slots, _counters;
+    nint _slots, _counters, _osrReady;
 
     public DispatchTable(int count)
     {
@@ -22,7 +23,12 @@ internal sealed unsafe class DispatchTable : IDisposable
         _counters = (nint)NativeMemory.AlignedAlloc((nuint)(cells * 4), 64);
         NativeMemory.Clear((void*)_slots, (nuint)(_count * 8));
         for (int i = 0; i < cells; i++) ((int*)_counters)[i] = int.MaxValue;
+        _osrReady = (nint)NativeMemory.AlignedAlloc((nuint)_count, 64);
+        NativeMemory.Clear((void*)_osrReady, (nuint)_count);
     }
+
+    public nint OsrReadyAddress => _osrReady;
+    public void SetOsrReady(int i) => Volatile.Write(ref ((byte*)_osrReady)[i], (byte)1);
 
     public nint SlotsAddress => _slots;
     public nint CountersAddress => _counters;
@@ -36,5 +42,6 @@ internal sealed unsafe class DispatchTable : IDisposable
     {
         if (_slots != 0) { NativeMemory.AlignedFree((void*)_slots); _slots = 0; }
         if (_counters != 0) { NativeMemory.AlignedFree((void*)_counters); _counters = 0; }
+        if (_osrReady != 0) { NativeMemory.AlignedFree((void*)_osrReady); _osrReady = 0; }
     }
 }

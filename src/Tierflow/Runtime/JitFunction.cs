@@ -57,15 +57,26 @@ public sealed class JitFunction
 
 internal enum OsrState { None, Compiling, Ready, Failed }
 
-/// <summary>A function's continuation: asked for once, compiled once, then entered by every frame that gets
-/// hot in any of its loops.</summary>
+/// <summary>
+/// A function's continuations: first one entered at its outermost loops (the best code); a second one
+/// entered at every loop only for frames that stay in an inner loop. Each is asked for once, compiled
+/// once, then entered by every frame that can use it.
+/// </summary>
 internal sealed class OsrSite
 {
-    public OsrState State;
-    public nint Code;
-    public string? Error;
+    public OsrContinuation Outer { get; } = new();
+    public OsrContinuation All { get; } = new();
+    public OsrContinuation Of(Compilation.Osr.OsrEntries e) => e == Compilation.Osr.OsrEntries.OuterLoops ? Outer : All;
     /// <summary>Transfers per loop (header block index).</summary>
     public Dictionary<int, long> Transfers { get; } = [];
     /// <summary>Loops that got hot but cannot be left, already reported.</summary>
     public HashSet<int> Reported { get; } = [];
+}
+
+internal sealed class OsrContinuation
+{
+    public OsrState State;
+    public nint Code;
+    public string? Error;
+    public long ReadyTimestamp;
 }

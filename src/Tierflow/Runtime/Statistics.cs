@@ -26,15 +26,17 @@ internal static class Statistics
             if (f.Entries == 0 && h.Count == 0) continue;
             sb.AppendLine($"[tierflow] {Trim(f.Name),-28} {f.Tier,4} {f.Entries,14} {h.Count,8} {h.Sum(c => c.CompileMicros) / 1000,10:F2} {f.OsrTransfers,5}");
         }
-        // Every continuation: how long it took to build, and at which loops frames entered it.
+        // Every continuation and how long it took to build; then where frames left their loops.
         foreach (var c in osr)
         {
-            var f = p.Functions.First(x => x.Name == c.Function);
+            sb.AppendLine($"[tierflow] OSR {Trim(c.Function)}: {c.From} → {c.To} (asked at loop {c.OsrLoop}), " +
+                          (c.Succeeded ? $"built in {c.CompileMicros / 1000:F2} ms" : $"FAILED: {c.Error}"));
+        }
+        foreach (var f in p.Functions.Where(f => f.OsrTransfers > 0))
+        {
             string at;
             lock (f.Gate) at = string.Join(", ", f.Osr.Transfers.Select(kv => $"{f.Loops.FirstOrDefault(l => l.Id == kv.Key)?.Name ?? $"bb{kv.Key}"} ×{kv.Value}"));
-            long total = f.OsrTransfers;
-            sb.AppendLine($"[tierflow] OSR {Trim(c.Function)}: {c.From} → {c.To} (asked at loop {c.OsrLoop}), " +
-                          (c.Succeeded ? $"built in {c.CompileMicros / 1000:F2} ms, {total} transfer(s){(total > 0 ? $" at {at}" : "")}" : $"FAILED: {c.Error}"));
+            sb.AppendLine($"[tierflow] OSR {Trim(f.Name)}: {f.OsrTransfers} transfer(s) at {at}");
         }
         return sb.ToString();
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Tierflow.Compilation;
+using Tierflow.Compilation.Osr;
 using Tierflow.Diagnostics;
 using Tierflow.Frontend;
 using Tierflow.Interop;
@@ -126,6 +127,7 @@ public sealed class TieredProgram : IDisposable
             [
                 (RuntimeSymbols.Slots, _table.SlotsAddress, false),
                 (RuntimeSymbols.Counters, _table.CountersAddress, false),
+                (RuntimeSymbols.OsrReady, _table.OsrReadyAddress, false),
                 (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
                 (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
                 ("exit", HostCallbacks.ExitAddress, true),
@@ -328,11 +330,15 @@ public sealed class TieredProgram : IDisposable
     }
 
     /// <summary>
-    /// Called from a first-tier frame (any thread) every OsrThreshold iterations of one of its loops. The
-    /// first call asks for the function's continuation at the final tier (compiled in the background, or
-    /// right here with --sync); once it is ready every frame that calls in, in whichever loop, gets it and
-    /// moves. Returns the continuation's address or 0. The function's own tiering is untouched: that is the
-    /// entry countdown's business.
+    /// Called from a first-tier frame (any thread) every OsrThreshold iterations of one of its loops.
+    /// Returns the address of a continuation the frame can enter at this loop, or 0 to keep running.
+    ///   - The first call asks for the continuation entered at the function's outermost loops, compiled at
+    ///     the final tier (in the background, or right here with --sync). Its loops stay reducible, so its
+    ///     code is as good as a normal compile's. A frame in an inner loop moves when it next reaches an
+    ///     outermost loop's header.
+    ///   - A frame still in an inner loop <see cref="StuckInInnerLoop"/> after that continuation became ready
+    ///     asks for a second one, entered at every loop (a frame in a long inner loop must not wait forever).
+    /// The function's own tiering is untouched: that is the entry countdown's business.
     /// </summary>
     internal nint OnLoopCountdownExpired(int index, int loop)
     {
@@ -342,39 +348,51 @@ public sealed class TieredProgram : IDisposable
         var site = f.Osr;
         lock (f.Gate)
         {
-            if (f.Info.Loops.FirstOrDefault(l => l.Id == loop)?.OsrRefusal is { } why)
+            var info = f.Info.Loops.FirstOrDefault(l => l.Id == loop);
+            if (info?.OsrRefusal is { } why)
             {
                 if (!site.Reported.Add(loop)) return 0;
                 refused = why;
             }
-            else switch (site.State)
+            else
             {
-                case OsrState.Ready:
-                    return Transfer(f, loop, site);
-                case OsrState.None when !_stopping:
-                    site.State = OsrState.Compiling;
-                    request = new CompileRequest(index, _ladder.Initial, FinalTier, $"{_options.OsrThreshold} iterations in one call",
-                        Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop);
-                    break;
-                default:
-                    return 0;
+                if (Usable(site, info!) is { } ready) return Transfer(f, loop, ready);
+                var want = site.Outer.State == OsrState.None ? OsrEntries.OuterLoops
+                    : !info!.Outermost && site.All.State == OsrState.None && site.Outer.State != OsrState.Compiling
+                      && (site.Outer.State == OsrState.Failed || Stopwatch.GetElapsedTime(site.Outer.ReadyTimestamp) >= StuckInInnerLoop)
+                        ? OsrEntries.AllLoops : OsrEntries.None;
+                if (want == OsrEntries.None || _stopping) return 0;
+                site.Of(want).State = OsrState.Compiling;
+                var reason = want == OsrEntries.OuterLoops
+                    ? $"{_options.OsrThreshold} iterations in one call; entered at the outermost loops"
+                    : $"a frame stayed in inner loop {LoopName(f, loop)}; entered at every loop";
+                request = new CompileRequest(index, _ladder.Initial, FinalTier, reason,
+                    Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop, Osr: want);
             }
         }
         if (refused != null) { _trace.WriteNoOsr(f.Name, LoopName(f, loop), refused); return 0; }
-        if (request == null) return 0;
-        Submit(request);
-        // With --sync the continuation was compiled on this thread just now: move at once.
-        lock (f.Gate) return site.State == OsrState.Ready ? Transfer(f, loop, site) : 0;
+        Submit(request!);
+        // With --sync the continuation was compiled on this thread just now: move at once if it fits.
+        lock (f.Gate) return Usable(site, f.Info.Loops.First(l => l.Id == loop)) is { } now ? Transfer(f, loop, now) : 0;
     }
 
+    /// <summary>How long a frame may stay in an inner loop, once the outermost-loop continuation is ready,
+    /// before a continuation it can enter where it is gets compiled.</summary>
+    static readonly TimeSpan StuckInInnerLoop = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>A ready continuation that can be entered at this loop. Caller holds f.Gate.</summary>
+    static OsrContinuation? Usable(OsrSite site, LoopInfo loop) =>
+        site.All.State == OsrState.Ready ? site.All
+        : loop.Outermost && site.Outer.State == OsrState.Ready ? site.Outer : null;
+
     /// <summary>Counts and reports a transfer. Caller holds f.Gate.</summary>
-    nint Transfer(JitFunction f, int loop, OsrSite site)
+    nint Transfer(JitFunction f, int loop, OsrContinuation into)
     {
-        site.Transfers[loop] = site.Transfers.GetValueOrDefault(loop) + 1;
+        f.Osr.Transfers[loop] = f.Osr.Transfers.GetValueOrDefault(loop) + 1;
         var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTier, Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
         _trace.Write(t);
         Raise(OsrTransferred, t);
-        return site.Code;
+        return into.Code;
     }
 
     static string LoopName(JitFunction f, int loop) => f.Info.Loops.FirstOrDefault(l => l.Id == loop)?.Name ?? $"bb{loop}";
@@ -438,7 +456,7 @@ public sealed class TieredProgram : IDisposable
         {
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
             bool final = r.Target >= FinalTier;
-            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, osr: r.OsrLoop != null); // unique symbol per compile
+            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, r.Osr); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
             var buffer = Ir.BufferFromBytes(obj.Object, obj.Symbol);
@@ -478,7 +496,7 @@ public sealed class TieredProgram : IDisposable
         var f = _functions[r.Index];
         lock (f.Gate)
         {
-            if (r.OsrLoop != null) { f.Osr.State = OsrState.Failed; f.Osr.Error = "the program is stopping"; }
+            if (r.Osr != OsrEntries.None) { var c = f.Osr.Of(r.Osr); c.State = OsrState.Failed; c.Error = "the program is stopping"; }
             else if (f.InFlight == r.Target) f.InFlight = null;
         }
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
@@ -493,7 +511,7 @@ public sealed class TieredProgram : IDisposable
     /// <summary>Installs a successful result if it is still current; records and reports every result.</summary>
     void Finish(CompileRequest r, CompilationRecord record, nint code, ResourceTrackerHandle? rt)
     {
-        if (r.OsrLoop != null) { FinishOsr(r, record, code, rt); return; }
+        if (r.Osr != OsrEntries.None) { FinishOsr(r, record, code, rt); return; }
         var f = _functions[r.Index];
         string? error = record.Error;
         TierChange? change = null;
@@ -550,12 +568,14 @@ public sealed class TieredProgram : IDisposable
         var f = _functions[r.Index];
         lock (f.Gate)
         {
-            var site = f.Osr;
+            var site = f.Osr.Of(r.Osr);
             if (record.Error == null)
             {
                 record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
                 site.Code = code;
+                site.ReadyTimestamp = record.InstalledTimestamp;
                 site.State = OsrState.Ready;
+                if (r.Osr == OsrEntries.OuterLoops) _table.SetOsrReady(r.Index); // frames now call in at outermost headers
                 if (rt != null) lock (_trackers) _trackers.Add(rt); // frames may run in it until Dispose
             }
             else

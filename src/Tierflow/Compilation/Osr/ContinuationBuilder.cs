@@ -13,13 +13,16 @@ namespace Tierflow.Compilation.Osr;
 ///   2. Every live value is demoted to a stack slot, as LLVM's reg2mem does (see Demote).
 ///   3. A new entry block allocates the slots and copied locals, fills them from the parameters, makes
 ///      shared locals point at the old frame, and switches on the loop id to the loop's header. The old
-///      entry is now unreachable.
+///      entry is now unreachable. Entering a loop's header from outside makes every enclosing loop
+///      that is also an entry irreducible (two ways in), which costs LLVM's loop passes those loops:
+///      the runtime therefore first builds a continuation entered at the outermost loops only.
 ///   4. The optimizer's SROA/mem2reg rebuilds SSA form from the slots, and simplifycfg drops what the new
 ///      entry cannot reach.
 /// </summary>
 internal static class ContinuationBuilder
 {
-    public static LLVMValueRef Build(IrRewriter rw, LlvmModuleHandle m, LLVMValueRef fn, FrameLayout layout, string symbol)
+    /// <param name="entries">The loops this continuation can be entered at: a subset of the layout's.</param>
+    public static LLVMValueRef Build(IrRewriter rw, LlvmModuleHandle m, LLVMValueRef fn, FrameLayout layout, IReadOnlyList<int> entries, string symbol)
     {
         var b = rw.Builder;
         var ctx = rw.Context;
@@ -83,12 +86,12 @@ internal static class ContinuationBuilder
         }
         // The entry's branch goes in now, so the demotion below can place its slots before it.
         LLVMValueRef dispatch;
-        if (layout.Loops.Count == 1) dispatch = Llvm.LLVMBuildBr(b, blocks[layout.Loops[0]]);
+        if (entries.Count == 1) dispatch = Llvm.LLVMBuildBr(b, blocks[entries[0]]);
         else
         {
             var nowhere = Llvm.LLVMAppendBasicBlockInContext(ctx, cont, "osr.badloop");
-            dispatch = Llvm.LLVMBuildSwitch(b, Llvm.LLVMGetParam(cont, 0), nowhere, (uint)layout.Loops.Count);
-            foreach (int loop in layout.Loops) Llvm.LLVMAddCase(dispatch, Llvm.LLVMConstInt(rw.I32, (ulong)loop, 0), blocks[loop]);
+            dispatch = Llvm.LLVMBuildSwitch(b, Llvm.LLVMGetParam(cont, 0), nowhere, (uint)entries.Count);
+            foreach (int loop in entries) Llvm.LLVMAddCase(dispatch, Llvm.LLVMConstInt(rw.I32, (ulong)loop, 0), blocks[loop]);
             Llvm.LLVMPositionBuilderAtEnd(b, nowhere);
             Llvm.LLVMBuildUnreachable(b);
         }

@@ -114,6 +114,10 @@ internal sealed class ControlFlow
         }
     }
 
+    /// <summary>Whether loop header <paramref name="inner"/> lies inside the loop headed by <paramref name="outer"/>:
+    /// the outer header dominates it and can be reached again from it.</summary>
+    public bool IsNestedIn(int inner, int outer) => inner != outer && Dominates(outer, inner) && ReachableFrom(inner)[outer];
+
     /// <summary>The blocks that dominate <paramref name="b"/>, itself included.</summary>
     public HashSet<int> DominatorsOf(int b)
     {

@@ -3,6 +3,16 @@ using Tierflow.Interop;
 
 namespace Tierflow.Compilation.Osr;
 
+/// <summary>Which loops a continuation can be entered at.</summary>
+internal enum OsrEntries
+{
+    None,
+    /// <summary>The outermost loops only: every loop stays reducible, so the code is as good as a normal compile's.</summary>
+    OuterLoops,
+    /// <summary>Every loop that can be left, for a frame that stays in an inner loop (its enclosing loops become irreducible).</summary>
+    AllLoops,
+}
+
 /// <summary>How one of the running frame's locals (a static alloca) reaches the continuation.</summary>
 internal enum LocalTransfer
 {
@@ -25,7 +35,7 @@ internal enum LocalTransfer
 /// parameters, one pointer per local, then one value per SSA value live at any of the loops (a frame
 /// passes poison for those not live at its loop). Both sides (the lower tier, which passes the state, and
 /// the continuation, which receives it) compute this from the same pristine IR, so they agree by
-/// construction.
+/// construction. <see cref="OuterLoops"/> are the loops not nested in another one that can be left.
 /// </summary>
 internal sealed record FrameLayout(
     IReadOnlyList<int> Loops,
@@ -33,7 +43,8 @@ internal sealed record FrameLayout(
     IReadOnlyList<LocalTransfer> Transfers,
     IReadOnlyList<LLVMValueRef> Values,
     IReadOnlyDictionary<int, HashSet<LLVMValueRef>> LiveAt,
-    IReadOnlyDictionary<LLVMValueRef, LLVMValueRef> StackPointerLocals)
+    IReadOnlyDictionary<LLVMValueRef, LLVMValueRef> StackPointerLocals,
+    IReadOnlyList<int> OuterLoops)
 {
     /// <summary>Locals at most this large (bytes) are copied; larger ones are shared.</summary>
     public const ulong CopyLimit = 256;
@@ -128,7 +139,7 @@ internal sealed record FrameLayout(
 
     /// <summary>One layout for all the loops that can be left: the union of their state. A local is shared
     /// if any loop needs it shared (a derived pointer live there), so every loop sees it the same way.</summary>
-    public static FrameLayout Merge(LLVMValueRef fn, IReadOnlyList<LoopState> loops)
+    public static FrameLayout Merge(LLVMValueRef fn, ControlFlow cf, IReadOnlyList<LoopState> loops)
     {
         var mode = new Dictionary<LLVMValueRef, LocalTransfer>();
         foreach (var l in loops)
@@ -140,8 +151,10 @@ internal sealed record FrameLayout(
         var order = Ir.Instructions(fn).ToList();
         var locals = order.Where(mode.ContainsKey).ToList();
         var stackPointers = loops.SelectMany(l => l.StackPointerLocals).DistinctBy(kv => kv.Key).ToDictionary(kv => kv.Key, kv => kv.Value);
-        return new FrameLayout(loops.Select(l => l.Header).ToList(), locals, locals.Select(a => mode[a]).ToList(),
-            order.Where(all.Contains).ToList(), live, stackPointers);
+        var headers = loops.Select(l => l.Header).ToList();
+        var outer = headers.Where(h => !headers.Any(o => cf.IsNestedIn(h, o))).ToList();
+        return new FrameLayout(headers, locals, locals.Select(a => mode[a]).ToList(),
+            order.Where(all.Contains).ToList(), live, stackPointers, outer);
     }
 
     public static bool IsStackSave(LLVMValueRef v) =>
@@ -169,9 +182,9 @@ internal sealed record FrameLayout(
     }
 }
 
-/// <summary>A loop of a function as the host reports it: its id (header block index), name and, when it cannot
-/// be entered mid-frame, why not.</summary>
-public sealed record LoopInfo(int Id, string Name, string? OsrRefusal);
+/// <summary>A loop of a function as the host reports it: its id (header block index), name, when it cannot
+/// be entered mid-frame why not, and whether it is an outermost one (not inside another loop that can be).</summary>
+public sealed record LoopInfo(int Id, string Name, string? OsrRefusal, bool Outermost = true);
 
 /// <summary>The state live at one loop header: the part of a <see cref="FrameLayout"/> one loop needs.</summary>
 internal sealed record LoopState(int Header, IReadOnlyList<LLVMValueRef> Locals, IReadOnlyList<LocalTransfer> Transfers,
@@ -197,7 +210,9 @@ internal sealed record LoopPlan(ControlFlow Flow, FrameLayout? Layout, IReadOnly
             }
             loops.Add(new LoopInfo(h, FrameLayout.NameOf(cf, h), refusal));
         }
-        return new LoopPlan(cf, states.Count > 0 ? FrameLayout.Merge(fn, states) : null, loops);
+        var layout = states.Count > 0 ? FrameLayout.Merge(fn, cf, states) : null;
+        if (layout != null) loops = loops.Select(l => l with { Outermost = layout.OuterLoops.Contains(l.Id) }).ToList();
+        return new LoopPlan(cf, layout, loops);
     }
 }
 
