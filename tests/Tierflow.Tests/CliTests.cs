@@ -209,6 +209,18 @@ public class PublishedCliTests
         var lines = File.ReadAllLines(json);
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("to").GetString() == "O3");
     }
+
+    [Fact]
+    public void NativeAotCliRunsThreadLocals()
+    {
+        // Thread-locals need libgcc_s's __emutls_get_address, which a NativeAOT process does not load by itself.
+        var file = Path.Combine(TestSupport.CorpusDir, "thread_local.c");
+        var native = Path.Combine(TestSupport.Scratch, "thread_local-aot-ref");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-o", native, file, "-pthread"]).ExitCode);
+        var r = TestSupport.Run(Published, ["run", file]);
+        Assert.Equal(TestSupport.Run(native, []).Stdout, r.Stdout);
+        Assert.Equal(0, r.ExitCode);
+    }
 }
 
 /// <summary>`tierflow fuzz`: a small fixed-seed batch of Csmith programs in every mode (the full run is in docs/correctness.md).</summary>

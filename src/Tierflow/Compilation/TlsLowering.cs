@@ -5,7 +5,7 @@ namespace Tierflow.Compilation;
 /// <summary>
 /// Lowers thread-local variables to emulated TLS, the scheme of GCC's and LLVM's -femulated-tls.
 /// JITLink without the ORC runtime cannot link native TLS (R_X86_64_TPOFF32 is unsupported), so each
-/// thread-local definition G becomes a control block that libgcc's __emutls_get_address (always loaded
+/// thread-local definition G becomes a control block that libgcc's __emutls_get_address (loaded on demand
 /// with the .NET runtime) turns into the calling thread's copy, created on first use from a template:
 ///
 ///   @__emutls_v.G = global { i64 size, i64 align, ptr null, ptr @__emutls_t.G }   ; libgcc's __emutls_object
@@ -22,6 +22,10 @@ internal static class TlsLowering
     {
         var tls = Ir.Globals(m).Where(g => Llvm.LLVMIsThreadLocal(g) != 0 && Llvm.LLVMIsDeclaration(g) == 0).ToList();
         if (tls.Count == 0) return;
+        // libgcc_s defines __emutls_get_address. The dotnet host has it loaded already; the NativeAOT CLI
+        // does not, and then every program with a thread-local failed to link (found by tests/osr-sweep.sh).
+        if (Llvm.LLVMLoadLibraryPermanently("libgcc_s.so.1") != 0)
+            throw new Diagnostics.TierflowException("thread-local variables need libgcc_s.so.1, which could not be loaded", Diagnostics.ExitCodes.Unresolved);
         using var rw = new IrRewriter(m);
         var td = Llvm.LLVMGetModuleDataLayout(m);
         var control = Ir.StructType(rw.Context, rw.I64, rw.I64, rw.Ptr, rw.Ptr);
