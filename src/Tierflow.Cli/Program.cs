@@ -35,7 +35,10 @@ internal static class Program
                 "bench" => Bench.BenchCommand.Run(cl),
                 "fuzz" => Fuzz.FuzzCommand.Run(cl),
                 "options" => Commands.Options(cl),
-                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, fuzz, options; see 'tierflow --help')", ExitCodes.Usage),
+                "export" => PersistenceCommands.Export(cl),
+                "coverage" => PersistenceCommands.Coverage(cl),
+                "cache" => PersistenceCommands.Cache(cl),
+                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, fuzz, export, coverage, cache, options; see 'tierflow --help')", ExitCodes.Usage),
             };
         }
         catch (TierflowException e)

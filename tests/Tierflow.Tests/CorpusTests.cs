@@ -63,4 +63,39 @@ public class CorpusTests
         Assert.Equal(expected.Stderr, actual.Stderr);
         Assert.Equal(expected.ExitCode, actual.ExitCode);
     }
+
+    public static TheoryData<string> Files() => new(Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order().Select(f => Path.GetFileName(f)!));
+
+    /// <summary>
+    /// Issue 5 on every corpus program: a run that fills a cache directory (objects, IR, profile), a second
+    /// run warm from it (profile-driven promotion at load, objects linked from the cache), and the native
+    /// executable `tierflow export` makes with that profile: all three must match the clang -O2 build.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void CachedRunsAndExportMatchNativeBuild(string name)
+    {
+        var file = Path.Combine(TestSupport.CorpusDir, name);
+        var expected = Expected(file);
+        var cache = Directory.CreateTempSubdirectory("tf-corpus-cache-").FullName;
+        foreach (var run in new[] { "cold", "warm" })
+        {
+            var args = new List<string> { "run", file, "--cache-dir", cache, "--stress" };
+            args.AddRange(Split(Header(file, "cflags")));
+            args.Add("--");
+            args.AddRange(Split(Header(file, "args")));
+            var actual = TestSupport.Tierflow(args);
+            Assert.True(expected.Stdout == actual.Stdout, $"{run} run: stdout differs");
+            Assert.Equal(expected.Stderr, actual.Stderr);
+            Assert.Equal(expected.ExitCode, actual.ExitCode);
+        }
+        var exe = Path.Combine(cache, "exported");
+        var export = TestSupport.Tierflow(new[] { "export", file, "-o", exe, "--cache-dir", cache }.Concat(Split(Header(file, "cflags"))));
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Contains("tierflow: profile of 2 run(s)", export.Stdout);
+        var native = TestSupport.Run(exe, Split(Header(file, "args")));
+        Assert.Equal(expected.Stdout, native.Stdout);
+        Assert.Equal(expected.Stderr, native.Stderr);
+        Assert.Equal(expected.ExitCode, native.ExitCode);
+    }
 }

@@ -6,7 +6,9 @@ using Tierflow.Tiering;
 namespace Tierflow.Compilation;
 
 /// <summary>An object file for one function at one tier, with the timings of each phase.</summary>
-internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros);
+/// <param name="Cached">Taken from the code cache: nothing was optimized or generated (the times are then the
+/// cut, hash and read).</param>
+internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros, bool Cached = false);
 
 /// <summary>
 /// Compiles one function at one tier into an object file. Owns an LLVM context and the parsed template
@@ -25,6 +27,9 @@ internal sealed record CompiledObject(byte[] Object, string Symbol, double Optim
 ///     through its slot;
 ///   - for an OSR continuation (Osr.ContinuationBuilder) the body becomes the continuation, planned on
 ///     the same template IR as the O0 code whose frames will enter it; its recursive calls use the slot.
+/// With a code cache, the module is cut under a placeholder name and its bitcode hashed; the symbols are
+/// then named after that key, so the object is the same bytes in every process and can be stored and
+/// linked again (Persistence.CodeCache). Without one, a per-process sequence number names them.
 /// </summary>
 internal sealed class FunctionCompiler : IDisposable
 {
@@ -32,12 +37,14 @@ internal sealed class FunctionCompiler : IDisposable
     readonly TierflowOptions _options;
     readonly int _programId;
     readonly FunctionInfo[] _functions;
+    readonly Persistence.CodeCache? _cache;
     ContextHandle? _context;
     LlvmModuleHandle? _templateModule;
     PassBuilderOptionsHandle? _passOptions;
 
-    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, int programId)
+    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, int programId, Persistence.CodeCache? cache = null)
     {
+        _cache = cache;
         _template = template;
         _functions = functions;
         _options = options;
@@ -79,13 +86,23 @@ internal sealed class FunctionCompiler : IDisposable
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
         // `unreachable`, although the same module written out and optimized by opt-19 was fine).
         using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
-        var symbol = isOsr ? RuntimeSymbols.Continuation(index, version) : RuntimeSymbols.Version(index, level, version);
+        var symbol = _cache != null ? (isOsr ? RuntimeSymbols.Continuation(index, "pending") : RuntimeSymbols.Version(index, level, "pending"))
+            : isOsr ? RuntimeSymbols.Continuation(index, version.ToString()) : RuntimeSymbols.Version(index, level, version.ToString());
         CutModule(m, index, level, final, symbol, osr);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
         // compile that leaves the function at its tier, instead of undefined behaviour inside LLVM.
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
             throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
         LlvmError.TakeString(vmsg);
+        string? key = null;
+        if (_cache != null)
+        {
+            key = Persistence.CodeCache.Key(Bitcode(m), level.ToString());
+            var named = isOsr ? RuntimeSymbols.Continuation(index, key[..16]) : RuntimeSymbols.Version(index, level, key[..16]);
+            RenameSymbols(m, symbol, named);
+            symbol = named;
+            if (_cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true);
+        }
         var tm = HostTarget.Rent(level);
         try
         {
@@ -97,9 +114,27 @@ internal sealed class FunctionCompiler : IDisposable
             Poll();
             sw.Restart();
             var bytes = Optimizer.EmitObject(m, tm);
+            if (key != null) _cache!.Put(key, bytes);
             return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
         }
         finally { HostTarget.Return(level, tm); }
+    }
+
+    internal static byte[] Bitcode(LlvmModuleHandle m)
+    {
+        using var bc = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m));
+        return Ir.BufferBytes(bc);
+    }
+
+    /// <summary>Renames every function and global whose name contains <paramref name="from"/> (the function, its
+    /// continuation's body, its private jump tables) so that it contains <paramref name="to"/> instead.</summary>
+    static void RenameSymbols(LlvmModuleHandle m, string from, string to)
+    {
+        foreach (var v in Ir.Functions(m).Concat(Ir.Globals(m)).ToList())
+        {
+            var name = Ir.Name(v);
+            if (name.Contains(from, StringComparison.Ordinal)) Ir.SetName(v, name.Replace(from, to, StringComparison.Ordinal));
+        }
     }
 
     /// <summary>TIERFLOW_DUMP_IR=DIR writes every per-function module before and after optimization (debugging).</summary>
@@ -110,8 +145,7 @@ internal sealed class FunctionCompiler : IDisposable
         if (string.IsNullOrEmpty(DumpDir)) return;
         Directory.CreateDirectory(DumpDir);
         File.WriteAllText(Path.Combine(DumpDir, $"{symbol}.{stage}.ll"), Ir.Print(m));
-        using var bc = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m));
-        File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Ir.BufferBytes(bc));
+        File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Bitcode(m));
     }
 
     void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol, Osr.OsrEntries osr)

@@ -35,9 +35,11 @@ internal static class RuntimeSymbols
     public const string RunDtors = "__tf_run_dtors";
 
     public static string Body(int index) => $"__tf_body_{index}";
-    public static string Version(int index, Tiering.OptLevel level, int version) => $"__tf_body_{index}.{level}.{version}";
+    /// <summary>A compiled version's symbol; <paramref name="version"/> is a per-process sequence number, or
+    /// the start of the code cache key (the same symbol for the same code in every process).</summary>
+    public static string Version(int index, Tiering.OptLevel level, string version) => $"__tf_body_{index}.{level}.{version}";
     public static string InlineCopy(int index) => $"__tf_inl_{index}";
-    public static string Continuation(int index, int version) => $"__tf_osr_{index}.{version}";
+    public static string Continuation(int index, string version) => $"__tf_osr_{index}.{version}";
 
     public static bool TryParseBody(string name, out int index)
     {

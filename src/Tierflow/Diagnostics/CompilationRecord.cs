@@ -3,6 +3,8 @@ using Tierflow.Tiering;
 namespace Tierflow.Diagnostics;
 
 /// <summary>One compilation, successful or not: everything a trace line or a JSON log entry shows.</summary>
+/// <param name="Cached">The object came from the code cache: <see cref="OptimizeMicros"/> is then the time to
+/// cut the function's module, hash it and read the entry, and nothing was code-generated.</param>
 public sealed record CompilationRecord(
     string Function,
     OptLevel? From,
@@ -18,7 +20,8 @@ public sealed record CompilationRecord(
     bool Background,
     string? Error,
     long InstalledTimestamp = 0,
-    string? OsrLoop = null)
+    string? OsrLoop = null,
+    bool Cached = false)
 {
     /// <summary>An on-stack-replacement continuation (first asked for at the loop <see cref="OsrLoop"/>) rather than a tier.</summary>
     public bool IsOsr => OsrLoop != null;
@@ -35,6 +38,9 @@ public sealed record CompilationRecord(
         var what = OsrLoop != null ? $" (OSR continuation, asked at loop {OsrLoop})" : "";
         var head = $"[tierflow] {QueuedAt:HH:mm:ss.ffffff} {Function}: {from} → {To}{what}, {Reason}";
         if (Error != null) return $"{head}; FAILED: {Error} (stays at {from})";
+        if (Cached)
+            return $"{head}; queue {QueueMicros:F0} µs, code cache hit (cut, hash and read {OptimizeMicros:F0} µs), link {LinkMicros:F0} µs, " +
+                   $"{ObjectBytes} B object, {(Background ? "worker" : "sync")} thread {ThreadId}";
         return $"{head}; queue {QueueMicros:F0} µs, opt {OptimizeMicros:F0} µs, codegen {CodegenMicros:F0} µs, " +
                $"link {LinkMicros:F0} µs, {ObjectBytes} B object, {(Background ? "worker" : "sync")} thread {ThreadId}";
     }

@@ -14,7 +14,9 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     /// annotations (TBAA, lifetime markers) but no optimization pass run, so our own tiers decide everything.
     /// clang's diagnostics go to stderr verbatim.
     /// </summary>
-    public static ProgramSource FromFile(string path, IReadOnlyList<string>? clangArgs = null)
+    /// <param name="cacheRoot">With a cache directory, clang's output for a .c file is reused while the file
+    /// and every header it includes are unchanged (Persistence.IrCache).</param>
+    public static ProgramSource FromFile(string path, IReadOnlyList<string>? clangArgs = null, string? cacheRoot = null)
     {
         if (Directory.Exists(path)) throw new TierflowException($"{path}: is a directory, not a program", ExitCodes.NoInput);
         if (!File.Exists(path)) throw new TierflowException($"{path}: no such file", ExitCodes.NoInput);
@@ -27,7 +29,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
         }
         return ext switch
         {
-            ".c" => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [])),
+            ".c" => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)),
             ".ll" or ".bc" => new ProgramSource(path, bytes),
             // Content decides for other names: bitcode starts with 'BC' 0xC0DE (or the wrapper magic).
             _ when IsBitcode(bytes) => new ProgramSource(path, bytes),
@@ -78,7 +80,23 @@ public static class Clang
     /// <summary>The flags that make clang emit unoptimized-but-annotated IR (see docs/design/compilation.md).</summary>
     public static readonly string[] FrontEndFlags = ["-O2", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c"];
 
-    public static byte[] CompileToBitcode(string path, IReadOnlyList<string> userArgs)
+    public static byte[] CompileToBitcode(string path, IReadOnlyList<string> userArgs) =>
+        CompileToBitcode(path, userArgs, File.ReadAllBytes(path), null);
+
+    internal static byte[] CompileToBitcode(string path, IReadOnlyList<string> userArgs, byte[] source, string? cacheRoot)
+    {
+        string? key = null, depFile = null;
+        if (cacheRoot != null)
+        {
+            key = Persistence.IrCache.ManifestKey(path, source, userArgs, Executable);
+            if (Persistence.IrCache.TryGet(cacheRoot, key) is { } cached) return cached;
+            depFile = Path.Combine(Path.GetTempPath(), $"tierflow-{Environment.ProcessId}-{Guid.NewGuid():N}.d");
+        }
+        try { return Run(path, userArgs, key, depFile, cacheRoot); }
+        finally { if (depFile != null) try { File.Delete(depFile); } catch (IOException) { } }
+    }
+
+    static byte[] Run(string path, IReadOnlyList<string> userArgs, string? key, string? depFile, string? cacheRoot)
     {
         var psi = new ProcessStartInfo(Executable)
         {
@@ -88,6 +106,7 @@ public static class Clang
         };
         foreach (var a in FrontEndFlags) psi.ArgumentList.Add(a);
         foreach (var a in userArgs) psi.ArgumentList.Add(a);
+        if (depFile != null) foreach (var a in new[] { "-MD", "-MF", depFile }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("-o");
         psi.ArgumentList.Add("-");
         psi.ArgumentList.Add(path);
@@ -102,6 +121,8 @@ public static class Clang
         p.WaitForExit();
         if (p.ExitCode != 0)
             throw new TierflowException($"{path}: clang-19 failed (exit {p.ExitCode}); its messages are above", ExitCodes.BadInput);
-        return ms.ToArray();
+        var bitcode = ms.ToArray();
+        if (key != null && File.Exists(depFile)) Persistence.IrCache.Put(cacheRoot!, key, bitcode, File.ReadAllText(depFile));
+        return bitcode;
     }
 }

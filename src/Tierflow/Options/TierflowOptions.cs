@@ -63,6 +63,21 @@ public sealed record TierflowOptions
     /// refused them. A spec is FUNCTION[@TIER]; FUNCTION may use * as a wildcard.
     /// </summary>
     public IReadOnlyList<string> InjectCompileFailures { get; init; } = [];
+    /// <summary>
+    /// Directory of the persistent caches (compiled objects, clang's IR for .c inputs, run profiles), shared
+    /// by every process that names it. Null: nothing is read or written. See docs/design/persistence.md.
+    /// </summary>
+    public string? CacheDir { get; init; }
+    /// <summary>Size limit of the object cache in megabytes; least recently used objects go beyond it.</summary>
+    public long CacheSizeMegabytes { get; init; } = 1024;
+    /// <summary>
+    /// A profile file: read at load if it exists (hot functions are compiled at their final tier before
+    /// their counters ask), and written at exit with this run merged in. Without it, a cache directory
+    /// keeps one profile per module under profiles/.
+    /// </summary>
+    public string? ProfilePath { get; init; }
+    /// <summary>Print the coverage report (every function grouped never run / cold / warm / hot, with its share of the code) at exit.</summary>
+    public bool Coverage { get; init; }
     /// <summary>Failed compiles of one function before it stops being retried.</summary>
     public int MaxFailedAttempts { get; init; } = 3;
 

@@ -30,6 +30,8 @@ public sealed class JitFunction
     internal int FailedAttempts { get; set; }
     internal OptLevel? PinnedTier { get; set; }
     internal nint CodeAddress { get; set; }
+    /// <summary>Promoted at load because a profile said so (its entries in this run are then not all counted).</summary>
+    internal bool FromProfile { get; set; }
 
     // Entry accounting: entries = EntriesBase + (Armed - counter now). Re-armed at every decision.
     internal long EntriesBase { get; set; }

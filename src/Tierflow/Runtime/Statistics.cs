@@ -16,6 +16,8 @@ internal static class Statistics
         var osr = all.Where(c => c.IsOsr).ToList();
         sb.AppendLine($"[tierflow] {tiers.Count} tier-up compilation(s), {tiers.Count(c => !c.Succeeded)} failed, " +
                       $"{all.Sum(c => c.CompileMicros) / 1000:F2} ms compiling in total");
+        if (p.Cache is { } cache)
+            sb.AppendLine($"[tierflow] code cache: {cache.Hits} hit(s), {cache.Misses} miss(es) ({cache.Corrupt} damaged), {cache.Published} published; {cache.Root}");
         if (p.OsrEnabled)
             sb.AppendLine($"[tierflow] {osr.Count} OSR continuation(s), {osr.Count(c => !c.Succeeded)} failed, " +
                           $"{p.Functions.Sum(f => f.OsrTransfers)} transfer(s)");

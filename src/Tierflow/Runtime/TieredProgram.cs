@@ -6,6 +6,7 @@ using Tierflow.Diagnostics;
 using Tierflow.Frontend;
 using Tierflow.Interop;
 using Tierflow.Options;
+using Tierflow.Persistence;
 using Tierflow.Tiering;
 
 namespace Tierflow.Runtime;
@@ -50,7 +51,9 @@ public sealed class TieredProgram : IDisposable
     readonly DispatchTable _table;
     readonly JitFunction[] _functions;
     readonly Dictionary<string, JitFunction> _byName;
-    readonly List<ResourceTrackerHandle> _trackers = [];
+    readonly Dictionary<string, LinkedObject> _linked = []; // every linked tier-up / continuation object, by symbol
+    readonly CodeCache? _cache;
+    readonly Profile? _profileIn;
     readonly List<CompilationRecord> _compilations = [];
     readonly CompileWorkers? _workers;
     readonly object _syncCompilerLock = new();
@@ -81,7 +84,7 @@ public sealed class TieredProgram : IDisposable
     public bool IsTiered => _prepared.UsesSlots;
 
     public static TieredProgram Load(string path, TierflowOptions? options = null, IReadOnlyList<string>? clangArgs = null) =>
-        Load(ProgramSource.FromFile(path, clangArgs), options);
+        Load(ProgramSource.FromFile(path, clangArgs, options?.CacheDir), options);
 
     public static TieredProgram LoadIr(string irText, TierflowOptions? options = null, string name = "<memory>") =>
         Load(ProgramSource.FromIrText(irText, name), options);
@@ -95,6 +98,9 @@ public sealed class TieredProgram : IDisposable
         catch (ArgumentException e) { throw new TierflowException($"bad tier options: {e.Message}", ExitCodes.Usage); }
         _policy = new TierPolicy(_ladder, options.MaxFailedAttempts);
         _name = source.DisplayName;
+        ModuleKey = Profile.ModuleKey(source.Ir);
+        _cache = options.CacheDir is { } cacheDir ? new CodeCache(cacheDir, options.CacheSizeMegabytes << 20) : null;
+        _profileIn = ReadProfile(); // before anything runs: a profile of another module is refused up front
         _trace = new Trace(options);
         HostTarget.EnsureInitialized();
         _id = HostCallbacks.Register(this);
@@ -141,10 +147,17 @@ public sealed class TieredProgram : IDisposable
             if (Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
                 throw new TierflowException($"{_name}: internal error: prepared module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
             LlvmError.TakeString(vmsg);
-            double opt, codegen;
-            byte[] baseObject;
-            var tm = HostTarget.Rent(_ladder.Initial);
-            try
+            double opt = 0, codegen = 0;
+            byte[]? baseObject = null;
+            string? baseKey = null;
+            if (_cache != null)
+            {
+                baseKey = CodeCache.Key(FunctionCompiler.Bitcode(_prepared.Base), $"{_ladder.Initial}/base");
+                baseObject = _cache.TryGet(baseKey);
+                opt = sw.Elapsed.TotalMicroseconds;
+            }
+            var tm = baseObject == null ? HostTarget.Rent(_ladder.Initial) : null;
+            if (tm != null) try
             {
                 using var passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
                 if (options.VerifyEach) Llvm.LLVMPassBuilderOptionsSetVerifyEach(passOptions, 1);
@@ -153,10 +166,11 @@ public sealed class TieredProgram : IDisposable
                 sw.Restart();
                 baseObject = Optimizer.EmitObject(_prepared.Base, tm);
                 codegen = sw.Elapsed.TotalMicroseconds;
+                if (baseKey != null) _cache!.Put(baseKey, baseObject);
             }
             finally { HostTarget.Return(_ladder.Initial, tm); }
             sw.Restart();
-            long objBytes = baseObject.Length;
+            long objBytes = baseObject!.Length;
             var obj = Ir.BufferFromBytes(baseObject, _name);
             var addErr = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, obj);
             obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
@@ -164,13 +178,15 @@ public sealed class TieredProgram : IDisposable
             ResolveBaseSymbols();
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
-                queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp());
+                queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
+                Cached: tm == null);
             _trace.Write(BaseCompilation);
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
             foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
                 _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
+            if (_profileIn != null) ApplyProfile(_profileIn);
         }
         catch
         {
@@ -439,7 +455,7 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _id);
+    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _id, _cache);
 
     /// <summary>Compiles, links and installs one request. Never throws: failures become records.</summary>
     internal CompilationRecord? Execute(CompileRequest r, FunctionCompiler compiler, bool background)
@@ -450,7 +466,6 @@ public sealed class TieredProgram : IDisposable
         string? error = null;
         double link = 0;
         nint code = 0;
-        ResourceTrackerHandle? rt = null;
         if (_stopping) { Cancel(r); return null; }
         try
         {
@@ -458,36 +473,79 @@ public sealed class TieredProgram : IDisposable
             bool final = r.Target >= FinalTier;
             obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, r.Osr); // unique symbol per compile
             var sw = Stopwatch.StartNew();
-            rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
-            var buffer = Ir.BufferFromBytes(obj.Object, obj.Symbol);
-            var addErr = Llvm.LLVMOrcLLJITAddObjectFileWithRT(_jit, rt, buffer);
-            buffer.MarkTransferred();
-            LlvmError.Check(addErr, "adding the object");
-            lock (_sessionErrors) _sessionErrors.Clear();
-            var lookupErr = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, obj.Symbol);
-            var lookupMsg = LlvmError.TakeMessage(lookupErr);
-            if (lookupMsg != null)
-                lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
-            code = (nint)addr;
+            code = Link(obj);
             link = sw.Elapsed.TotalMicroseconds;
         }
         catch (OperationCanceledException) when (_stopping)
         {
-            if (rt != null) { LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt)); rt.Dispose(); }
             Cancel(r);
             return null;
         }
         catch (Exception e)
         {
             error = e is LlvmException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            if (rt != null) { LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt)); rt.Dispose(); rt = null; }
         }
 
         var record = new CompilationRecord(f.Name, r.From, r.Target, r.Reason, r.QueuedAt, queueUs,
             obj?.OptimizeMicros ?? 0, obj?.CodegenMicros ?? 0, link, obj?.Object.Length ?? 0,
-            Environment.CurrentManagedThreadId, background, error, OsrLoop: r.OsrLoop is { } l ? LoopName(f, l) : null);
-        Finish(r, record, code, rt);
+            Environment.CurrentManagedThreadId, background, error, OsrLoop: r.OsrLoop is { } l ? LoopName(f, l) : null,
+            Cached: obj?.Cached == true);
+        Finish(r, record, code, code != 0 ? obj!.Symbol : null);
         return record;
+    }
+
+    /// <summary>A linked object: its code and its resource tracker, shared by every compile that produced the
+    /// same symbol (with a code cache, the same code gets the same symbol, and LLJIT refuses a second
+    /// definition). Freed only when no holder installed it (a stale result), otherwise kept until Dispose.</summary>
+    sealed class LinkedObject(nint code, ResourceTrackerHandle tracker)
+    {
+        public nint Code { get; } = code;
+        public ResourceTrackerHandle Tracker { get; } = tracker;
+        public int Holders = 1;
+    }
+
+    /// <summary>Links a compiled object under its own resource tracker (or finds it linked already) and
+    /// returns the address of its function.</summary>
+    nint Link(CompiledObject obj)
+    {
+        lock (_linked)
+        {
+            if (_linked.TryGetValue(obj.Symbol, out var linked)) { linked.Holders++; return linked.Code; }
+            var rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
+            try
+            {
+                var buffer = Ir.BufferFromBytes(obj.Object, obj.Symbol);
+                var addErr = Llvm.LLVMOrcLLJITAddObjectFileWithRT(_jit, rt, buffer);
+                buffer.MarkTransferred();
+                LlvmError.Check(addErr, "adding the object");
+                lock (_sessionErrors) _sessionErrors.Clear();
+                var lookupErr = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, obj.Symbol);
+                var lookupMsg = LlvmError.TakeMessage(lookupErr);
+                if (lookupMsg != null)
+                    lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
+                _linked[obj.Symbol] = new LinkedObject((nint)addr, rt);
+                return (nint)addr;
+            }
+            catch
+            {
+                LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt));
+                rt.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Drops one holder of a linked object that was never installed; the last one frees its memory
+    /// (no thread can be running code that was never reachable).</summary>
+    void Unlink(string symbol)
+    {
+        lock (_linked)
+        {
+            if (!_linked.TryGetValue(symbol, out var linked) || --linked.Holders > 0) return;
+            _linked.Remove(symbol);
+            LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(linked.Tracker));
+            linked.Tracker.Dispose();
+        }
     }
 
     /// <summary>A request dropped because the program is stopping: not a failure, nothing to record.</summary>
@@ -509,9 +567,11 @@ public sealed class TieredProgram : IDisposable
             Environment.CurrentManagedThreadId, background, error, OsrLoop: r.OsrLoop is { } l ? LoopName(_functions[r.Index], l) : null), 0, null);
 
     /// <summary>Installs a successful result if it is still current; records and reports every result.</summary>
-    void Finish(CompileRequest r, CompilationRecord record, nint code, ResourceTrackerHandle? rt)
+    /// <param name="symbol">The linked object's symbol when the compile and link succeeded.</param>
+
+    void Finish(CompileRequest r, CompilationRecord record, nint code, string? symbol)
     {
-        if (r.Osr != OsrEntries.None) { FinishOsr(r, record, code, rt); return; }
+        if (r.Osr != OsrEntries.None) { FinishOsr(r, record, code); return; }
         var f = _functions[r.Index];
         string? error = record.Error;
         TierChange? change = null;
@@ -532,14 +592,10 @@ public sealed class TieredProgram : IDisposable
                     f.Version++;
                     installed = true;
                     change = new TierChange(f.Name, from, r.Target, record);
-                    if (rt != null) lock (_trackers) _trackers.Add(rt); // kept until Dispose: see the class comment
+                    // Its object stays linked until Dispose: see the class comment.
                 }
-                else if (rt != null)
-                {
-                    // Stale (a forced tier or a higher rung came first): never installed, so no thread can be in it.
-                    LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(rt));
-                    rt.Dispose();
-                }
+                // Stale (a forced tier or a higher rung came first): never installed, so no thread can be in it.
+                else if (symbol != null) Unlink(symbol);
             }
             else f.FailedAttempts++;
             if (f.InFlight == r.Target) f.InFlight = null;
@@ -563,7 +619,7 @@ public sealed class TieredProgram : IDisposable
     /// Makes a continuation available to the function's frames, or records why there is none: a failed
     /// continuation is not retried, and the frames keep running at their tier (correct, only slower).
     /// </summary>
-    void FinishOsr(CompileRequest r, CompilationRecord record, nint code, ResourceTrackerHandle? rt)
+    void FinishOsr(CompileRequest r, CompilationRecord record, nint code)
     {
         var f = _functions[r.Index];
         lock (f.Gate)
@@ -576,7 +632,7 @@ public sealed class TieredProgram : IDisposable
                 site.ReadyTimestamp = record.InstalledTimestamp;
                 site.State = OsrState.Ready;
                 if (r.Osr == OsrEntries.OuterLoops) _table.SetOsrReady(r.Index); // frames now call in at outermost headers
-                if (rt != null) lock (_trackers) _trackers.Add(rt); // frames may run in it until Dispose
+                // Its object stays linked until Dispose: frames may run in it.
             }
             else
             {
@@ -596,6 +652,107 @@ public sealed class TieredProgram : IDisposable
         if (handler == null) return;
         try { handler(arg); }
         catch (Exception e) { Console.Error.WriteLine($"tierflow: an event handler threw {e.GetType().Name}: {e.Message}"); }
+    }
+
+    // ---- profiles -----------------------------------------------------------------------------------------------
+
+    /// <summary>SHA-256 of the IR this program was loaded from: what its profiles are keyed to.</summary>
+    public string ModuleKey { get; }
+
+    /// <summary>The code cache in use (--cache / --cache-dir), or null.</summary>
+    public CodeCache? Cache => _cache;
+
+    /// <summary>The profile read at load (--profile, or the cache directory's for this module), or null.</summary>
+    public Profile? LoadedProfile => _profileIn;
+
+    /// <summary>Where this run's profile is read from and written to: --profile FILE, else the cache
+    /// directory's profiles/MODULEKEY.json, else nowhere.</summary>
+    string? ProfileFile => _options.ProfilePath
+        ?? (_options.CacheDir is { } dir ? Path.Combine(dir, "profiles", ModuleKey + ".json") : null);
+
+    Profile? ReadProfile()
+    {
+        if (ProfileFile is not { } path || !File.Exists(path)) return null;
+        var p = Profile.Read(path);
+        if (p.Module != ModuleKey)
+            throw new TierflowException($"{path}: this profile was recorded for another module ({p.Program}, key {Profile.Short(p.Module)}), " +
+                $"not for {_name} (key {Profile.Short(ModuleKey)}); use another file or delete it", ExitCodes.BadInput);
+        return p;
+    }
+
+    /// <summary>
+    /// What this run has learned so far, as a profile (the library's on-demand snapshot; also written at
+    /// exit). Entries stop being counted once a function reaches its final tier, and are not counted for a
+    /// function compiled from the profile before its first call, so those counts are marked inexact.
+    /// </summary>
+    public Profile CaptureProfile()
+    {
+        var functions = _functions.Select(f =>
+        {
+            lock (f.Gate)
+            {
+                long entries = _prepared.UsesSlots ? CountedEntries(f) : 0;
+                bool exact = _prepared.UsesSlots && _ladder.Levels.Count > 1 && f.Tier < FinalTier && !f.FromProfile;
+                return new FunctionProfile(f.Name, entries, exact, f.Tier, f.History.Where(c => c.Succeeded).Sum(c => c.CompileMicros) / 1000,
+                    f.Osr.Transfers.Values.Sum(), f.Info.InstructionCount);
+            }
+        }).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        return new Profile(ModuleKey, _name, 1, _ladder.Levels, _ladder.Thresholds, functions);
+    }
+
+    /// <summary>Merges this run into the profile file. A file that became unreadable or now belongs to another
+    /// module is left as it is (with a warning): nothing the user has is overwritten.</summary>
+    void WriteProfileAtExit()
+    {
+        if (ProfileFile is not { } path || !_prepared.UsesSlots || _ladder.Levels.Count < 2) return;
+        try
+        {
+            var run = CaptureProfile();
+            var merged = File.Exists(path) ? Profile.Read(path) is var old && old.Module == ModuleKey ? old.Merge(run)
+                : throw new TierflowException($"{path}: now holds a profile of another module; this run's profile was not written", ExitCodes.BadInput)
+                : run;
+            merged.Write(path);
+        }
+        catch (TierflowException e) { Console.Error.WriteLine($"tierflow: warning: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Warm start: every function the profile saw reach a tier above the first is queued for that tier
+    /// (capped at this run's final tier) now, hottest first, ahead of its counters; a function whose calls
+    /// left their loops by OSR gets its continuation queued too, and its frames move at their first
+    /// outermost-loop iteration once it is ready. With a code cache these are cache hits, not compiles.
+    /// Functions the profile calls cold are left to their counters (this run may differ from the last).
+    /// </summary>
+    void ApplyProfile(Profile p)
+    {
+        if (!_prepared.UsesSlots || _ladder.Levels.Count < 2) return;
+        var requests = new List<(long Entries, CompileRequest Request)>();
+        foreach (var fp in p.Functions)
+        {
+            if (!_byName.TryGetValue(fp.Name, out var f) || f.Info.Pinned) continue;
+            lock (f.Gate)
+            {
+                var target = fp.Tier < FinalTier ? fp.Tier : FinalTier;
+                if (target > f.Tier && f.InFlight == null)
+                {
+                    f.InFlight = target;
+                    f.FromProfile = true;
+                    Arm(f, 0);
+                    requests.Add((fp.Entries, new CompileRequest(f.Info.Index, f.Tier, target,
+                        $"profile: reached {fp.Tier} in {p.Runs} run(s), {fp.Entries}{(fp.EntriesExact ? "" : "+")} entries",
+                        Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false)));
+                }
+                var loop = f.Info.Loops.FirstOrDefault(l => l.Outermost && l.OsrRefusal == null);
+                if (fp.OsrTransfers > 0 && OsrEnabled && loop != null && f.Osr.Outer.State == OsrState.None)
+                {
+                    f.Osr.Outer.State = OsrState.Compiling;
+                    requests.Add((long.MaxValue, new CompileRequest(f.Info.Index, _ladder.Initial, FinalTier,
+                        $"profile: {fp.OsrTransfers} OSR transfer(s); entered at the outermost loops",
+                        Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop.Id, Osr: OsrEntries.OuterLoops)));
+                }
+            }
+        }
+        foreach (var (_, r) in requests.OrderByDescending(x => x.Entries)) Submit(r);
     }
 
     // ---- control from the host ----------------------------------------------------------------------------
@@ -670,6 +827,9 @@ public sealed class TieredProgram : IDisposable
             lock (_syncCompilerLock) { } // a --sync or ForceTier compile on another thread finishes first
             foreach (var f in _functions) lock (f.Gate) f.Entries = CountedEntries(f);
             if (_options.Stats) Console.Error.Write(Statistics.Format(this));
+            if (_options.Coverage) Console.Error.Write(Coverage.Format(CaptureProfile()));
+            WriteProfileAtExit();
+            try { if (_cache?.Published > 0) _cache.Evict(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             _trace.Dispose();
             _shutdown = true;
         }
@@ -681,7 +841,7 @@ public sealed class TieredProgram : IDisposable
         Shutdown();
         HostCallbacks.Unregister(_id);
         lock (_syncCompilerLock) _syncCompiler?.Dispose();
-        lock (_trackers) foreach (var rt in _trackers) rt.Dispose();
+        lock (_linked) foreach (var o in _linked.Values) o.Tracker.Dispose();
         _jit.Dispose();
         _table.Dispose();
         _prepared.Dispose();

@@ -41,6 +41,7 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["error"] = r.Error,
             ["installed_mono_ns"] = r.InstalledMonotonicNs, // Stopwatch is CLOCK_MONOTONIC on Linux: comparable with the program's clock
             ["osr_loop"] = r.OsrLoop,
+            ["cached"] = r.Cached,
         }.ToJsonString();
         lock (_lock) _json?.WriteLine(line);
     }

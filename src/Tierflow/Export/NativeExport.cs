@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Tierflow.Compilation;
+using Tierflow.Diagnostics;
+using Tierflow.Frontend;
+using Tierflow.Interop;
+using Tierflow.Persistence;
+using Tierflow.Tiering;
+
+namespace Tierflow.Export;
+
+/// <summary>What an export produced.</summary>
+public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, int Cold, int NeverRun, int Unprofiled,
+    double OptimizeMs, double CodegenMs, double LinkMs);
+
+/// <summary>
+/// `tierflow export`: the whole program as one native executable or shared library, with neither Tierflow
+/// nor LLVM at run time. The module is normalized as for the JIT (host CPU, no fmuladd fusion unless
+/// --fast-fp), then each function is marked by what the profile knows:
+///   - hot (reached the final tier, or left a loop by OSR): `hot`, compiled at O3 for speed;
+///   - warm: O3 as is;
+///   - cold (ran, never promoted): `optsize`;
+///   - never run: `cold` + `minsize` (and its call sites then count as unlikely for the optimizer).
+/// Without a profile every function is compiled at O3. The whole module then goes through default&lt;O3&gt;
+/// and the host target machine (like clang -O3 -march=native), and clang-19 links the object with libc
+/// and libm. The output is written under a temporary name and renamed, and never replaces the input.
+/// </summary>
+public static class NativeExport
+{
+    public static ExportResult Run(ProgramSource source, string output, Profile? profile, bool shared, bool fastFloat,
+        IReadOnlyList<string> libraries)
+    {
+        var full = Path.GetFullPath(output);
+        if (Directory.Exists(full)) throw new TierflowException($"{output}: is a directory; -o takes the file to write", ExitCodes.Usage);
+        if (File.Exists(source.DisplayName) && Path.GetFullPath(source.DisplayName) == full)
+            throw new TierflowException($"{output}: is the input program; refusing to overwrite it", ExitCodes.Usage);
+        if (profile != null && profile.Module != Profile.ModuleKey(source.Ir))
+            throw new TierflowException($"the profile was recorded for another module ({profile.Program}, key {Profile.Short(profile.Module)}), " +
+                $"not for {source.DisplayName} (key {Profile.Short(Profile.ModuleKey(source.Ir))})", ExitCodes.BadInput);
+
+        HostTarget.EnsureInitialized();
+        using var context = ContextHandle.Create();
+        using var m = source.Parse(context);
+        IrNormalizer.Normalize(m, HostTarget.Triple, HostTarget.DataLayout, fastFloat);
+        var ctx = Llvm.LLVMGetModuleContext(m);
+        var counts = new Dictionary<Heat, int>();
+        int unprofiled = 0;
+        foreach (var f in Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList())
+        {
+            var fp = profile?[Ir.Name(f)];
+            if (fp == null) { unprofiled++; continue; }
+            var heat = Coverage.Classify(fp, profile!);
+            counts[heat] = counts.GetValueOrDefault(heat) + 1;
+            switch (heat)
+            {
+                case Heat.Hot: AddAttributes(ctx, f, "hot"); break;
+                case Heat.Cold: AddAttributes(ctx, f, "optsize"); break;
+                case Heat.NeverRun: AddAttributes(ctx, f, "cold", "optsize", "minsize"); break;
+            }
+        }
+        if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
+            throw new TierflowException($"{source.DisplayName}: internal error: the export module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
+        LlvmError.TakeString(vmsg);
+
+        var sw = Stopwatch.StartNew();
+        byte[] obj;
+        double opt;
+        using (var tm = HostTarget.CreateMachine(OptLevel.O3))
+        using (var options = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions()))
+        {
+            LlvmError.Check(Llvm.LLVMRunPasses(m, OptLevel.O3.Pipeline(), tm, options), "optimizing at O3");
+            opt = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            obj = Optimizer.EmitObject(m, tm);
+        }
+        double codegen = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+
+        var dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir)) throw new TierflowException($"{output}: directory {dir} does not exist", ExitCodes.Usage);
+        var work = Directory.CreateTempSubdirectory("tierflow-export-").FullName;
+        var tmpOut = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            var objPath = Path.Combine(work, "program.o");
+            File.WriteAllBytes(objPath, obj);
+            var psi = new ProcessStartInfo(Clang.Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            if (shared) psi.ArgumentList.Add("-shared");
+            foreach (var a in new[] { "-o", tmpOut, objPath, "-lm" }) psi.ArgumentList.Add(a);
+            foreach (var lib in libraries) psi.ArgumentList.Add(lib.Contains('/') ? lib : "-l" + lib);
+            Process p;
+            try { p = Process.Start(psi)!; }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                throw new TierflowException($"{source.DisplayName}: cannot link: '{Clang.Executable}' was not found (install Debian's clang-19)", ExitCodes.MissingTool);
+            }
+            using (p)
+            {
+                var errTask = p.StandardError.ReadToEndAsync();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                if (p.ExitCode != 0)
+                    throw new TierflowException($"{source.DisplayName}: linking the exported program failed:\n{errTask.Result.TrimEnd()}",
+                        errTask.Result.Contains("undefined reference") ? ExitCodes.Unresolved : ExitCodes.Internal);
+            }
+            File.Move(tmpOut, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TierflowException($"{output}: cannot write: {e.Message}", ExitCodes.Usage);
+        }
+        finally
+        {
+            try { Directory.Delete(work, true); } catch (IOException) { }
+            try { File.Delete(tmpOut); } catch (IOException) { }
+        }
+        return new ExportResult(full, new FileInfo(full).Length, counts.GetValueOrDefault(Heat.Hot), counts.GetValueOrDefault(Heat.Warm),
+            counts.GetValueOrDefault(Heat.Cold), counts.GetValueOrDefault(Heat.NeverRun), unprofiled, opt, codegen, sw.Elapsed.TotalMilliseconds);
+    }
+
+    static void AddAttributes(nint ctx, LLVMValueRef f, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            uint kind = Ir.EnumAttributeKind(name);
+            // optnone functions must stay as they are; hot and cold exclude each other.
+            if (kind == 0 || !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("optnone")).IsNull) continue;
+            if (name == "cold" && !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("hot")).IsNull) continue;
+            if (name == "hot" && !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("cold")).IsNull) continue;
+            Llvm.LLVMAddAttributeAtIndex(f, LLVMAttributeIndex.Function, Llvm.LLVMCreateEnumAttribute(ctx, kind, 0));
+        }
+    }
+}

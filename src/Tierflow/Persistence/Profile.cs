@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tierflow.Diagnostics;
+using Tierflow.Tiering;
+
+namespace Tierflow.Persistence;
+
+/// <summary>What one or more runs learned about one function.</summary>
+/// <param name="Entries">Entries counted, summed over runs. Counting stops when a function reaches its final
+/// tier (that code has no countdown), so for such a function this is a lower bound (<paramref name="EntriesExact"/> false).</param>
+/// <param name="Tier">The highest tier the function reached in any run.</param>
+/// <param name="OsrTransfers">Running calls that left their first-tier frame by on-stack replacement.</param>
+/// <param name="Instructions">IR instructions of the function as loaded: its share of the program's code.</param>
+public sealed record FunctionProfile(string Name, long Entries, bool EntriesExact, OptLevel Tier, double CompileMs,
+    long OsrTransfers, int Instructions)
+{
+    public FunctionProfile Merge(FunctionProfile o) => new(Name, Entries + o.Entries, EntriesExact && o.EntriesExact,
+        Tier > o.Tier ? Tier : o.Tier, CompileMs + o.CompileMs, OsrTransfers + o.OsrTransfers, Math.Max(Instructions, o.Instructions));
+}
+
+/// <summary>
+/// A run's profile, keyed to the module's content (SHA-256 of the IR bytes Tierflow was given, or that
+/// clang produced for a .c file). Written at exit with --profile FILE (merged into FILE if it exists) or
+/// into the cache directory; read at load to compile hot functions ahead of their counters. The format is
+/// JSON, versioned by <see cref="Format"/> (docs/design/persistence.md shows an example).
+/// </summary>
+public sealed record Profile(string Module, string Program, int Runs, IReadOnlyList<OptLevel> Ladder,
+    IReadOnlyList<long> Thresholds, IReadOnlyList<FunctionProfile> Functions)
+{
+    public const string Format = "tierflow-profile/1";
+
+    public static string ModuleKey(ReadOnlySpan<byte> ir) => Convert.ToHexStringLower(SHA256.HashData(ir));
+
+    public FunctionProfile? this[string name] => Functions.FirstOrDefault(f => f.Name == name);
+
+    /// <summary>Combines two runs of the same module: counts and compile times add, tiers take the maximum.</summary>
+    public Profile Merge(Profile other)
+    {
+        if (other.Module != Module)
+            throw new TierflowException($"cannot merge profiles of different modules ({Short(Module)} and {Short(other.Module)})", ExitCodes.BadInput);
+        var byName = Functions.ToDictionary(f => f.Name);
+        foreach (var f in other.Functions)
+            byName[f.Name] = byName.TryGetValue(f.Name, out var mine) ? mine.Merge(f) : f;
+        return this with { Runs = Runs + other.Runs, Functions = byName.Values.OrderBy(f => f.Name, StringComparer.Ordinal).ToList() };
+    }
+
+    public static string Short(string key) => key.Length > 12 ? key[..12] : key;
+
+    public string ToJson()
+    {
+        var doc = new JsonObject
+        {
+            ["format"] = Format,
+            ["module"] = Module,
+            ["program"] = Program,
+            ["runs"] = Runs,
+            ["ladder"] = string.Join(",", Ladder),
+            ["thresholds"] = string.Join(",", Thresholds),
+            ["functions"] = new JsonArray(Functions.Select(f => (JsonNode?)new JsonObject
+            {
+                ["name"] = f.Name,
+                ["entries"] = f.Entries,
+                ["entries_exact"] = f.EntriesExact,
+                ["tier"] = f.Tier.ToString(),
+                ["compile_ms"] = Math.Round(f.CompileMs, 3),
+                ["osr_transfers"] = f.OsrTransfers,
+                ["instructions"] = f.Instructions,
+            }).ToArray()),
+        };
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>Reads a profile; every problem is a TierflowException naming the file (exit 65, or 66 if unreadable).</summary>
+    public static Profile Read(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TierflowException($"{path}: cannot read the profile: {e.Message}", ExitCodes.NoInput);
+        }
+        try { return Parse(text); }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or NullReferenceException or ArgumentException)
+        {
+            var where = e is JsonException j && j.LineNumber is { } l ? $":{l + 1}" : "";
+            throw new TierflowException($"{path}{where}: not a Tierflow profile: {e.Message}", ExitCodes.BadInput);
+        }
+    }
+
+    static Profile Parse(string text)
+    {
+        var doc = JsonNode.Parse(text) as JsonObject ?? throw new FormatException("expected a JSON object");
+        var format = (string?)doc["format"];
+        if (format != Format) throw new FormatException($"format is '{format}', expected '{Format}'");
+        static T Need<T>(JsonNode? n, string what) => n == null ? throw new FormatException($"'{what}' is missing") : n.GetValue<T>();
+        var functions = (doc["functions"] as JsonArray ?? throw new FormatException("'functions' is missing")).Select(n =>
+        {
+            var o = n as JsonObject ?? throw new FormatException("a function entry is not an object");
+            return new FunctionProfile(Need<string>(o["name"], "name"), Need<long>(o["entries"], "entries"),
+                o["entries_exact"]?.GetValue<bool>() ?? true, OptLevels.Parse(Need<string>(o["tier"], "tier")),
+                o["compile_ms"]?.GetValue<double>() ?? 0, o["osr_transfers"]?.GetValue<long>() ?? 0, o["instructions"]?.GetValue<int>() ?? 0);
+        }).ToList();
+        return new Profile(Need<string>(doc["module"], "module"), (string?)doc["program"] ?? "", Need<int>(doc["runs"], "runs"),
+            SplitList(doc["ladder"]).Select(OptLevels.Parse).ToArray(), SplitList(doc["thresholds"]).Select(long.Parse).ToArray(), functions);
+    }
+
+    static string[] SplitList(JsonNode? n) => ((string?)n ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Writes atomically (a temporary file renamed over the old one).</summary>
+    public void Write(string path)
+    {
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            Directory.CreateDirectory(dir);
+            var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+            File.WriteAllText(tmp, ToJson());
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TierflowException($"{path}: cannot write the profile: {e.Message}", ExitCodes.Usage);
+        }
+    }
+}
