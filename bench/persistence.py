@@ -188,7 +188,7 @@ def main():
               f"{gm([r['x_clang_min'] for r in exp]):.3f} (mins). Total .text: clang -O2 {sum(r['text_clang'] for r in exp)} B, "
               f"export with profile {sum(r['text_export'] for r in exp)} B, without profile {sum(r['text_export_noprofile'] for r in exp)} B.\n")
     md += ["## The cache hit path per function\n",
-           "Cold: the function's O3 compile (cut, optimize, codegen, link). Warm: the same function's hit (cut, hash, read, link). From `--sync --trace-json` runs of `transformer short` and `sha256 short`.\n",
+           "Cold: the function's O3 compile (cut, optimize, codegen, link). Warm: the same function's hit (recipe lookup, read and digest check, link). From `--sync --trace-json` runs of `transformer short` and `sha256 short`.\n",
            "| function | O3 compile µs | hit µs | ratio |", "|---|---|---|---|"]
     for h in hits:
         md.append(f"| {h['function']} | {h['compile_us']:.0f} | {h['hit_us']:.0f} | {h['ratio']:.1f}× |")

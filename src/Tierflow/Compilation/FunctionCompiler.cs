@@ -82,6 +82,15 @@ internal sealed class FunctionCompiler : IDisposable
         if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level, isOsr))
             throw new LlvmException($"injected compile failure ({_functions[index].Name}@{(isOsr ? "osr" : level)})");
         var sw = Stopwatch.StartNew();
+        // The cheap way to a hit: the recipe (what this compile is made from) names the content key of the
+        // object it made last time, so nothing is cloned, cut or hashed.
+        string? recipe = null;
+        if (_cache != null)
+        {
+            recipe = RecipeKey(index, level, final, osr);
+            if (_cache.TryGetRecipe(recipe) is { } known && _cache.TryGet(known, countMiss: false) is { } quick)
+                return new CompiledObject(quick, SymbolFor(index, level, isOsr, known), sw.Elapsed.TotalMicroseconds, 0, Cached: true);
+        }
         // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
         // `unreachable`, although the same module written out and optimized by opt-19 was fine).
@@ -98,9 +107,10 @@ internal sealed class FunctionCompiler : IDisposable
         if (_cache != null)
         {
             key = Persistence.CodeCache.Key(Bitcode(m), level.ToString());
-            var named = isOsr ? RuntimeSymbols.Continuation(index, key[..16]) : RuntimeSymbols.Version(index, level, key[..16]);
+            var named = SymbolFor(index, level, isOsr, key);
             RenameSymbols(m, symbol, named);
             symbol = named;
+            _cache.PutRecipe(recipe!, key);
             if (_cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true);
         }
         var tm = HostTarget.Rent(level);
@@ -118,6 +128,25 @@ internal sealed class FunctionCompiler : IDisposable
             return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
         }
         finally { HostTarget.Return(level, tm); }
+    }
+
+    static string SymbolFor(int index, OptLevel level, bool isOsr, string key) =>
+        isOsr ? RuntimeSymbols.Continuation(index, key[..16]) : RuntimeSymbols.Version(index, level, key[..16]);
+
+    string? _templateDigest;
+
+    /// <summary>
+    /// Everything the cut module is a function of: the template (the whole prepared program), which
+    /// function and what kind of compile, the options the cutting reads, the program id baked into
+    /// countdown calls, and this build of Tierflow (CodeCache.Fingerprint has its build id). A recipe only
+    /// indexes content keys; the object is still stored and found by its content.
+    /// </summary>
+    string RecipeKey(int index, OptLevel level, bool final, Osr.OsrEntries osr)
+    {
+        _templateDigest ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_template));
+        var o = _options;
+        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/1", _templateDigest, index, level, final, osr,
+            _programId, o.Counting, o.CountLoops, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget)), level.ToString());
     }
 
     internal static byte[] Bitcode(LlvmModuleHandle m)

@@ -7,6 +7,7 @@ namespace Tierflow.Persistence;
 /// A content-addressed store of compiled objects on disk, shared by every process that points at the same
 /// directory. Layout (all under the cache root):
 ///   objects/ab/abcdef….o   one entry per key: a header, then the object file
+///   recipes/ab/…           what a compile was made from → the content key it produced (a shortcut)
 ///   ir/…                   clang's IR for .c inputs (IrCache)
 ///   profiles/KEY.json      run profiles, one per module (Profile)
 ///   tmp/                   entries being written
@@ -59,9 +60,27 @@ public sealed class CodeCache
     /// </summary>
     public static string Fingerprint { get; } = string.Join("\n",
         FormatVersion,
-        "tierflow " + typeof(CodeCache).Assembly.GetName().Version,
+        "tierflow " + typeof(CodeCache).Assembly.GetName().Version + " build " + BuildId(),
         "llvm " + Interop.Ir.Version(),
         Compilation.HostTarget.Triple, Compilation.HostTarget.Cpu, Compilation.HostTarget.Features);
+
+    /// <summary>
+    /// This build of Tierflow: the engine's module version id (a new one at every compile of the engine), so
+    /// that a changed Tierflow never reuses what an older one cut or compiled. Where the runtime cannot
+    /// say, the executable's size and modification time stand in.
+    /// </summary>
+    static string BuildId()
+    {
+        try
+        {
+            var mvid = typeof(CodeCache).Assembly.ManifestModule.ModuleVersionId;
+            if (mvid != Guid.Empty) return mvid.ToString("N");
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or PlatformNotSupportedException) { }
+        var exe = Environment.ProcessPath;
+        if (exe != null && File.Exists(exe)) { var fi = new FileInfo(exe); return $"{fi.Length}-{fi.LastWriteTimeUtc.Ticks}"; }
+        return "unknown";
+    }
 
     /// <summary>The key of <paramref name="bitcode"/> compiled with <paramref name="how"/> (tier and pipeline).</summary>
     public static string Key(ReadOnlySpan<byte> bitcode, string how)
@@ -75,14 +94,15 @@ public sealed class CodeCache
     string PathOf(string key) => Path.Combine(_objects, key[..2], key + ".o");
 
     /// <summary>The object stored under <paramref name="key"/>, or null (a miss, or a damaged entry, which is removed).</summary>
-    public byte[]? TryGet(string key)
+    /// <param name="countMiss">False for a probe whose miss the caller follows with a real lookup.</param>
+    public byte[]? TryGet(string key, bool countMiss = true)
     {
         var path = PathOf(key);
         byte[] data;
         try { data = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Interlocked.Increment(ref _misses);
+            if (countMiss) Interlocked.Increment(ref _misses);
             return null;
         }
         var payload = Unwrap(data);
@@ -113,6 +133,38 @@ public sealed class CodeCache
             File.Move(tmp, path, overwrite: true); // rename(2): atomic within one file system
             Interlocked.Increment(ref _published);
             Interlocked.Add(ref _publishedBytes, obj.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    string RecipePath(string recipe) => Path.Combine(Root, "recipes", recipe[..2], recipe);
+
+    /// <summary>
+    /// The content key a recipe (FunctionCompiler.RecipeKey: template digest, function, tier, options) produced
+    /// last time, or null. Lets a hit skip cutting and hashing the module; the object itself is still
+    /// found, and verified, by its content key.
+    /// </summary>
+    public string? TryGetRecipe(string recipe)
+    {
+        try
+        {
+            var text = File.ReadAllText(RecipePath(recipe)).Trim();
+            return text.Length == 64 && text.All(char.IsAsciiHexDigitLower) ? text : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    public void PutRecipe(string recipe, string key)
+    {
+        var path = RecipePath(recipe);
+        try
+        {
+            if (File.Exists(path)) return;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Directory.CreateDirectory(_tmp);
+            var tmp = Path.Combine(_tmp, $"{recipe}.{Environment.ProcessId}.{Guid.NewGuid():N}");
+            File.WriteAllText(tmp, key);
+            File.Move(tmp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }

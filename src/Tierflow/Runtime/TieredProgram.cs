@@ -144,17 +144,31 @@ public sealed class TieredProgram : IDisposable
             // The base object: every function at the first tier, in one module, compiled on this thread.
             HostTarget.WaitForWarmUp();
             var sw = Stopwatch.StartNew();
-            if (Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
-                throw new TierflowException($"{_name}: internal error: prepared module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
-            LlvmError.TakeString(vmsg);
             double opt = 0, codegen = 0;
             byte[]? baseObject = null;
             string? baseKey = null;
+            string? baseRecipe = null;
             if (_cache != null)
             {
-                baseKey = CodeCache.Key(FunctionCompiler.Bitcode(_prepared.Base), $"{_ladder.Initial}/base");
-                baseObject = _cache.TryGet(baseKey);
+                // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
+                // content key of its object, so a warm load skips writing and hashing the module's bitcode.
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/1", ModuleKey, options.FastFloat,
+                    useSlots, instrument, _id, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0)), $"{_ladder.Initial}/base");
+                if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
+                if (baseObject == null)
+                {
+                    baseKey = CodeCache.Key(FunctionCompiler.Bitcode(_prepared.Base), $"{_ladder.Initial}/base");
+                    _cache.PutRecipe(baseRecipe, baseKey);
+                    baseObject = _cache.TryGet(baseKey);
+                }
                 opt = sw.Elapsed.TotalMicroseconds;
+            }
+            // Verified only when compiled: a hit is the object of this same IR, verified when it was compiled.
+            if (baseObject == null)
+            {
+                if (Llvm.LLVMVerifyModule(_prepared.Base, 2, out nint vmsg) != 0)
+                    throw new TierflowException($"{_name}: internal error: prepared module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
+                LlvmError.TakeString(vmsg);
             }
             var tm = baseObject == null ? HostTarget.Rent(_ladder.Initial) : null;
             if (tm != null) try
