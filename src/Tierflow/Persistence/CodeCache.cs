@@ -124,17 +124,9 @@ public sealed class CodeCache
     {
         var path = PathOf(key);
         if (File.Exists(path)) return; // another process published it: same key, same bytes
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            Directory.CreateDirectory(_tmp);
-            var tmp = Path.Combine(_tmp, $"{key}.{Environment.ProcessId}.{Guid.NewGuid():N}");
-            File.WriteAllBytes(tmp, Wrap(obj));
-            File.Move(tmp, path, overwrite: true); // rename(2): atomic within one file system
-            Interlocked.Increment(ref _published);
-            Interlocked.Add(ref _publishedBytes, obj.Length);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        if (!AtomicFile.TryWrite(path, Wrap(obj), _tmp)) return;
+        Interlocked.Increment(ref _published);
+        Interlocked.Add(ref _publishedBytes, obj.Length);
     }
 
     string RecipePath(string recipe) => Path.Combine(Root, "recipes", recipe[..2], recipe);
@@ -157,16 +149,7 @@ public sealed class CodeCache
     public void PutRecipe(string recipe, string key)
     {
         var path = RecipePath(recipe);
-        try
-        {
-            if (File.Exists(path)) return;
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            Directory.CreateDirectory(_tmp);
-            var tmp = Path.Combine(_tmp, $"{recipe}.{Environment.ProcessId}.{Guid.NewGuid():N}");
-            File.WriteAllText(tmp, key);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        if (!File.Exists(path)) AtomicFile.TryWrite(path, System.Text.Encoding.ASCII.GetBytes(key), _tmp);
     }
 
     static byte[] Wrap(byte[] payload)

@@ -70,17 +70,10 @@ internal static class IrCache
             bitcode.CopyTo(data, 32);
             // The bitcode first, then the manifest that makes it visible: a reader never sees a manifest
             // without its bitcode; both renames are atomic.
-            Publish(dir, key + ".bc", data);
-            Publish(dir, key + ".deps", Encoding.UTF8.GetBytes(deps.ToString()));
+            if (AtomicFile.TryWrite(Path.Combine(dir, key + ".bc"), data))
+                AtomicFile.TryWrite(Path.Combine(dir, key + ".deps"), Encoding.UTF8.GetBytes(deps.ToString()));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-    }
-
-    static void Publish(string dir, string name, byte[] data)
-    {
-        var tmp = Path.Combine(dir, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}");
-        File.WriteAllBytes(tmp, data);
-        File.Move(tmp, Path.Combine(dir, name), overwrite: true);
     }
 
     /// <summary>The prerequisites of a make rule as clang -MD writes it ("out.o: a.c b.h \ c.h"; spaces in names escaped).</summary>

@@ -110,14 +110,7 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
     /// <summary>Writes atomically (a temporary file renamed over the old one).</summary>
     public void Write(string path)
     {
-        try
-        {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            Directory.CreateDirectory(dir);
-            var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-            File.WriteAllText(tmp, ToJson());
-            File.Move(tmp, path, overwrite: true);
-        }
+        try { AtomicFile.Write(path, System.Text.Encoding.UTF8.GetBytes(ToJson())); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TierflowException($"{path}: cannot write the profile: {e.Message}", ExitCodes.Usage);
