@@ -78,6 +78,56 @@ public class PersistenceTests
         Assert.False(p2["warm"]!.EntriesExact); // promoted from the profile before its first call: not all counted
     }
 
+    [System.Runtime.InteropServices.UnmanagedFunctionPointer(System.Runtime.InteropServices.CallingConvention.Cdecl)]
+    public delegate int IntToInt(int n);
+
+    const string LoopIr = """
+        define i32 @sum(i32 %n) {
+        entry:
+          br label %loop
+        loop:
+          %i = phi i32 [ 0, %entry ], [ %i2, %loop ]
+          %s = phi i32 [ 0, %entry ], [ %s2, %loop ]
+          %s2 = add i32 %s, %i
+          %i2 = add i32 %i, 1
+          %c = icmp slt i32 %i2, %n
+          br i1 %c, label %loop, label %done
+        done:
+          ret i32 %s2
+        }
+        define i32 @unused(i32 %n) {
+          ret i32 %n
+        }
+        """;
+
+    /// <summary>The library: a profile on demand, and a second program warm from it and from the cache.</summary>
+    [Fact]
+    public void LibraryCapturesAProfileAndStartsWarmFromIt()
+    {
+        var dir = NewDir("api");
+        var options = new TierflowOptions { Sync = true, CacheDir = dir };
+        Profile captured;
+        using (var p = TieredProgram.LoadIr(LoopIr, options, "loop.ll"))
+        {
+            var sum = p.GetDelegate<IntToInt>("sum");
+            for (int k = 0; k < 20_000; k++) Assert.Equal(45, sum(10));
+            captured = p.CaptureProfile();
+            Assert.Equal(OptLevel.O3, captured["sum"]!.Tier);
+            Assert.Equal(0, captured["unused"]!.Entries);
+            Assert.Equal(p.ModuleKey, captured.Module);
+        } // Dispose writes the profile into the cache directory
+        Assert.True(File.Exists(Path.Combine(dir, "profiles", captured.Module + ".json")));
+
+        using var warm = TieredProgram.LoadIr(LoopIr, options, "loop.ll");
+        Assert.NotNull(warm.LoadedProfile);
+        Assert.Equal(OptLevel.O3, warm.GetTier("sum")); // promoted at load, before any call
+        Assert.Equal(OptLevel.O0, warm.GetTier("unused"));
+        Assert.All(warm.Compilations, c => Assert.True(c.Cached));
+        Assert.True(warm.BaseCompilation.Cached);
+        Assert.True(warm.Cache!.Hits >= 2);
+        Assert.Equal(4950, warm.GetDelegate<IntToInt>("sum")(100));
+    }
+
     [Fact]
     public void ProfileMergeAddsCountsAndKeepsTheHighestTier()
     {

@@ -35,20 +35,18 @@ internal sealed class FunctionCompiler : IDisposable
 {
     readonly byte[] _template;
     readonly TierflowOptions _options;
-    readonly int _programId;
     readonly FunctionInfo[] _functions;
     readonly Persistence.CodeCache? _cache;
     ContextHandle? _context;
     LlvmModuleHandle? _templateModule;
     PassBuilderOptionsHandle? _passOptions;
 
-    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, int programId, Persistence.CodeCache? cache = null)
+    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, Persistence.CodeCache? cache = null)
     {
         _cache = cache;
         _template = template;
         _functions = functions;
         _options = options;
-        _programId = programId;
     }
 
     LlvmModuleHandle Template() => _templateModule ??= ParseTemplate();
@@ -137,8 +135,7 @@ internal sealed class FunctionCompiler : IDisposable
 
     /// <summary>
     /// Everything the cut module is a function of: the template (the whole prepared program), which
-    /// function and what kind of compile, the options the cutting reads, the program id baked into
-    /// countdown calls, and this build of Tierflow (CodeCache.Fingerprint has its build id). A recipe only
+    /// function and what kind of compile, the options the cutting reads, and this build of Tierflow (CodeCache.Fingerprint has its build id). A recipe only
     /// indexes content keys; the object is still stored and found by its content.
     /// </summary>
     string RecipeKey(int index, OptLevel level, bool final, Osr.OsrEntries osr)
@@ -146,7 +143,7 @@ internal sealed class FunctionCompiler : IDisposable
         _templateDigest ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_template));
         var o = _options;
         return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/1", _templateDigest, index, level, final, osr,
-            _programId, o.Counting, o.CountLoops, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget)), level.ToString());
+            o.Counting, o.CountLoops, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget)), level.ToString());
     }
 
     internal static byte[] Bitcode(LlvmModuleHandle m)
@@ -276,8 +273,8 @@ internal sealed class FunctionCompiler : IDisposable
                 points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
                     rw.ElementAddress(flags, i8, len / RuntimeSymbols.CellsPerFunction, index));
             }
-            rw.InstrumentLoops(self, plan?.Flow ?? Osr.ControlFlow.Of(self), _options.CountLoops ? cell : default, onHot, _programId, index, points);
-            rw.InsertEntryCountdown(self, cell, onHot, _programId, index);
+            rw.InstrumentLoops(self, plan?.Flow ?? Osr.ControlFlow.Of(self), _options.CountLoops ? cell : default, onHot, index, points);
+            rw.InsertEntryCountdown(self, cell, onHot, index);
         }
     }
 

@@ -46,6 +46,14 @@ internal sealed class IrRewriter : IDisposable
         return g.IsNull ? Llvm.LLVMAddGlobal(_m, type, name) : g;
     }
 
+    /// <summary>
+    /// The program's id for the host callbacks, loaded at the builder's position from host memory
+    /// (RuntimeSymbols.ProgramId) rather than written into the code: code compiled for one program is then
+    /// the same bytes for every program, in every process, and the code cache can share it. Only the
+    /// callbacks' slow paths load it.
+    /// </summary>
+    LLVMValueRef ProgramId() => Llvm.LLVMBuildLoad2(_b, I32, DeclareGlobal(RuntimeSymbols.ProgramId, I32), "tf.program");
+
     public LLVMValueRef DeclareFunction(string name, LLVMTypeRef fnType)
     {
         var f = Llvm.LLVMGetNamedFunction(_m, name);
@@ -142,7 +150,7 @@ internal sealed class IrRewriter : IDisposable
     /// The check is not atomic: a lost decrement only delays a tier-up, and a duplicate callback is
     /// deduplicated by the host. Static allocas move to the new entry block so SROA/mem2reg still see them.
     /// </summary>
-    public void InsertEntryCountdown(LLVMValueRef fn, LLVMValueRef counterAddress, LLVMValueRef onHot, int programId, int index)
+    public void InsertEntryCountdown(LLVMValueRef fn, LLVMValueRef counterAddress, LLVMValueRef onHot, int index)
     {
         var oldEntry = Llvm.LLVMGetEntryBasicBlock(fn);
         var entry = Llvm.LLVMInsertBasicBlockInContext(_ctx, oldEntry, "tf.count");
@@ -157,14 +165,14 @@ internal sealed class IrRewriter : IDisposable
             Llvm.LLVMInstructionRemoveFromParent(a);
             Llvm.LLVMInsertIntoBuilder(_b, a);
         }
-        EmitCountdown(counterAddress, onHot, programId, index, hot, oldEntry);
+        EmitCountdown(counterAddress, onHot, index, hot, oldEntry);
     }
 
     /// <summary>
     /// At the builder's position: counter -= 1; if it drops below 1, go through <paramref name="hot"/>
     /// (which calls the host's on-hot callback) to <paramref name="next"/>, else straight to it.
     /// </summary>
-    void EmitCountdown(LLVMValueRef counterAddress, LLVMValueRef onHot, int programId, int index,
+    void EmitCountdown(LLVMValueRef counterAddress, LLVMValueRef onHot, int index,
         LLVMBasicBlockRef hot, LLVMBasicBlockRef next)
     {
         var c = Llvm.LLVMBuildLoad2(_b, I32, counterAddress, "tf.c");
@@ -174,7 +182,7 @@ internal sealed class IrRewriter : IDisposable
         Llvm.LLVMBuildCondBr(_b, due, hot, next);
 
         Llvm.LLVMPositionBuilderAtEnd(_b, hot);
-        Ir.BuildCall(_b, OnHotType, onHot, [Llvm.LLVMConstInt(I32, (ulong)programId, 0), Llvm.LLVMConstInt(I32, (ulong)index, 0)]);
+        Ir.BuildCall(_b, OnHotType, onHot, [ProgramId(), Llvm.LLVMConstInt(I32, (ulong)index, 0)]);
         Llvm.LLVMBuildBr(_b, next);
     }
 
@@ -196,7 +204,7 @@ internal sealed class IrRewriter : IDisposable
     /// Headers entered by anything but br/switch are left alone. Returns the number of headers instrumented.
     /// </summary>
     public int InstrumentLoops(LLVMValueRef fn, Osr.ControlFlow cf, LLVMValueRef counterAddress, LLVMValueRef onHot,
-        int programId, int index, OsrPoints? osr)
+        int index, OsrPoints? osr)
     {
         if (cf.LoopHeaders.Count == 0 || (counterAddress.IsNull && osr == null)) return 0;
         LLVMValueRef frameCounter = default;
@@ -229,9 +237,9 @@ internal sealed class IrRewriter : IDisposable
             // Appended at the end: layout is the code generator's business (block placement).
             var afterCount = osr != null ? Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osr") : header;
             if (!counterAddress.IsNull)
-                EmitCountdown(counterAddress, onHot, programId, index, Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.loophot"), afterCount);
+                EmitCountdown(counterAddress, onHot, index, Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.loophot"), afterCount);
             else Llvm.LLVMBuildBr(_b, afterCount);
-            if (osr != null) EmitOsrPoint(fn, afterCount, header, frameCounter, osr, programId, index, h);
+            if (osr != null) EmitOsrPoint(fn, afterCount, header, frameCounter, osr, index, h);
             instrumented++;
         }
         return instrumented;
@@ -239,7 +247,7 @@ internal sealed class IrRewriter : IDisposable
 
     /// <summary>The per-frame countdown and, where the loop has a layout, the transfer into the continuation.</summary>
     void EmitOsrPoint(LLVMValueRef fn, LLVMBasicBlockRef at, LLVMBasicBlockRef header, LLVMValueRef frameCounter,
-        OsrPoints osr, int programId, int index, int loop)
+        OsrPoints osr, int index, int loop)
     {
         Llvm.LLVMPositionBuilderAtEnd(_b, at);
         var c = Llvm.LLVMBuildLoad2(_b, I32, frameCounter, "tf.fc");
@@ -262,7 +270,7 @@ internal sealed class IrRewriter : IDisposable
 
         Llvm.LLVMPositionBuilderAtEnd(_b, hot);
         var target = Ir.BuildCall(_b, OnLoopType, osr.OnLoop,
-            [Llvm.LLVMConstInt(I32, (ulong)programId, 0), Llvm.LLVMConstInt(I32, (ulong)index, 0), Llvm.LLVMConstInt(I32, (ulong)loop, 0)], "tf.cont");
+            [ProgramId(), Llvm.LLVMConstInt(I32, (ulong)index, 0), Llvm.LLVMConstInt(I32, (ulong)loop, 0)], "tf.cont");
         Llvm.LLVMBuildStore(_b, Llvm.LLVMConstInt(I32, (ulong)osr.Threshold, 0), frameCounter);
         var layout = osr.Layout;
         if (layout == null || !layout.LiveAt.TryGetValue(loop, out var live)) { Llvm.LLVMBuildBr(_b, header); return; }

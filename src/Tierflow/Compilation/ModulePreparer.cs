@@ -37,7 +37,7 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
-        bool fastFloat, bool useSlots, bool instrument, int programId, Tiering.OptLevel initial, bool countLoops, int osrThreshold)
+        bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
         RefuseReservedNames(m, displayName);
@@ -175,11 +175,11 @@ internal static class ModulePreparer
                 {
                     var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData);
                     infos[i] = infos[i] with { LoopList = plan.Loops };
-                    rw.InstrumentLoops(definitions[i], plan.Flow, countLoops ? cell : default, onHot, programId, i,
+                    rw.InstrumentLoops(definitions[i], plan.Flow, countLoops ? cell : default, onHot, i,
                         new OsrPoints(onLoop, osrThreshold, plan.Layout, rw.ElementAddress(osrReady, Llvm.LLVMInt8TypeInContext(rw.Context), slotsLen, i)));
                 }
-                else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, programId, i, null);
-                rw.InsertEntryCountdown(definitions[i], cell, onHot, programId, i);
+                else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
+                rw.InsertEntryCountdown(definitions[i], cell, onHot, i);
             }
         }
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;

@@ -19,6 +19,8 @@ internal static class RuntimeSymbols
     /// so that its O0 frames call the host at the next outermost loop header, not only when their countdown
     /// happens to run out there.</summary>
     public const string OsrReady = "__tf_osr_ready";
+    /// <summary>i32 in host memory: the program's id, passed to the callbacks (see IrRewriter.ProgramId).</summary>
+    public const string ProgramId = "__tf_program_id";
     public static int CounterCell(int index, Tiering.OptLevel level) => index * CellsPerFunction + (int)level;
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";

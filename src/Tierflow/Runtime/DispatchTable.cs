@@ -5,7 +5,7 @@ namespace Tierflow.Runtime;
 /// <summary>
 /// Host memory that JIT code reads on every call: one dispatch slot (code address) per tierable function,
 /// one countdown (int32) per function and tier (RuntimeSymbols.CounterCell), and one OSR-ready flag (byte)
-/// per function. JIT code reaches both through absolute symbols (__tf_slots,
+/// per function, and the program's id. JIT code reaches both through absolute symbols (__tf_slots,
 /// __tf_counters). A slot is swapped with one aligned 8-byte store, which x86-64 makes atomic: a caller
 /// sees either the old code or the new, never a torn pointer. Counters are racy by design (see
 /// IrRewriter.InsertEntryCountdown).
@@ -13,10 +13,12 @@ namespace Tierflow.Runtime;
 internal sealed unsafe class DispatchTable : IDisposable
 {
     readonly int _count;
-    nint _slots, _counters, _osrReady;
+    nint _slots, _counters, _osrReady, _programId;
 
-    public DispatchTable(int count)
+    public DispatchTable(int count, int programId)
     {
+        _programId = (nint)NativeMemory.AlignedAlloc(4, 64);
+        *(int*)_programId = programId;
         _count = Math.Max(count, 1);
         _slots = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 8), 64);
         int cells = _count * Compilation.RuntimeSymbols.CellsPerFunction;
@@ -28,6 +30,8 @@ internal sealed unsafe class DispatchTable : IDisposable
     }
 
     public nint OsrReadyAddress => _osrReady;
+    /// <summary>The program's id (an int32), which the callbacks' slow paths load (RuntimeSymbols.ProgramId).</summary>
+    public nint ProgramIdAddress => _programId;
     public void SetOsrReady(int i) => Volatile.Write(ref ((byte*)_osrReady)[i], (byte)1);
 
     public nint SlotsAddress => _slots;
@@ -43,5 +47,6 @@ internal sealed unsafe class DispatchTable : IDisposable
         if (_slots != 0) { NativeMemory.AlignedFree((void*)_slots); _slots = 0; }
         if (_counters != 0) { NativeMemory.AlignedFree((void*)_counters); _counters = 0; }
         if (_osrReady != 0) { NativeMemory.AlignedFree((void*)_osrReady); _osrReady = 0; }
+        if (_programId != 0) { NativeMemory.AlignedFree((void*)_programId); _programId = 0; }
     }
 }

@@ -117,10 +117,10 @@ public sealed class TieredProgram : IDisposable
             // .NET likewise places patchpoints in Tier0 code alone.
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _id, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
+                options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
-            _table = new DispatchTable(_functions.Length);
+            _table = new DispatchTable(_functions.Length, _id);
 
             LlvmError.Check(Llvm.LLVMOrcCreateLLJIT(out nint jit, 0), "creating the JIT");
             _jit = new LLJITHandle(jit);
@@ -134,6 +134,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.Slots, _table.SlotsAddress, false),
                 (RuntimeSymbols.Counters, _table.CountersAddress, false),
                 (RuntimeSymbols.OsrReady, _table.OsrReadyAddress, false),
+                (RuntimeSymbols.ProgramId, _table.ProgramIdAddress, false),
                 (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
                 (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
                 ("exit", HostCallbacks.ExitAddress, true),
@@ -153,7 +154,7 @@ public sealed class TieredProgram : IDisposable
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
                 baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/1", ModuleKey, options.FastFloat,
-                    useSlots, instrument, _id, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0)), $"{_ladder.Initial}/base");
+                    useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
                 if (baseObject == null)
                 {
@@ -469,7 +470,7 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _id, _cache);
+    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _cache);
 
     /// <summary>Compiles, links and installs one request. Never throws: failures become records.</summary>
     internal CompilationRecord? Execute(CompileRequest r, FunctionCompiler compiler, bool background)
