@@ -64,6 +64,27 @@ public class CorpusTests
         Assert.Equal(expected.ExitCode, actual.ExitCode);
     }
 
+    /// <summary>Fault kinds (issue 4) run over the whole corpus: each must leave the output the native build's.
+    /// "fatal" needs a background worker (a fatal error on the program's own thread ends the process).</summary>
+    public static readonly string[][] FaultModes =
+    [
+        ["--stress", "--sync", "--inject-random-failures", "0.3:5"],
+        ["--stress", "--sync", "--inject-compile-failure", "*@O3:link"],
+        ["--stress", "--inject-compile-failure", "*@O2:fatal,*@osr:fatal"],
+    ];
+
+    public static TheoryData<string, string> FaultCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order())
+            foreach (var mode in FaultModes) data.Add(Path.GetFileName(file), string.Join(' ', mode));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FaultCases))]
+    public void FaultsLeaveTheOutputUnchanged(string name, string mode) => MatchesNativeBuild(name, mode);
+
     public static TheoryData<string> Files() => new(Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order().Select(f => Path.GetFileName(f)!));
 
     /// <summary>

@@ -3,23 +3,71 @@ using Tierflow.Tiering;
 
 namespace Tierflow.Compilation;
 
-/// <summary>Decides whether an injected fault applies to a compile (see TierflowOptions.InjectCompileFailures).</summary>
+/// <summary>What an injected fault does to a compile.</summary>
+internal enum FaultKind
+{
+    None,
+    /// <summary>The compile fails as if LLVM had refused the module (an ordinary, recoverable error).</summary>
+    Error,
+    /// <summary>Code generation hits a real LLVM fatal error (report_fatal_error: "Cannot select"): on a worker,
+    /// the worker is retired and replaced (FatalErrors); on the program's own thread (--sync), the process ends with exit 70.</summary>
+    Fatal,
+    /// <summary>The object handed to the JIT linker is malformed, so linking fails.</summary>
+    Link,
+}
+
+/// <summary>
+/// Decides whether an injected fault applies to a compile (TierflowOptions.InjectCompileFailures and
+/// InjectRandomFailures). A spec is FUNCTION[@TIER][:KIND]: FUNCTION may use * as a wildcard; TIER is O0–O3
+/// (OSR continuations at that tier included) or osr (continuations only); KIND is error (the default),
+/// fatal or link. Random faults are errors, decided per compile from a seed, so a run can be replayed.
+/// </summary>
 internal static class FaultInjection
 {
-    /// <summary>FUNCTION matches every compile of it; FUNCTION@O3 its compiles at O3 (OSR continuations
-    /// included); FUNCTION@osr its on-stack-replacement continuations only.</summary>
-    public static bool ShouldFail(IReadOnlyList<string> specs, string function, OptLevel level, bool osr = false)
+    public static FaultKind Decide(IReadOnlyList<string> specs, double randomRate, int seed, string function, OptLevel level, bool osr, int sequence)
     {
         foreach (var spec in specs)
         {
-            var at = spec.LastIndexOf('@');
-            var pattern = at < 0 ? spec : spec[..at];
-            var tag = at < 0 ? null : spec[(at + 1)..];
+            var (pattern, tag, kind) = Parse(spec);
             if (tag != null && !(string.Equals(tag, level.ToString(), StringComparison.OrdinalIgnoreCase)
                                  || (osr && string.Equals(tag, "osr", StringComparison.OrdinalIgnoreCase)))) continue;
             var regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*") + "$";
-            if (Regex.IsMatch(function, regex)) return true;
+            if (Regex.IsMatch(function, regex)) return kind;
         }
-        return false;
+        if (randomRate > 0 && Unit(seed, function, level, osr, sequence) < randomRate) return FaultKind.Error;
+        return FaultKind.None;
+    }
+
+    public static bool ShouldFail(IReadOnlyList<string> specs, string function, OptLevel level, bool osr = false) =>
+        Decide(specs, 0, 0, function, level, osr, 0) != FaultKind.None;
+
+    /// <summary>Splits FUNCTION[@TIER][:KIND]; an unknown KIND is a FormatException naming it.</summary>
+    public static (string Pattern, string? Tier, FaultKind Kind) Parse(string spec)
+    {
+        var kind = FaultKind.Error;
+        int colon = spec.LastIndexOf(':');
+        if (colon >= 0)
+        {
+            kind = spec[(colon + 1)..].Trim().ToLowerInvariant() switch
+            {
+                "error" => FaultKind.Error,
+                "fatal" => FaultKind.Fatal,
+                "link" => FaultKind.Link,
+                var k => throw new FormatException($"'{k}' in '{spec}' is not a fault kind: expected error, fatal or link"),
+            };
+            spec = spec[..colon];
+        }
+        int at = spec.LastIndexOf('@');
+        return at < 0 ? (spec, null, kind) : (spec[..at], spec[(at + 1)..], kind);
+    }
+
+    /// <summary>A number in [0, 1) from the seed and the compile's identity (FNV-1a, then a final mix):
+    /// the same seed fails the same compiles.</summary>
+    static double Unit(int seed, string function, OptLevel level, bool osr, int sequence)
+    {
+        ulong h = 14695981039346656037UL ^ (uint)seed;
+        foreach (char c in $"{function}@{level}{(osr ? "/osr" : "")}#{sequence}") { h ^= c; h *= 1099511628211UL; }
+        h ^= h >> 33; h *= 0xff51afd7ed558ccdUL; h ^= h >> 33;
+        return (h >> 11) * (1.0 / (1UL << 53));
     }
 }

@@ -77,23 +77,26 @@ internal sealed class FunctionCompiler : IDisposable
     {
         void Poll() { if (cancelled?.Invoke() == true) throw new OperationCanceledException("the program is stopping"); }
         bool isOsr = osr != Osr.OsrEntries.None;
-        if (FaultInjection.ShouldFail(_options.InjectCompileFailures, _functions[index].Name, level, isOsr))
+        var fault = FaultInjection.Decide(_options.InjectCompileFailures, _options.InjectRandomFailureRate, _options.InjectRandomFailureSeed,
+            _functions[index].Name, level, isOsr, version);
+        if (fault == FaultKind.Error)
             throw new LlvmException($"injected compile failure ({_functions[index].Name}@{(isOsr ? "osr" : level)})");
+        var cache = fault == FaultKind.None ? _cache : null; // an injected fault must not be skipped by a cache hit, nor stored
         var sw = Stopwatch.StartNew();
         // The cheap way to a hit: the recipe (what this compile is made from) names the content key of the
         // object it made last time, so nothing is cloned, cut or hashed.
         string? recipe = null;
-        if (_cache != null)
+        if (cache != null)
         {
             recipe = RecipeKey(index, level, final, osr);
-            if (_cache.TryGetRecipe(recipe) is { } known && _cache.TryGet(known, countMiss: false) is { } quick)
+            if (cache.TryGetRecipe(recipe) is { } known && cache.TryGet(known, countMiss: false) is { } quick)
                 return new CompiledObject(quick, SymbolFor(index, level, isOsr, known), sw.Elapsed.TotalMicroseconds, 0, Cached: true);
         }
         // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
         // `unreachable`, although the same module written out and optimized by opt-19 was fine).
         using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
-        var symbol = _cache != null ? (isOsr ? RuntimeSymbols.Continuation(index, "pending") : RuntimeSymbols.Version(index, level, "pending"))
+        var symbol = cache != null ? (isOsr ? RuntimeSymbols.Continuation(index, "pending") : RuntimeSymbols.Version(index, level, "pending"))
             : isOsr ? RuntimeSymbols.Continuation(index, version.ToString()) : RuntimeSymbols.Version(index, level, version.ToString());
         CutModule(m, index, level, final, symbol, osr);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
@@ -101,15 +104,16 @@ internal sealed class FunctionCompiler : IDisposable
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
             throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
         LlvmError.TakeString(vmsg);
+        if (fault == FaultKind.Fatal) InjectFatalError(m, symbol);
         string? key = null;
-        if (_cache != null)
+        if (cache != null)
         {
             key = Persistence.CodeCache.Key(Bitcode(m), level.ToString());
             var named = SymbolFor(index, level, isOsr, key);
             RenameSymbols(m, symbol, named);
             symbol = named;
-            _cache.PutRecipe(recipe!, key);
-            if (_cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true);
+            cache.PutRecipe(recipe!, key);
+            if (cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true);
         }
         var tm = HostTarget.Rent(level);
         try
@@ -122,10 +126,32 @@ internal sealed class FunctionCompiler : IDisposable
             Poll();
             sw.Restart();
             var bytes = Optimizer.EmitObject(m, tm);
-            if (key != null) _cache!.Put(key, bytes);
+            if (key != null) cache!.Put(key, bytes);
+            // An injected link failure: the linker gets the object cut short (its section headers are at the end).
+            if (fault == FaultKind.Link) bytes = bytes[..(bytes.Length / 2)];
             return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
         }
         finally { HostTarget.Return(level, tm); }
+    }
+
+    /// <summary>
+    /// An injected fatal error: a call to another target's intrinsic, which the x86 instruction selector
+    /// cannot select. LLVM then calls report_fatal_error, as it would on a real backend bug, and
+    /// FatalErrors takes over. The intrinsic has side effects, so no pass removes it first.
+    /// </summary>
+    static void InjectFatalError(LlvmModuleHandle m, string symbol)
+    {
+        var f = Llvm.LLVMGetNamedFunction(m, symbol);
+        var ctx = Llvm.LLVMGetModuleContext(m);
+        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
+        var type = Ir.FunctionType(Llvm.LLVMVoidTypeInContext(ctx), [i32]);
+        var hint = Llvm.LLVMGetNamedFunction(m, "llvm.aarch64.hint");
+        if (hint.IsNull) hint = Llvm.LLVMAddFunction(m, "llvm.aarch64.hint", type);
+        using var b = new BuilderHandle(Llvm.LLVMCreateBuilderInContext(ctx));
+        var entry = Llvm.LLVMGetEntryBasicBlock(f);
+        var first = Ir.Instructions(entry).First(i => Llvm.LLVMIsAPHINode(i).IsNull);
+        Llvm.LLVMPositionBuilderBefore(b, first);
+        Ir.BuildCall(b, type, hint, [Llvm.LLVMConstInt(i32, 0, 0)]);
     }
 
     static string SymbolFor(int index, OptLevel level, bool isOsr, string key) =>

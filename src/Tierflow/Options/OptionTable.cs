@@ -92,8 +92,23 @@ public static class OptionTable
             "Read FILE at load (functions it calls hot are compiled at their final tier before their counters ask) and merge this run into it at exit.",
             (o, v) => o with { ProfilePath = v }),
         new("--inject-compile-failure", "TIERFLOW_INJECT_COMPILE_FAILURE", "SPECS", "(none)",
-            "Testing: make compiles of FUNCTION[@TIER] fail (comma-separated, * matches any name; @osr: only OSR continuations).",
-            (o, v) => o with { InjectCompileFailures = SplitList(v) }),
+            "Testing: make compiles of FUNCTION[@TIER][:KIND] fail (comma-separated, * matches any name; @osr: only OSR continuations; KIND: error, fatal (a real LLVM fatal error), link).",
+            (o, v) =>
+            {
+                var specs = SplitList(v);
+                foreach (var spec in specs) Compilation.FaultInjection.Parse(spec); // refuse a bad KIND now, not at the first compile
+                return o with { InjectCompileFailures = specs };
+            }),
+        new("--inject-random-failures", "TIERFLOW_INJECT_RANDOM_FAILURES", "RATE[:SEED]", "(none)",
+            "Testing: each compile fails with probability RATE (0-1), replayable with SEED (default 1).",
+            (o, v) =>
+            {
+                var parts = v.Split(':', 2);
+                if (!double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || rate < 0 || rate > 1)
+                    throw new FormatException($"'{parts[0]}' is not a probability between 0 and 1");
+                int seed = parts.Length > 1 ? (int)Math.Min(ParseCount(parts[1]), int.MaxValue) : 1;
+                return o with { InjectRandomFailureRate = rate, InjectRandomFailureSeed = seed };
+            }),
         new("--verify-each", "TIERFLOW_VERIFY_EACH", "", "off",
             "Verify the IR after every optimization pass (slow; generated modules are always verified once).",
             (o, v) => o with { VerifyEach = ParseBool(v) }),

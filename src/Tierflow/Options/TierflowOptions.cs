@@ -60,9 +60,14 @@ public sealed record TierflowOptions
     public bool VerifyEach { get; init; }
     /// <summary>
     /// Fault injection for testing the failure path: compiles matching these specs fail as if LLVM had
-    /// refused them. A spec is FUNCTION[@TIER]; FUNCTION may use * as a wildcard.
+    /// refused them (or hit a fatal error, or fail to link). A spec is FUNCTION[@TIER][:KIND]; FUNCTION may
+    /// use * as a wildcard; KIND is error, fatal or link (Compilation.FaultInjection).
     /// </summary>
     public IReadOnlyList<string> InjectCompileFailures { get; init; } = [];
+    /// <summary>Fault injection at random: each compile fails with this probability (0 = never), decided
+    /// from <see cref="InjectRandomFailureSeed"/> and the compile's identity, so a run can be replayed.</summary>
+    public double InjectRandomFailureRate { get; init; }
+    public int InjectRandomFailureSeed { get; init; }
     /// <summary>
     /// Directory of the persistent caches (compiled objects, clang's IR for .c inputs, run profiles), shared
     /// by every process that names it. Null: nothing is read or written. See docs/design/persistence.md.

@@ -33,11 +33,13 @@ internal sealed class CompileWorkers
         catch (InvalidOperationException) { _program.Cancel(r); } // the queue closed: the program is stopping
     }
 
+    readonly HashSet<Thread> _retired = []; // parked forever after an LLVM fatal error: never joined
+
     void StartWorker()
     {
         var t = new Thread(Run) { IsBackground = true, Name = $"tierflow-compile-{Interlocked.Increment(ref _nextWorker)}" };
-        lock (_threads) _threads.Add(t);
-        t.Start();
+        // Started under the lock: Stop may only ever see (and join) started threads.
+        lock (_threads) { _threads.Add(t); t.Start(); }
     }
 
     void Run()
@@ -48,7 +50,7 @@ internal sealed class CompileWorkers
         // (see FatalErrors). The request is failed and a fresh worker with a fresh context takes over.
         FatalErrors.SetWorkerHandler(reason =>
         {
-            lock (_threads) _threads.Remove(Thread.CurrentThread);
+            lock (_threads) { _threads.Remove(Thread.CurrentThread); _retired.Add(Thread.CurrentThread); }
             if (current != null) _program.Abandon(current, $"LLVM fatal error: {reason} (the worker was retired)", background: true);
             StartWorker();
         });
@@ -71,7 +73,13 @@ internal sealed class CompileWorkers
         _tiers.CompleteAdding();
         Thread[] threads;
         lock (_threads) threads = _threads.ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         foreach (var t in threads)
-            if (t != Thread.CurrentThread) t.Join(TimeSpan.FromSeconds(30));
+        {
+            if (t == Thread.CurrentThread) continue;
+            // A worker may be retired by a fatal error while we wait: it will never finish, so stop waiting.
+            while (!t.Join(TimeSpan.FromMilliseconds(20)) && DateTime.UtcNow < deadline)
+                lock (_threads) if (_retired.Contains(t)) break;
+        }
     }
 }
