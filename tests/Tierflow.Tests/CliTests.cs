@@ -210,6 +210,44 @@ public class PublishedCliTests
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("to").GetString() == "O3");
     }
 
+    const string FaultingC = """
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        int crash(int *p) { return *p + 1; }
+        int length(const char *s) { return (int)strlen(s); }
+        int main(int argc, char **argv) {
+          printf("before\n");
+          fflush(stdout);
+          int *volatile none = 0;
+          const char *volatile nothing = 0;
+          if (argc > 1 && argv[1][0] == 'a') abort();
+          if (argc > 1 && argv[1][0] == 'l') return length(nothing);
+          return crash(none);
+        }
+        """;
+
+    /// <summary>A guest that dies of a signal ends the process with that signal, as its native build does,
+    /// after one line naming the function and tier (both hosts: the NativeAOT CLI and `dotnet tierflow.dll`).</summary>
+    [Theory]
+    [InlineData("aot", "", 139, "tierflow: SIGSEGV in crash, running at O0")]
+    [InlineData("aot", "a", 134, "tierflow: SIGABRT outside the program's code (libc?), called from main, running at O0")]
+    [InlineData("aot", "l", 139, "tierflow: SIGSEGV outside the program's code (libc?), called from length, running at O0")]
+    [InlineData("dotnet", "", 139, "tierflow: SIGSEGV in crash, running at O0")]
+    [InlineData("dotnet", "a", 134, "tierflow: SIGABRT outside the program's code (libc?), called from main, running at O0")]
+    public void GuestFaultsEndAsNativelyAndNameTheFunction(string host, string arg, int exitCode, string report)
+    {
+        var file = TestSupport.WriteScratch("faulting.c", FaultingC);
+        var native = Path.Combine(TestSupport.Scratch, "faulting-native");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O0", "-o", native, file]).ExitCode);
+        string[] args = arg == "" ? [] : [arg];
+        Assert.Equal(exitCode, TestSupport.Run(native, args).ExitCode);
+        var r = host == "aot" ? TestSupport.Run(Published, ["run", file, "--", .. args]) : TestSupport.Tierflow(["run", file, "--", .. args]);
+        Assert.Equal("before\n", r.Stdout);
+        Assert.Equal(exitCode, r.ExitCode);
+        Assert.Equal(report, r.Stderr.Trim());
+    }
+
     [Fact]
     public void NativeAotCliRunsThreadLocals()
     {

@@ -8,7 +8,11 @@ namespace Tierflow.Compilation;
 /// <summary>An object file for one function at one tier, with the timings of each phase.</summary>
 /// <param name="Cached">Taken from the code cache: nothing was optimized or generated (the times are then the
 /// cut, hash and read).</param>
-internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros, bool Cached = false);
+internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros, bool Cached = false)
+{
+    /// <summary>The tier it was compiled at (for reports about the code).</summary>
+    public OptLevel Tier { get; init; }
+}
 
 /// <summary>
 /// Compiles one function at one tier into an object file. Owns an LLVM context and the parsed template
@@ -90,7 +94,7 @@ internal sealed class FunctionCompiler : IDisposable
         {
             recipe = RecipeKey(index, level, final, osr);
             if (cache.TryGetRecipe(recipe) is { } known && cache.TryGet(known, countMiss: false) is { } quick)
-                return new CompiledObject(quick, SymbolFor(index, level, isOsr, known), sw.Elapsed.TotalMicroseconds, 0, Cached: true);
+                return new CompiledObject(quick, SymbolFor(index, level, isOsr, known), sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
         }
         // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
@@ -113,7 +117,7 @@ internal sealed class FunctionCompiler : IDisposable
             RenameSymbols(m, symbol, named);
             symbol = named;
             cache.PutRecipe(recipe!, key);
-            if (cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true);
+            if (cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
         }
         var tm = HostTarget.Rent(level);
         try
@@ -129,7 +133,7 @@ internal sealed class FunctionCompiler : IDisposable
             if (key != null) cache!.Put(key, bytes);
             // An injected link failure: the linker gets the object cut short (its section headers are at the end).
             if (fault == FaultKind.Link) bytes = bytes[..(bytes.Length / 2)];
-            return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds);
+            return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds) { Tier = level };
         }
         finally { HostTarget.Return(level, tm); }
     }

@@ -191,6 +191,9 @@ public sealed class TieredProgram : IDisposable
             obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
             LlvmError.Check(addErr, "adding the program's object");
             ResolveBaseSymbols();
+            if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
+                GuestFaults.Register($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
+                    anchor.CodeAddress, s => DescribeCode(s, _ladder.Initial));
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -234,7 +237,7 @@ public sealed class TieredProgram : IDisposable
         if (!_prepared.UsesSlots)
         {
             var probe = _functions.FirstOrDefault(f => f.Name == "main") ?? _functions.FirstOrDefault(f => f.Info.Exported);
-            if (probe != null) _ = Lookup(probe.Name);
+            if (probe != null) probe.CodeAddress = Lookup(probe.Name);
             return;
         }
         foreach (var f in _functions)
@@ -539,6 +542,7 @@ public sealed class TieredProgram : IDisposable
                 if (lookupMsg != null)
                     lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
                 _linked[obj.Symbol] = new LinkedObject((nint)addr, rt);
+                GuestFaults.Register($"{_id}:{obj.Symbol}", obj.Object, obj.Symbol, (nint)addr, s => DescribeCode(s, obj.Tier));
                 return (nint)addr;
             }
             catch
@@ -550,6 +554,24 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
+    /// <summary>What a guest-fault report says about code in the function named by <paramref name="symbol"/>
+    /// (GuestFaults), or null for code that is not one of the program's functions.</summary>
+    string? DescribeCode(string symbol, OptLevel tier)
+    {
+        JitFunction? Of(string prefix)
+        {
+            if (!symbol.StartsWith(prefix, StringComparison.Ordinal)) return null;
+            var rest = symbol.AsSpan(prefix.Length);
+            int dot = rest.IndexOf('.');
+            return int.TryParse(dot < 0 ? rest : rest[..dot], out int i) && i >= 0 && i < _functions.Length ? _functions[i] : null;
+        }
+        if (Of(RuntimeSymbols.Prefix + "body_") is { } f) return $"{f.Name}, running at {tier}";
+        if (Of(RuntimeSymbols.Prefix + "osr_") is { } o) return $"{o.Name} (its OSR continuation), running at {tier}";
+        if (Of(RuntimeSymbols.Prefix + "inl_") is { } c) return $"{c.Name} (inlined into code compiled at {tier})";
+        // Under its own name: a pinned function, or any function with --eager (no slots, no renaming).
+        return _byName.TryGetValue(symbol, out var p) && (p.Info.Pinned || !_prepared.UsesSlots) ? $"{p.Name}, running at {tier}" : null;
+    }
+
     /// <summary>Drops one holder of a linked object that was never installed; the last one frees its memory
     /// (no thread can be running code that was never reachable).</summary>
     void Unlink(string symbol)
@@ -558,6 +580,7 @@ public sealed class TieredProgram : IDisposable
         {
             if (!_linked.TryGetValue(symbol, out var linked) || --linked.Holders > 0) return;
             _linked.Remove(symbol);
+            GuestFaults.Unregister($"{_id}:{symbol}");
             LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(linked.Tracker));
             linked.Tracker.Dispose();
         }

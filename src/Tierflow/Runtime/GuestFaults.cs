@@ -1,0 +1,213 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Tierflow.Runtime;
+
+/// <summary>
+/// The one-line report when a guest dies of a signal: which function was executing and at which tier.
+///
+///   tierflow: SIGSEGV in parse_number, running at O3
+///   tierflow: SIGABRT outside the program's code (libc?), called from main, running at O0
+///
+/// Every linked object registers the code range of each function it defines (from its ELF symbol table:
+/// tier-up bodies, OSR continuations, the callee copies given to the inliner, the base object's bodies).
+/// The handler (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) looks the faulting PC up; for a fault outside
+/// those ranges (abort(), or strlen(NULL) in libc), it scans the first 4 KiB of the stack for a return
+/// address inside them, which names the likely caller. It prints one line, restores the default action and returns, so the
+/// process ends with the signal as the native build does (exit status 128 + signal). A signal outside the
+/// program's code goes to whoever had it before, silently: that is the .NET runtime's business (a managed
+/// null reference it turns into an exception). The handler runs on the faulting thread's own stack (no
+/// SA_ONSTACK): a guest stack overflow then ends the process by SIGSEGV without a report, as natively.
+///
+/// The handler allocates nothing and takes no lock: the table is immutable native memory, replaced whole
+/// on every change (old tables are kept, never freed: a handler may be reading one). Installed only by the
+/// CLI's `run` (a library's host keeps its own signal handlers).
+/// </summary>
+internal static unsafe partial class GuestFaults
+{
+    [StructLayout(LayoutKind.Sequential)]
+    struct Range { public ulong Start, End; public byte* Text; public nint TextLength; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct SigAction { public nint Handler; public fixed ulong Mask[16]; public int Flags; public nint Restorer; }
+
+    const int SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000;
+    static readonly int[] Signals = [11, 7, 8, 4, 6]; // SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT
+    static readonly SigAction* _previous = (SigAction*)NativeMemory.AllocZeroed((nuint)(sizeof(SigAction) * 32));
+    // The table: a count (8 bytes) followed by the sorted ranges, swapped in as one pointer.
+    static volatile byte* _table;
+    static int _reported;
+    static readonly object _lock = new();
+    static readonly Dictionary<string, (ulong Start, ulong End, string Text)[]> _bySymbol = [];
+    static readonly List<nint> _texts = []; // kept for the life of the process
+
+    [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
+    private static partial int sigaction(int sig, SigAction* act, SigAction* old);
+    [LibraryImport("libc", EntryPoint = "write")]
+    private static partial nint write(int fd, byte* buf, nint count);
+
+    static bool _installed;
+
+    public static void Install()
+    {
+        lock (_lock)
+        {
+            if (_installed) return;
+            _installed = true;
+            foreach (int sig in Signals)
+            {
+                var act = new SigAction { Handler = (nint)(delegate* unmanaged<int, nint, nint, void>)&OnSignal, Flags = SA_SIGINFO | SA_RESTART };
+                sigaction(sig, &act, &_previous[sig]);
+            }
+        }
+    }
+
+    /// <summary>Registers the functions an object defines, found at <paramref name="symbolAddress"/> for
+    /// <paramref name="symbol"/>; <paramref name="describe"/> turns a symbol into "f, running at O3" (or null to skip).</summary>
+    public static void Register(string key, byte[] elf, string symbol, nint symbolAddress, Func<string, string?> describe)
+    {
+        if (!_installed) return;
+        var symbols = ElfSymbols.Functions(elf);
+        var main = symbols.FirstOrDefault(s => s.Name == symbol);
+        if (main.Name == null) return;
+        var ranges = symbols.Where(s => s.Section == main.Section && s.Size > 0)
+            .Select(s => (s, text: describe(s.Name)))
+            .Where(x => x.text != null)
+            .Select(x => ((ulong)symbolAddress + x.s.Value - main.Value, (ulong)symbolAddress + x.s.Value - main.Value + x.s.Size, x.text!))
+            .ToArray();
+        lock (_lock) { _bySymbol[key] = ranges; Publish(); }
+    }
+
+    public static void Unregister(string key)
+    {
+        if (!_installed) return;
+        lock (_lock) if (_bySymbol.Remove(key)) Publish();
+    }
+
+    /// <summary>Builds a new sorted table and swaps it in. Caller holds _lock.</summary>
+    static void Publish()
+    {
+        var all = _bySymbol.Values.SelectMany(r => r).OrderBy(r => r.Start).ToArray();
+        var memory = (byte*)NativeMemory.Alloc((nuint)(8 + all.Length * sizeof(Range)));
+        *(long*)memory = all.Length;
+        var table = (Range*)(memory + 8);
+        for (int i = 0; i < all.Length; i++)
+        {
+            var bytes = Encoding.UTF8.GetBytes(all[i].Text);
+            var text = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
+            bytes.CopyTo(new Span<byte>(text, bytes.Length));
+            _texts.Add((nint)text);
+            table[i] = new Range { Start = all[i].Start, End = all[i].End, Text = text, TextLength = bytes.Length };
+        }
+        _table = memory; // one store: a handler sees the old table or the new one
+    }
+
+    static Range* Find(ulong pc)
+    {
+        byte* memory = _table;
+        if (memory == null) return null;
+        Range* t = (Range*)(memory + 8);
+        int lo = 0, hi = (int)*(long*)memory - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (pc < t[mid].Start) hi = mid - 1;
+            else if (pc >= t[mid].End) lo = mid + 1;
+            else return &t[mid];
+        }
+        return null;
+    }
+
+    [UnmanagedCallersOnly]
+    static void OnSignal(int sig, nint info, nint context)
+    {
+        // ucontext_t on x86-64 Linux: gregs start at byte 40; RSP is gregs[15], RIP gregs[16].
+        ulong rsp = *(ulong*)(context + 40 + 15 * 8), rip = *(ulong*)(context + 40 + 16 * 8);
+        var at = Find(rip);
+        bool inGuest = at != null;
+        // Outside the program's code (abort, or a crash inside libc on the guest's behalf): a return address
+        // into the program's code in the live frames above names the likely caller.
+        if (at == null)
+            for (int k = 0; k < 512 && at == null; k++) at = Find(((ulong*)rsp)[k]);
+        if (at == null) { Chain(sig, info, context); return; } // not the guest's: the runtime's business
+        if (Interlocked.Exchange(ref _reported, 1) == 0)
+            Say(sig, inGuest ? "in " : "outside the program's code (libc?), called from ", at);
+        // The guest's fault ends the process as it would the native build: the default action, taken when the
+        // faulting instruction runs again (or when abort raises the signal again) after this returns.
+        var dfl = new SigAction();
+        sigaction(sig, &dfl, null);
+    }
+
+    static void Say(int sig, string what, Range* at)
+    {
+        // Constant strings are interned, so these conversions allocate nothing; the pieces go out in one
+        // write each, which is all a signal handler may do.
+        Put("tierflow: ");
+        Put(sig switch { 11 => "SIGSEGV", 7 => "SIGBUS", 8 => "SIGFPE", 4 => "SIGILL", _ => "SIGABRT" });
+        Put(" ");
+        Put(what);
+        write(2, at->Text, at->TextLength);
+        Put("\n");
+    }
+
+    static void Put(string s)
+    {
+        Span<byte> buf = stackalloc byte[96];
+        int n = 0;
+        foreach (char c in s) if (n < buf.Length) buf[n++] = (byte)c; // ASCII only
+        fixed (byte* p = buf) write(2, p, n);
+    }
+
+    /// <summary>Hands a signal that is not the guest's to the previous handler (the .NET runtime's); with none,
+    /// restores the default action and returns.</summary>
+    static void Chain(int sig, nint info, nint context)
+    {
+        var prev = _previous[sig];
+        if (prev.Handler is 0 or 1) // SIG_DFL, SIG_IGN
+        {
+            sigaction(sig, &prev, null);
+            return;
+        }
+        if ((prev.Flags & SA_SIGINFO) != 0) ((delegate* unmanaged<int, nint, nint, void>)prev.Handler)(sig, info, context);
+        else ((delegate* unmanaged<int, void>)prev.Handler)(sig);
+    }
+}
+
+/// <summary>The function symbols of an ELF64 little-endian object: name, section, value (offset) and size.</summary>
+internal static class ElfSymbols
+{
+    public readonly record struct Symbol(string Name, int Section, ulong Value, ulong Size);
+
+    public static List<Symbol> Functions(byte[] elf)
+    {
+        var list = new List<Symbol>();
+        var b = elf.AsSpan();
+        if (b.Length < 64 || b[0] != 0x7f || b[1] != (byte)'E' || b[2] != (byte)'L' || b[3] != (byte)'F' || b[4] != 2 || b[5] != 1) return list;
+        ulong shoff = BitConverter.ToUInt64(elf, 0x28);
+        int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C);
+        if (shentsize < 64 || shoff + (ulong)(shnum * shentsize) > (ulong)elf.Length) return list;
+        for (int i = 0; i < shnum; i++)
+        {
+            int sh = (int)shoff + i * shentsize;
+            if (BitConverter.ToUInt32(elf, sh + 4) != 2) continue; // SHT_SYMTAB
+            ulong off = BitConverter.ToUInt64(elf, sh + 24), size = BitConverter.ToUInt64(elf, sh + 32), ent = BitConverter.ToUInt64(elf, sh + 56);
+            int link = (int)BitConverter.ToUInt32(elf, sh + 40);
+            if (ent < 24 || off + size > (ulong)elf.Length || link >= shnum) continue;
+            int strSh = (int)shoff + link * shentsize;
+            ulong strOff = BitConverter.ToUInt64(elf, strSh + 24), strSize = BitConverter.ToUInt64(elf, strSh + 32);
+            if (strOff + strSize > (ulong)elf.Length) continue;
+            for (ulong s = off; s + 24 <= off + size; s += ent)
+            {
+                int p = (int)s;
+                if ((elf[p + 4] & 0xf) != 2) continue; // STT_FUNC
+                uint name = BitConverter.ToUInt32(elf, p);
+                if (name >= strSize) continue;
+                int start = (int)(strOff + name), end = start;
+                while (end < (int)(strOff + strSize) && elf[end] != 0) end++;
+                list.Add(new Symbol(Encoding.UTF8.GetString(elf, start, end - start), BitConverter.ToUInt16(elf, p + 6),
+                    BitConverter.ToUInt64(elf, p + 8), BitConverter.ToUInt64(elf, p + 16)));
+            }
+        }
+        return list;
+    }
+}
