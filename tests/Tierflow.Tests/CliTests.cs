@@ -138,6 +138,38 @@ public class CliTests
         AssertClean(Run("run", f, "--counting", "host"), ExitCodes.Usage, "--counting host");
     }
 
+    public static TheoryData<string, int, string> BadInputs()
+    {
+        var data = new TheoryData<string, int, string>();
+        foreach (var line in File.ReadLines(Path.Combine(TestSupport.RepoRoot, "tests", "bad-input", "expectations.tsv")))
+        {
+            if (line.StartsWith('#') || line.Trim().Length == 0) continue;
+            var f = line.Split('\t');
+            data.Add(f[0], int.Parse(f[1]), f.Length > 2 ? f[2] : "");
+        }
+        return data;
+    }
+
+    /// <summary>tests/bad-input: every file ends with its documented exit code and a message naming it; nothing
+    /// is reported as an internal error, nothing hangs (TestSupport.Run's time limit).</summary>
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputEndsAsExpected(string file, int exitCode, string message)
+    {
+        var dir = Path.Combine(TestSupport.RepoRoot, "tests", "bad-input");
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "run", file], env: null, workingDirectory: dir);
+        Assert.Equal(exitCode, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.DoesNotContain("internal error", r.Stderr);
+        if (exitCode is >= 64 and <= 70)
+        {
+            // LLVM's diagnostics quote the source line and a caret below the "tierflow: FILE:LINE:COL: ..." line;
+            // clang's come above its own. Either way one line names the file, and nothing unprintable reaches the terminal.
+            Assert.Contains(r.Stderr.Split('\n'), l => l.StartsWith($"tierflow: {file}"));
+            Assert.All(r.Stderr, c => Assert.True(c is '\n' or '\t' || (c >= ' ' && c != '\u007f' && c != '\ufffd'), $"unprintable character in: {r.Stderr}"));
+        }
+    }
+
     [Fact]
     public void StaticFunctionUnderEagerIsNamed()
     {

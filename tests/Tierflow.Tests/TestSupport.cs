@@ -19,9 +19,11 @@ internal static class TestSupport
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string exe, IEnumerable<string> args, int timeoutMs = 120_000, IDictionary<string, string>? env = null)
+    public static Result Run(string exe, IEnumerable<string> args, int timeoutMs = 120_000, IDictionary<string, string>? env = null,
+        string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The suite must not inherit a developer's TIERFLOW_* settings.
         foreach (var k in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("TIERFLOW_")))

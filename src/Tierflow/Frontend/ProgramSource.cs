@@ -30,6 +30,8 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
         return ext switch
         {
             ".c" => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)),
+            ".bc" when !IsBitcode(bytes) => throw new TierflowException(
+                $"{path}: not LLVM bitcode (it does not start with 'BC' 0xC0DE or the bitcode wrapper's magic)", ExitCodes.BadInput),
             ".ll" or ".bc" => new ProgramSource(path, bytes),
             // Content decides for other names: bitcode starts with 'BC' 0xC0DE (or the wrapper magic).
             _ when IsBitcode(bytes) => new ProgramSource(path, bytes),
@@ -44,6 +46,11 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
         b.Length >= 4 && ((b[0] == 'B' && b[1] == 'C' && b[2] == 0xC0 && b[3] == 0xDE) ||
                           (b[0] == 0xDE && b[1] == 0xC0 && b[2] == 0x17 && b[3] == 0x0B));
 
+    /// <summary>LLVM quotes the offending source line; from a binary file that line would put raw bytes on the
+    /// user's terminal. Control characters and undecodable bytes become '?'.</summary>
+    static string Printable(string text) =>
+        string.Concat(text.Select(c => c is '\n' or '\t' || (c >= ' ' && c != '\u007f' && c != '\ufffd' && !char.IsControl(c)) ? c : '?'));
+
     /// <summary>Parses and verifies into a module owned by <paramref name="context"/>.</summary>
     internal LlvmModuleHandle Parse(ContextHandle context)
     {
@@ -57,7 +64,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
             // LLVM's SMDiagnostic text is "file:line:col: error: ..." followed by the line and a caret;
             // bitcode errors carry no position, so name the file ourselves.
             if (!text.StartsWith(DisplayName, StringComparison.Ordinal)) text = $"{DisplayName}: {text}";
-            throw new TierflowException(text, ExitCodes.BadInput);
+            throw new TierflowException(Printable(text), ExitCodes.BadInput);
         }
         var m = new LlvmModuleHandle(module);
         // LLVMReturnStatusAction = 2: report, do not abort.

@@ -268,8 +268,12 @@ public sealed class TieredProgram : IDisposable
         const string marker = "Symbols not found:";
         int at = msg.IndexOf(marker, StringComparison.Ordinal);
         if (at < 0) return new TierflowException($"{_name}: linking failed: {msg}", ExitCodes.Internal);
-        var list = msg[(at + marker.Length)..].Trim().Trim('[', ']').Trim();
-        var names = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // "Symbols not found: [ a, b ]", possibly followed by more of ORC's text ("; Failed to materialize ...").
+        var list = msg[(at + marker.Length)..];
+        int close = list.IndexOf(']');
+        if (close >= 0) list = list[..close];
+        var names = list.Trim().TrimStart('[').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Order(StringComparer.Ordinal).ToArray();
         var hint = names.Any(n => n is "sin" or "cos" or "sqrt" or "pow" or "exp" or "log" or "floor" or "ceil" or "fabs" or "tan" or "atan2")
             ? " (a math function: try -l m)" : " (is a library missing? pass it with -l NAME)";
         return new TierflowException($"{_name}: unresolved symbol{(names.Length == 1 ? "" : "s")}: {string.Join(", ", names)}{hint}", ExitCodes.Unresolved);

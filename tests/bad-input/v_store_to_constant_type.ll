@@ -1,0 +1,4 @@
+define i32 @main() {
+  store i32 1, i32 2
+  ret i32 0
+}
