@@ -165,8 +165,9 @@ internal sealed class FunctionCompiler : IDisposable
 
     /// <summary>
     /// Everything the cut module is a function of: the template (the whole prepared program), which
-    /// function and what kind of compile, the options the cutting reads, and this build of Tierflow (CodeCache.Fingerprint has its build id). A recipe only
-    /// indexes content keys; the object is still stored and found by its content.
+    /// function and what kind of compile, the options the cutting reads, and this build of Tierflow
+    /// (CodeCache.Fingerprint holds its build id). A recipe only indexes content keys; the object is still
+    /// stored and found by its content.
     /// </summary>
     string RecipeKey(int index, OptLevel level, bool final, Osr.OsrEntries osr)
     {
