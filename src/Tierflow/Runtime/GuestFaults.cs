@@ -45,6 +45,26 @@ internal static unsafe partial class GuestFaults
     private static partial int sigaction(int sig, SigAction* act, SigAction* old);
     [LibraryImport("libc", EntryPoint = "write")]
     private static partial nint write(int fd, byte* buf, nint count);
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void _exit(int code);
+
+    // While a program loads (parse, preparation, the base object), no guest code runs: a fault then is LLVM
+    // crashing on the input, which damaged bitcode can make it do (clang-19 and opt-19 crash on the same
+    // files). The handler says so, naming the file, and exits with 65 instead of dying of the signal.
+    static volatile byte* _loading;
+    static nint _loadingLength;
+
+    public static void BeginLoad(string file)
+    {
+        if (!_installed) return;
+        var bytes = Encoding.UTF8.GetBytes($"tierflow: {file}: LLVM crashed while reading or compiling this program; the input is probably damaged (if it is valid, this is a bug in Tierflow or LLVM)\n");
+        var text = (byte*)NativeMemory.Alloc((nuint)bytes.Length); // kept: a handler may be reading it
+        bytes.CopyTo(new Span<byte>(text, bytes.Length));
+        _loadingLength = bytes.Length;
+        _loading = text;
+    }
+
+    public static void EndLoad() => _loading = null;
 
     static bool _installed;
 
@@ -125,6 +145,11 @@ internal static unsafe partial class GuestFaults
         ulong rsp = *(ulong*)(context + 40 + 15 * 8), rip = *(ulong*)(context + 40 + 16 * 8);
         var at = Find(rip);
         bool inGuest = at != null;
+        if (!inGuest && _loading is var loading && loading != null)
+        {
+            write(2, loading, _loadingLength);
+            _exit(65);
+        }
         // Outside the program's code (abort, or a crash inside libc on the guest's behalf): a return address
         // into the program's code in the live frames above names the likely caller.
         if (at == null)

@@ -110,6 +110,7 @@ public sealed class TieredProgram : IDisposable
         {
             var total = Stopwatch.StartNew();
             var queuedAt = DateTime.Now;
+            GuestFaults.BeginLoad(_name);
             module = source.Parse(_loadContext);
             bool useSlots = options.Eager is null;
             bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
@@ -199,6 +200,7 @@ public sealed class TieredProgram : IDisposable
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
                 Cached: tm == null);
             _trace.Write(BaseCompilation);
+            GuestFaults.EndLoad();
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
             foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
@@ -208,6 +210,7 @@ public sealed class TieredProgram : IDisposable
         }
         catch
         {
+            GuestFaults.EndLoad();
             HostCallbacks.Unregister(_id);
             _trace.Dispose();
             _jit?.Dispose();
