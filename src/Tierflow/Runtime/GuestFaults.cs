@@ -20,7 +20,9 @@ namespace Tierflow.Runtime;
 /// SA_ONSTACK): a guest stack overflow then ends the process by SIGSEGV without a report, as natively.
 ///
 /// The handler allocates nothing and takes no lock: the table is immutable native memory, replaced whole
-/// on every change (old tables are kept, never freed: a handler may be reading one). Installed only by the
+/// on every change by one pointer store. The table it replaced is freed only at the next change (a handler
+/// still reading a table two swaps old is not plausible, and its thread is dying anyway); descriptions are
+/// never freed. Installed only by the
 /// CLI's `run` (a library's host keeps its own signal handlers).
 /// </summary>
 internal static unsafe partial class GuestFaults
@@ -38,8 +40,8 @@ internal static unsafe partial class GuestFaults
     static volatile byte* _table;
     static int _reported;
     static readonly object _lock = new();
-    static readonly Dictionary<string, (ulong Start, ulong End, string Text)[]> _bySymbol = [];
-    static readonly List<nint> _texts = []; // kept for the life of the process
+    static readonly Dictionary<string, Range[]> _bySymbol = [];
+    static byte* _previousTable; // freed when the next table replaces it: two swaps behind, no handler reads it
 
     [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
     private static partial int sigaction(int sig, SigAction* act, SigAction* old);
@@ -93,7 +95,13 @@ internal static unsafe partial class GuestFaults
         var ranges = symbols.Where(s => s.Section == main.Section && s.Size > 0)
             .Select(s => (s, text: describe(s.Name)))
             .Where(x => x.text != null)
-            .Select(x => ((ulong)symbolAddress + x.s.Value - main.Value, (ulong)symbolAddress + x.s.Value - main.Value + x.s.Size, x.text!))
+            .Select(x => new Range
+            {
+                Start = (ulong)symbolAddress + x.s.Value - main.Value,
+                End = (ulong)symbolAddress + x.s.Value - main.Value + x.s.Size,
+                Text = NativeText(x.text!, out var length),
+                TextLength = length,
+            })
             .ToArray();
         lock (_lock) { _bySymbol[key] = ranges; Publish(); }
     }
@@ -104,22 +112,27 @@ internal static unsafe partial class GuestFaults
         lock (_lock) if (_bySymbol.Remove(key)) Publish();
     }
 
+    /// <summary>A function's description in native memory, kept for the life of the process (a handler may read it).</summary>
+    static byte* NativeText(string text, out nint length)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
+        bytes.CopyTo(new Span<byte>(p, bytes.Length));
+        length = bytes.Length;
+        return p;
+    }
+
     /// <summary>Builds a new sorted table and swaps it in. Caller holds _lock.</summary>
     static void Publish()
     {
         var all = _bySymbol.Values.SelectMany(r => r).OrderBy(r => r.Start).ToArray();
         var memory = (byte*)NativeMemory.Alloc((nuint)(8 + all.Length * sizeof(Range)));
         *(long*)memory = all.Length;
-        var table = (Range*)(memory + 8);
-        for (int i = 0; i < all.Length; i++)
-        {
-            var bytes = Encoding.UTF8.GetBytes(all[i].Text);
-            var text = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
-            bytes.CopyTo(new Span<byte>(text, bytes.Length));
-            _texts.Add((nint)text);
-            table[i] = new Range { Start = all[i].Start, End = all[i].End, Text = text, TextLength = bytes.Length };
-        }
+        all.CopyTo(new Span<Range>(memory + 8, all.Length));
+        var replaced = _table;
         _table = memory; // one store: a handler sees the old table or the new one
+        if (_previousTable != null) NativeMemory.Free(_previousTable);
+        _previousTable = replaced;
     }
 
     static Range* Find(ulong pc)
