@@ -10,7 +10,7 @@ namespace Tierflow.Tests;
 public class ApiTests
 {
     // fib(n) and a caller, as clang -O0 would write them (noinline/optnone are stripped by the normalizer).
-    const string FibIr = """
+    internal const string FibIr = """
         define i32 @fib(i32 %n) #0 {
         entry:
           %c = icmp sle i32 %n, 1

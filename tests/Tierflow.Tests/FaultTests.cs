@@ -11,26 +11,7 @@ namespace Tierflow.Tests;
 /// </summary>
 public class FaultTests
 {
-    const string Ir = """
-        define i32 @fib(i32 %n) {
-        entry:
-          %c = icmp sle i32 %n, 1
-          br i1 %c, label %base, label %rec
-        base:
-          ret i32 %n
-        rec:
-          %a = sub i32 %n, 1
-          %x = call i32 @fib(i32 %a)
-          %b = sub i32 %n, 2
-          %y = call i32 @fib(i32 %b)
-          %s = add i32 %x, %y
-          ret i32 %s
-        }
-        define i64 @twice(i64 %v) {
-          %r = mul i64 %v, 2
-          ret i64 %r
-        }
-        """;
+    const string Ir = ApiTests.FibIr; // fib and twice
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] public delegate int IntToInt(int n);
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] public delegate long LongToLong(long n);

@@ -38,9 +38,6 @@ internal static class FaultInjection
         return FaultKind.None;
     }
 
-    public static bool ShouldFail(IReadOnlyList<string> specs, string function, OptLevel level, bool osr = false) =>
-        Decide(specs, 0, 0, function, level, osr, 0) != FaultKind.None;
-
     /// <summary>Splits FUNCTION[@TIER][:KIND]; an unknown KIND is a FormatException naming it.</summary>
     public static (string Pattern, string? Tier, FaultKind Kind) Parse(string spec)
     {

@@ -98,7 +98,7 @@ public sealed class TieredProgram : IDisposable
         catch (ArgumentException e) { throw new TierflowException($"bad tier options: {e.Message}", ExitCodes.Usage); }
         _policy = new TierPolicy(_ladder, options.MaxFailedAttempts);
         _name = source.DisplayName;
-        ModuleKey = Profile.ModuleKey(source.Ir);
+        _sourceIr = source.Ir;
         _cache = options.CacheDir is { } cacheDir ? new CodeCache(cacheDir, options.CacheSizeMegabytes << 20) : null;
         _profileIn = ReadProfile(); // before anything runs: a profile of another module is refused up front
         _trace = new Trace(options);
@@ -701,8 +701,11 @@ public sealed class TieredProgram : IDisposable
 
     // ---- profiles -----------------------------------------------------------------------------------------------
 
-    /// <summary>SHA-256 of the IR this program was loaded from: what its profiles are keyed to.</summary>
-    public string ModuleKey { get; }
+    /// <summary>SHA-256 of the IR this program was loaded from: what its profiles are keyed to. Hashed on
+    /// first use, so a run with no cache and no profile never pays for it.</summary>
+    public string ModuleKey => _moduleKey ??= Profile.ModuleKey(_sourceIr);
+    readonly byte[] _sourceIr;
+    string? _moduleKey;
 
     /// <summary>The code cache in use (--cache / --cache-dir), or null.</summary>
     public CodeCache? Cache => _cache;
