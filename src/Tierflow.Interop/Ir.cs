@@ -70,6 +70,26 @@ public static unsafe class Ir
         fixed (LLVMValueRef* p = args) return Llvm.LLVMBuildCall2(b, fnType, fn, p, (uint)args.Length, name);
     }
 
+    public static void AddIncoming(LLVMValueRef phi, LLVMValueRef value, LLVMBasicBlockRef block) =>
+        Llvm.LLVMAddIncoming(phi, &value, &block, 1);
+
+    public static IEnumerable<LLVMBasicBlockRef> Successors(LLVMBasicBlockRef bb)
+    {
+        var term = Llvm.LLVMGetBasicBlockTerminator(bb);
+        if (term.IsNull) yield break;
+        uint n = Llvm.LLVMGetNumSuccessors(term);
+        for (uint s = 0; s < n; s++) yield return Llvm.LLVMGetSuccessor(term, s);
+    }
+
+    /// <summary>Points every edge of <paramref name="from"/>'s terminator that goes to <paramref name="to"/> at <paramref name="instead"/>.</summary>
+    public static void RetargetEdges(LLVMBasicBlockRef from, LLVMBasicBlockRef to, LLVMBasicBlockRef instead)
+    {
+        var term = Llvm.LLVMGetBasicBlockTerminator(from);
+        uint n = Llvm.LLVMGetNumSuccessors(term);
+        for (uint s = 0; s < n; s++)
+            if (Llvm.LLVMGetSuccessor(term, s) == to) Llvm.LLVMSetSuccessor(term, s, instead);
+    }
+
     public static LLVMAttributeRef[] Attributes(LLVMValueRef fn, uint index)
     {
         var n = Llvm.LLVMGetAttributeCountAtIndex(fn, index);

@@ -154,6 +154,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial void LLVMInstructionRemoveFromParent(LLVMValueRef i);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAAllocaInst(LLVMValueRef v);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAPHINode(LLVMValueRef v);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsATerminatorInst(LLVMValueRef v);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetAggregateElement(LLVMValueRef c, uint idx);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetBasicBlockTerminator(LLVMBasicBlockRef bb);
     [LibraryImport(Lib)] public static partial uint LLVMGetNumSuccessors(LLVMValueRef term);
@@ -191,6 +192,9 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial void LLVMPositionBuilderAtEnd(BuilderHandle b, LLVMBasicBlockRef bb);
     [LibraryImport(Lib)] public static partial void LLVMPositionBuilderBefore(BuilderHandle b, LLVMValueRef instr);
     [LibraryImport(Lib)] public static partial void LLVMInsertIntoBuilder(BuilderHandle b, LLVMValueRef instr);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMInstructionClone(LLVMValueRef instr);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildPhi(BuilderHandle b, LLVMTypeRef t, string name);
+    [LibraryImport(Lib)] public static partial void LLVMAddIncoming(LLVMValueRef phi, LLVMValueRef* values, LLVMBasicBlockRef* blocks, uint count);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildLoad2(BuilderHandle b, LLVMTypeRef t, LLVMValueRef ptr, string name);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMBuildStore(BuilderHandle b, LLVMValueRef val, LLVMValueRef ptr);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildSub(BuilderHandle b, LLVMValueRef l, LLVMValueRef r, string name);

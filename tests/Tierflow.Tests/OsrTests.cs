@@ -188,6 +188,97 @@ public class OsrTests
         Assert.DoesNotContain(lines, l => l.Contains("entered at every loop")); // the outer loop came round within 50 ms
     }
 
+    // One long iteration of the outermost loop: a frame in the inner loop never reaches the outer header
+    // in time, so it needs a continuation it can enter where it stands. Values cross the loop exits (t, hits).
+    const string StuckInner = """
+        #include <stdio.h>
+        int main(void) {
+            unsigned long s = 1, t = 0;
+            int hits = 0;
+            for (int r = 0; r < 2; r++) {
+                for (int i = 0; i < 300; i++) {
+                    for (int j = 0; j < 3000; j++) {
+                        s = s * 6364136223846793005UL + (unsigned long)(i ^ j ^ r);
+                        if ((s >> 60) == 3) hits++;
+                    }
+                    t += s >> 32;
+                }
+                t ^= (unsigned long)r << 7;
+            }
+            printf("%lu %lu %d\n", s, t, hits);
+            return 0;
+        }
+        """;
+
+    [Fact]
+    public void AFrameStuckInAnInnerLoopMovesWhereItStands()
+    {
+        var f = TestSupport.WriteScratch("osr_stuck_inner.c", StuckInner);
+        var expected = Native(f).Stdout;
+        var r = TestSupport.Tierflow("run", f, "--sync", "--osr-threshold", "100", "--osr-inner-wait", "0", "--trace", "--stats");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(expected, r.Stdout);
+        var lines = r.Stderr.Split('\n');
+        Assert.Single(lines, l => l.Contains("OSR continuation") && l.Contains("entered at every loop"));
+        var transfer = Assert.Single(lines, l => l.Contains("main: OSR transfer"));
+        Assert.Matches(@"1 transfer\(s\), 0 failed|0 failed, 1 transfer\(s\)", r.Stderr);
+        Assert.DoesNotContain("FAILED", r.Stderr);
+        // It moved at an inner loop (the one it asked from), not at the outer one.
+        var asked = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"a frame stayed in inner loop (bb\d+)").Groups[1].Value;
+        Assert.Contains($"at loop {asked}", transfer);
+    }
+
+    [Fact]
+    public void InnerEntriesKeepEveryLoopReducible()
+    {
+        // The every-loop continuation of a three-deep nest: each loop must keep a single way in, or LLVM's
+        // loop passes skip it. Reducible means every retreating edge of a depth-first walk goes to a block
+        // that dominates its source.
+        var c = TestSupport.WriteScratch("osr_reducible.c", StuckInner);
+        var ll = Path.Combine(TestSupport.Scratch, "osr_reducible.ll");
+        var build = TestSupport.Run("clang-19", ["-O0", "-Xclang", "-disable-O0-optnone", "-S", "-emit-llvm", "-o", ll, c]);
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        using var ctx = ContextHandle.Create();
+        var buffer = Ir.BufferFromBytes(File.ReadAllBytes(ll), "osr_reducible.ll");
+        Assert.Equal(0, Llvm.LLVMParseIRInContext(ctx, buffer, out nint module, out _));
+        buffer.MarkTransferred();
+        using var m = new LlvmModuleHandle(module);
+        var main = Llvm.LLVMGetNamedFunction(m, "main");
+        var plan = LoopPlan.Of(main, hasBlockAddresses: false, Llvm.LLVMGetModuleDataLayout(m));
+        var layout = plan.Layout!;
+        Assert.Equal(3, layout.Loops.Count);
+        Assert.Single(layout.OuterLoops);
+
+        using var rw = new Tierflow.Compilation.IrRewriter(m);
+        var cont = ContinuationBuilder.Build(rw, m, main, layout, layout.Loops, "cont");
+        Assert.True(Llvm.LLVMVerifyModule(m, 2, out nint message) == 0, LlvmError.TakeString(message));
+        var cf = ControlFlow.Of(cont);
+        var retreating = RetreatingEdges(cf);
+        Assert.NotEmpty(retreating);
+        foreach (var (from, to) in retreating) Assert.True(cf.Dominates(to, from), $"bb{from} -> bb{to} enters a loop from the side");
+        // Both nests are there: the original (entered at its header) and the copy the inner entries go through.
+        Assert.True(cf.LoopHeaders.Count >= 5, $"{cf.LoopHeaders.Count} loops");
+    }
+
+    static List<(int From, int To)> RetreatingEdges(ControlFlow cf)
+    {
+        var edges = new List<(int, int)>();
+        var state = new int[cf.Blocks.Count]; // 0 unseen, 1 on the stack, 2 done
+        var stack = new Stack<(int Block, int Next)>();
+        stack.Push((0, 0));
+        state[0] = 1;
+        while (stack.Count > 0)
+        {
+            var (b, next) = stack.Pop();
+            if (next >= cf.Successors(b).Count) { state[b] = 2; continue; }
+            stack.Push((b, next + 1));
+            int s = cf.Successors(b)[next];
+            if (state[s] == 1) edges.Add((b, s));
+            else if (state[s] == 0) { state[s] = 1; stack.Push((s, 0)); }
+        }
+        return edges;
+    }
+
     [Fact]
     public void VariadicFunctionsReportWhyTheyCannotMove()
     {

@@ -221,13 +221,7 @@ internal sealed class IrRewriter : IDisposable
             if (cf.Predecessors(h).Any(p => Llvm.LLVMGetInstructionOpcode(Llvm.LLVMGetBasicBlockTerminator(cf.Blocks[p])) is not (LLVMOpcode.Br or LLVMOpcode.Switch)))
                 continue;
             var head = Llvm.LLVMInsertBasicBlockInContext(_ctx, header, "tf.loop");
-            foreach (int p in cf.Predecessors(h))
-            {
-                var term = Llvm.LLVMGetBasicBlockTerminator(cf.Blocks[p]);
-                uint n = Llvm.LLVMGetNumSuccessors(term);
-                for (uint s = 0; s < n; s++)
-                    if (Llvm.LLVMGetSuccessor(term, s) == header) Llvm.LLVMSetSuccessor(term, s, head);
-            }
+            foreach (int p in cf.Predecessors(h)) Ir.RetargetEdges(cf.Blocks[p], header, head);
             Llvm.LLVMPositionBuilderAtEnd(_b, head);
             foreach (var phi in Ir.Instructions(header).TakeWhile(i => !Llvm.LLVMIsAPHINode(i).IsNull).ToList())
             {

@@ -48,6 +48,12 @@ public sealed record TierflowOptions
     /// a continuation at the final tier, and between later asks. 0 turns OSR off.
     /// </summary>
     public int OsrThreshold { get; init; } = 10_000;
+    /// <summary>
+    /// Milliseconds a frame may stay in an inner loop, once the continuation entered at the outermost loops
+    /// is ready, before one it can enter where it stands is compiled (entered through a copy of the rest of
+    /// the outer iteration, so its code is as good but takes about twice as long to compile). 0: at once.
+    /// </summary>
+    public int OsrInnerWaitMs { get; init; } = 50;
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
     public bool FastFloat { get; init; }
     /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>
@@ -86,9 +92,9 @@ public sealed record TierflowOptions
     /// <summary>Failed compiles of one function before it stops being retried.</summary>
     public int MaxFailedAttempts { get; init; } = 3;
 
-    /// <summary>The testing preset: tiers up after 1–2 calls and leaves a loop by OSR after 2 iterations, so
-    /// every tier switch and every transfer is exercised early.</summary>
-    public static TierflowOptions Stress { get; } = new() { Thresholds = [1, 2, 3], OsrThreshold = 2 };
+    /// <summary>The testing preset: tiers up after 1–2 calls and leaves a loop by OSR after 2 iterations
+    /// (from inner loops too, without waiting), so every tier switch and every transfer is exercised early.</summary>
+    public static TierflowOptions Stress { get; } = new() { Thresholds = [1, 2, 3], OsrThreshold = 2, OsrInnerWaitMs = 0 };
 
     public TierLadder EffectiveLadder()
     {

@@ -377,8 +377,10 @@ public sealed class TieredProgram : IDisposable
     ///     the final tier (in the background, or right here with --sync). Its loops stay reducible, so its
     ///     code is as good as a normal compile's. A frame in an inner loop moves when it next reaches an
     ///     outermost loop's header.
-    ///   - A frame still in an inner loop <see cref="StuckInInnerLoop"/> after that continuation became ready
-    ///     asks for a second one, entered at every loop (a frame in a long inner loop must not wait forever).
+    ///   - A frame still in an inner loop OsrInnerWaitMs after that continuation became ready asks for a
+    ///     second one, entered at every loop (a frame in a long inner loop must not wait forever). Inner
+    ///     loops are entered through a copy of the rest of the outer iteration (Osr.EntryRoutes), so this one's
+    ///     code is as good, but it takes about twice as long to compile.
     /// The function's own tiering is untouched: that is the entry countdown's business.
     /// </summary>
     internal nint OnLoopCountdownExpired(int index, int loop)
@@ -400,7 +402,7 @@ public sealed class TieredProgram : IDisposable
                 if (Usable(site, info!) is { } ready) return Transfer(f, loop, ready);
                 var want = site.Outer.State == OsrState.None ? OsrEntries.OuterLoops
                     : !info!.Outermost && site.All.State == OsrState.None && site.Outer.State != OsrState.Compiling
-                      && (site.Outer.State == OsrState.Failed || Stopwatch.GetElapsedTime(site.Outer.ReadyTimestamp) >= StuckInInnerLoop)
+                      && (site.Outer.State == OsrState.Failed || Stopwatch.GetElapsedTime(site.Outer.ReadyTimestamp).TotalMilliseconds >= _options.OsrInnerWaitMs)
                         ? OsrEntries.AllLoops : OsrEntries.None;
                 if (want == OsrEntries.None || _stopping) return 0;
                 site.Of(want).State = OsrState.Compiling;
@@ -416,10 +418,6 @@ public sealed class TieredProgram : IDisposable
         // With --sync the continuation was compiled on this thread just now: move at once if it fits.
         lock (f.Gate) return Usable(site, f.Info.Loops.First(l => l.Id == loop)) is { } now ? Transfer(f, loop, now) : 0;
     }
-
-    /// <summary>How long a frame may stay in an inner loop, once the outermost-loop continuation is ready,
-    /// before a continuation it can enter where it is gets compiled.</summary>
-    static readonly TimeSpan StuckInInnerLoop = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A ready continuation that can be entered at this loop. Caller holds f.Gate.</summary>
     static OsrContinuation? Usable(OsrSite site, LoopInfo loop) =>

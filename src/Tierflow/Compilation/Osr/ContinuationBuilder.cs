@@ -13,10 +13,11 @@ namespace Tierflow.Compilation.Osr;
 ///   2. Every live value is demoted to a stack slot, as LLVM's reg2mem does (see Demote).
 ///   3. A new entry block allocates the slots and copied locals, fills them from the parameters, makes
 ///      shared locals point at the old frame, and switches on the loop id to the loop's header. The old
-///      entry is now unreachable. Entering a loop's header from outside makes every enclosing loop
-///      that is also an entry irreducible (two ways in), which costs LLVM's loop passes those loops:
-///      the runtime therefore first builds a continuation entered at the outermost loops only.
-///   4. The optimizer's SROA/mem2reg rebuilds SSA form from the slots, and simplifycfg drops what the new
+///      entry is now unreachable.
+///   4. An inner loop is entered through a copy of the rest of its outermost loop's iteration
+///      (<see cref="EntryRoutes"/>): jumping straight into it would give each enclosing loop a second way
+///      in, and LLVM's loop passes give up on such irreducible loops.
+///   5. The optimizer's SROA/mem2reg rebuilds SSA form from the slots, and simplifycfg drops what the new
 ///      entry cannot reach.
 /// </summary>
 internal static class ContinuationBuilder
@@ -29,6 +30,7 @@ internal static class ContinuationBuilder
         var fnType = Llvm.LLVMGlobalGetValueType(fn);
         var ret = Llvm.LLVMGetReturnType(fnType);
         var originalParams = Ir.ParamTypes(fnType);
+        var routes = EntryRoutes.Plan(ControlFlow.Of(fn), layout, entries); // on the body as planned, before it moves
         int n = originalParams.Length;
         var paramTypes = new[] { rw.I32 }.Concat(originalParams)
             .Concat(layout.Locals.Select(_ => rw.Ptr))
@@ -109,6 +111,8 @@ internal static class ContinuationBuilder
             Llvm.LLVMBuildStore(b, value, slots[j]);
             if (!phiSlots[j].IsNull) Llvm.LLVMBuildStore(b, value, phiSlots[j]);
         }
+
+        routes.Build(b, ctx, cont, blocks, entry, dispatch, Llvm.LLVMGetParam(cont, 0), rw.I32);
 
         // Locals: shared ones become the old frame's memory, copies the new frame's. Lifetime markers on
         // memory the continuation does not own would be wrong: they are dropped.

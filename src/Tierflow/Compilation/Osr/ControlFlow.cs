@@ -118,6 +118,39 @@ internal sealed class ControlFlow
     /// the outer header dominates it and can be reached again from it.</summary>
     public bool IsNestedIn(int inner, int outer) => inner != outer && Dominates(outer, inner) && ReachableFrom(inner)[outer];
 
+    /// <summary>The blocks of the natural loop headed by <paramref name="header"/>: itself and every block that
+    /// reaches one of its back-edges without passing through it.</summary>
+    public bool[] LoopBody(int header)
+    {
+        var body = new bool[Blocks.Count];
+        body[header] = true;
+        var work = new Stack<int>(_pred[header].Where(p => IsReachable(p) && Dominates(header, p)));
+        while (work.Count > 0)
+        {
+            int b = work.Pop();
+            if (body[b]) continue;
+            body[b] = true;
+            foreach (int p in _pred[b]) if (!body[p] && IsReachable(p)) work.Push(p);
+        }
+        return body;
+    }
+
+    Dictionary<int, int>? _parents;
+
+    /// <summary>Each loop header's innermost enclosing loop header, or -1 for an outermost loop.</summary>
+    public IReadOnlyDictionary<int, int> LoopParents
+    {
+        get
+        {
+            if (_parents != null) return _parents;
+            var bodies = LoopHeaders.ToDictionary(h => h, LoopBody);
+            var sizes = bodies.ToDictionary(kv => kv.Key, kv => kv.Value.Count(x => x));
+            _parents = LoopHeaders.ToDictionary(h => h, h => LoopHeaders
+                .Where(o => o != h && bodies[o][h]).OrderBy(o => sizes[o]).DefaultIfEmpty(-1).First());
+            return _parents;
+        }
+    }
+
     /// <summary>The blocks that dominate <paramref name="b"/>, itself included.</summary>
     public HashSet<int> DominatorsOf(int b)
     {

@@ -9,7 +9,8 @@ internal enum OsrEntries
     None,
     /// <summary>The outermost loops only: every loop stays reducible, so the code is as good as a normal compile's.</summary>
     OuterLoops,
-    /// <summary>Every loop that can be left, for a frame that stays in an inner loop (its enclosing loops become irreducible).</summary>
+    /// <summary>Every loop that can be left, for a frame that stays in an inner loop. Inner loops are entered through a
+    /// copy of the rest of their outermost loop's iteration (<see cref="EntryRoutes"/>), so every loop stays reducible.</summary>
     AllLoops,
 }
 
