@@ -44,6 +44,7 @@ internal sealed class CompileWorkers
 
     void Run()
     {
+        _program.OnWorkerStarted();
         using var compiler = _program.NewCompiler();
         CompileRequest? current = null;
         // If LLVM hits a fatal error on this thread, this handler runs and the thread then parks forever

@@ -30,6 +30,8 @@ public sealed class JitFunction
     internal int FailedAttempts { get; set; }
     internal OptLevel? PinnedTier { get; set; }
     internal nint CodeAddress { get; set; }
+    /// <summary>The linked object the installed code is in (null: the base object).</summary>
+    internal string? CodeSymbol { get; set; }
     /// <summary>Promoted at load because a profile said so (its entries in this run are then not all counted).</summary>
     internal bool FromProfile { get; set; }
 

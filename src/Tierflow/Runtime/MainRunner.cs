@@ -7,7 +7,7 @@ namespace Tierflow.Runtime;
 /// <summary>Calls a program's main the way the C runtime does (argc, argv, envp; constructors first).</summary>
 internal static unsafe class MainRunner
 {
-    public static int Run(TieredProgram p, IReadOnlyList<string> args, string argv0)
+    public static int Run(TieredProgram p, IReadOnlyList<string> args, string argv0, bool soleCaller)
     {
         if (!p.TryGetFunction("main", out var main) || main == null)
             throw new TierflowException($"{p.Name}: no 'main' function is defined (use 'tierflow call' to run another function)", ExitCodes.BadInput);
@@ -36,6 +36,7 @@ internal static unsafe class MainRunner
         if (p.HasCtors) ((delegate* unmanaged<void>)p.LookupRuntime(RuntimeSymbols.RunCtors))();
 
         nint entry = p.GetAddress("main");
+        if (soleCaller) p.EnableReclamation(); // only this thread runs the guest from here
         int result = arity switch
         {
             0 => ((delegate* unmanaged<int>)entry)(),

@@ -18,6 +18,8 @@ internal static class Statistics
                       $"{all.Sum(c => c.CompileMicros) / 1000:F2} ms compiling in total");
         if (p.Cache is { } cache)
             sb.AppendLine($"[tierflow] code cache: {cache.Hits} hit(s), {cache.Misses} miss(es) ({cache.Corrupt} damaged), {cache.Published} published; {cache.Root}");
+        if (p.Reclaimer is { } r)
+            sb.AppendLine($"[tierflow] replaced code: {r.Reclaimed} object(s) freed ({r.ReclaimedBytes} B of code), {r.Waiting} still waiting");
         if (p.OsrEnabled)
             sb.AppendLine($"[tierflow] {osr.Count} OSR continuation(s), {osr.Count(c => !c.Succeeded)} failed, " +
                           $"{p.Functions.Sum(f => f.OsrTransfers)} transfer(s)");

@@ -355,6 +355,7 @@ public sealed class TieredProgram : IDisposable
     /// <summary>Called from JIT code (any thread) when a function's countdown runs out.</summary>
     internal void OnCountdownExpired(int index)
     {
+        Reclaim();
         var f = _functions[index];
         CompileRequest? request;
         lock (f.Gate)
@@ -385,6 +386,7 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     internal nint OnLoopCountdownExpired(int index, int loop)
     {
+        Reclaim();
         var f = _functions[index];
         CompileRequest? request = null;
         string? refused = null;
@@ -520,11 +522,24 @@ public sealed class TieredProgram : IDisposable
     /// <summary>A linked object: its code and its resource tracker, shared by every compile that produced the
     /// same symbol (with a code cache, the same code gets the same symbol, and LLJIT refuses a second
     /// definition). Freed only when no holder installed it (a stale result), otherwise kept until Dispose.</summary>
-    sealed class LinkedObject(nint code, ResourceTrackerHandle tracker)
+    sealed class LinkedObject(nint code, ResourceTrackerHandle tracker, (ulong Start, ulong End)? text)
     {
         public nint Code { get; } = code;
         public ResourceTrackerHandle Tracker { get; } = tracker;
+        /// <summary>Where its functions' code lies (null if the object's symbol table did not say).</summary>
+        public (ulong Start, ulong End)? Text { get; } = text;
         public int Holders = 1;
+    }
+
+    /// <summary>The span of the functions in <paramref name="symbol"/>'s section, placed at <paramref name="address"/>.</summary>
+    static (ulong, ulong)? TextRange(byte[] elf, string symbol, nint address)
+    {
+        var symbols = ElfSymbols.Functions(elf);
+        var main = symbols.FirstOrDefault(x => x.Name == symbol);
+        if (main.Name == null) return null;
+        var same = symbols.Where(x => x.Section == main.Section && x.Size > 0).ToList();
+        if (same.Count == 0) return null;
+        return ((ulong)address + same.Min(x => x.Value) - main.Value, (ulong)address + same.Max(x => x.Value + x.Size) - main.Value);
     }
 
     /// <summary>Links a compiled object under its own resource tracker (or finds it linked already) and
@@ -546,7 +561,7 @@ public sealed class TieredProgram : IDisposable
                 var lookupMsg = LlvmError.TakeMessage(lookupErr);
                 if (lookupMsg != null)
                     lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
-                _linked[obj.Symbol] = new LinkedObject((nint)addr, rt);
+                _linked[obj.Symbol] = new LinkedObject((nint)addr, rt, TextRange(obj.Object, obj.Symbol, (nint)addr));
                 GuestFaults.Register($"{_id}:{obj.Symbol}", obj.Object, obj.Symbol, (nint)addr, s => DescribeCode(s, obj.Tier));
                 return (nint)addr;
             }
@@ -577,8 +592,44 @@ public sealed class TieredProgram : IDisposable
         return _byName.TryGetValue(symbol, out var p) && (p.Info.Pinned || !_prepared.UsesSlots) ? $"{p.Name}, running at {tier}" : null;
     }
 
-    /// <summary>Drops one holder of a linked object that was never installed; the last one frees its memory
-    /// (no thread can be running code that was never reachable).</summary>
+    /// <summary>
+    /// A replaced tier's object: freed by the reclaimer once no frame can be in it, when there is one (the
+    /// CLI's `main`, see CodeReclaimer); otherwise kept until Dispose.
+    /// </summary>
+    void Retire(string symbol)
+    {
+        if (_reclaimer == null) return;
+        (ulong Start, ulong End)? text;
+        lock (_linked) text = _linked.TryGetValue(symbol, out var o) ? o.Text : null;
+        if (text is { } t) _reclaimer.Retire(symbol, t.Start, t.End);
+    }
+
+    CodeReclaimer? _reclaimer;
+
+    /// <summary>Statistics of the reclaimer, or null when replaced code is kept until Dispose.</summary>
+    internal CodeReclaimer? Reclaimer => _reclaimer;
+
+    /// <summary>
+    /// Called on the thread about to run the guest's `main` (MainRunner), before it runs: from now on that
+    /// thread's calls into the runtime free replaced code no frame can be in (CodeReclaimer).
+    /// </summary>
+    internal void EnableReclamation()
+    {
+        if (_prepared.UsesSlots) _reclaimer = CodeReclaimer.ForCurrentThread();
+    }
+
+    /// <summary>A compile worker starting: it never runs guest code.</summary>
+    internal void OnWorkerStarted() => _reclaimer?.AddHostThread();
+
+    /// <summary>At a call from the guest into the runtime: frees what the reclaimer found unreachable.</summary>
+    void Reclaim()
+    {
+        if (_reclaimer == null) return;
+        foreach (var symbol in _reclaimer.Collect()) Unlink(symbol);
+    }
+
+    /// <summary>Drops one holder of a linked object that was never installed, or that was replaced and no frame
+    /// can be in; the last one frees its memory.</summary>
     void Unlink(string symbol)
     {
         lock (_linked)
@@ -630,12 +681,14 @@ public sealed class TieredProgram : IDisposable
                 {
                     record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
                     var from = f.Tier;
+                    if (f.CodeSymbol is { } replaced) Retire(replaced);
+                    f.CodeSymbol = symbol;
                     f.CodeAddress = code;
                     f.Tier = r.Target; // from here Cell(f) is the new code's countdown, armed below
                     f.Version++;
                     installed = true;
                     change = new TierChange(f.Name, from, r.Target, record);
-                    // Its object stays linked until Dispose: see the class comment.
+                    // The replaced object stays linked until no frame can be in it (Retire), or until Dispose.
                 }
                 // Stale (a forced tier or a higher rung came first): never installed, so no thread can be in it.
                 else if (symbol != null) Unlink(symbol);
@@ -855,7 +908,11 @@ public sealed class TieredProgram : IDisposable
     /// the guest's own atexit handlers, as .fini_array does), runs the constructors, then calls main.
     /// Returns main's result; the caller decides whether to exit the process (the CLI does).
     /// </summary>
-    public int RunMain(IReadOnlyList<string> args, string? argv0 = null) => MainRunner.Run(this, args, argv0 ?? _name);
+    /// <param name="soleCaller">True when no other thread of the process calls into this program while main
+    /// runs (the CLI): code of replaced tiers is then freed as soon as no frame can be in it (CodeReclaimer),
+    /// instead of at Dispose.</param>
+    public int RunMain(IReadOnlyList<string> args, string? argv0 = null, bool soleCaller = false) =>
+        MainRunner.Run(this, args, argv0 ?? _name, soleCaller);
 
     internal bool HasCtors => _prepared.HasCtors;
     internal bool HasDtors => _prepared.HasDtors;
