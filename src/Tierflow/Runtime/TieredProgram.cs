@@ -521,7 +521,8 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>A linked object: its code and its resource tracker, shared by every compile that produced the
     /// same symbol (with a code cache, the same code gets the same symbol, and LLJIT refuses a second
-    /// definition). Freed only when no holder installed it (a stale result), otherwise kept until Dispose.</summary>
+    /// definition). Freed when no holder installed it (a stale result), when it was replaced and no frame can
+    /// be in it (Retire, CodeReclaimer), or at Dispose.</summary>
     sealed class LinkedObject(nint code, ResourceTrackerHandle tracker, (ulong Start, ulong End)? text)
     {
         public nint Code { get; } = code;
