@@ -51,7 +51,8 @@ public sealed record TierflowOptions
     /// <summary>
     /// Milliseconds a frame may stay in an inner loop, once the continuation entered at the outermost loops
     /// is ready, before one it can enter where it stands is compiled (entered through a copy of the rest of
-    /// the outer iteration, so its code is as good but takes about twice as long to compile). 0: at once.
+    /// the outer iteration, so the call then runs in the original nest, but it takes two to three times as
+    /// long to compile). 0: at once.
     /// </summary>
     public int OsrInnerWaitMs { get; init; } = 50;
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>

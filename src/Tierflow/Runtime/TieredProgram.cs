@@ -380,8 +380,8 @@ public sealed class TieredProgram : IDisposable
     ///     outermost loop's header.
     ///   - A frame still in an inner loop OsrInnerWaitMs after that continuation became ready asks for a
     ///     second one, entered at every loop (a frame in a long inner loop must not wait forever). Inner
-    ///     loops are entered through a copy of the rest of the outer iteration (Osr.EntryRoutes), so this one's
-    ///     code is as good, but it takes about twice as long to compile.
+    ///     loops are entered through a copy of the rest of the outer iteration (Osr.EntryRoutes), so the call
+    ///     then runs in the original nest, but it takes two to three times as long to compile.
     /// The function's own tiering is untouched: that is the entry countdown's business.
     /// </summary>
     internal nint OnLoopCountdownExpired(int index, int loop)
