@@ -268,7 +268,7 @@ internal sealed class FunctionCompiler : IDisposable
         if (layout != null)
         {
             // Built first, on the body exactly as planned: the rewrites below then apply to the continuation.
-            var cont = Osr.ContinuationBuilder.Build(rw, m, self, layout, osr == Osr.OsrEntries.OuterLoops ? layout.OuterLoops : layout.Loops, symbol);
+            var cont = Osr.ContinuationBuilder.Build(rw, m, self, plan!.Flow, layout, osr == Osr.OsrEntries.OuterLoops ? layout.OuterLoops : layout.Loops, symbol);
             foreach (var alias in Ir.Aliases(m).ToList()) Llvm.LLVMAliasSetAliasee(alias, cont);
             self = cont;
         }

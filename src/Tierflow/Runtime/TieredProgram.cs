@@ -682,7 +682,9 @@ public sealed class TieredProgram : IDisposable
                 {
                     record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
                     var from = f.Tier;
-                    if (f.CodeSymbol is { } replaced) Retire(replaced);
+                    // Not a function with computed-goto tables: a label address the program stored may
+                    // still point into the replaced version's code.
+                    if (f.CodeSymbol is { } replaced && !f.Info.HasBlockAddresses) Retire(replaced);
                     f.CodeSymbol = symbol;
                     f.CodeAddress = code;
                     f.Tier = r.Target; // from here Cell(f) is the new code's countdown, armed below

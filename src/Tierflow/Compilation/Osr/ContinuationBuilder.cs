@@ -22,15 +22,17 @@ namespace Tierflow.Compilation.Osr;
 /// </summary>
 internal static class ContinuationBuilder
 {
+    /// <param name="flow">The body's control flow, taken when the layout was planned (LoopPlan.Flow).</param>
     /// <param name="entries">The loops this continuation can be entered at: a subset of the layout's.</param>
-    public static LLVMValueRef Build(IrRewriter rw, LlvmModuleHandle m, LLVMValueRef fn, FrameLayout layout, IReadOnlyList<int> entries, string symbol)
+    public static LLVMValueRef Build(IrRewriter rw, LlvmModuleHandle m, LLVMValueRef fn, ControlFlow flow, FrameLayout layout,
+        IReadOnlyList<int> entries, string symbol)
     {
         var b = rw.Builder;
         var ctx = rw.Context;
         var fnType = Llvm.LLVMGlobalGetValueType(fn);
         var ret = Llvm.LLVMGetReturnType(fnType);
         var originalParams = Ir.ParamTypes(fnType);
-        var routes = EntryRoutes.Plan(ControlFlow.Of(fn), layout, entries); // on the body as planned, before it moves
+        var routes = EntryRoutes.Plan(flow, layout, entries);
         int n = originalParams.Length;
         var paramTypes = new[] { rw.I32 }.Concat(originalParams)
             .Concat(layout.Locals.Select(_ => rw.Ptr))
