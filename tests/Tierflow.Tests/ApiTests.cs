@@ -86,6 +86,30 @@ public class ApiTests
     }
 
     [Fact]
+    public void ARequestThatWaitedIsRaisedToTheRungItsEntriesReached()
+    {
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { CompileThreads = 1 });
+        // The Compiled event runs on the worker: holding it there keeps fib's request in the queue.
+        using var hold = new ManualResetEventSlim(false);
+        int events = 0;
+        p.Compiled += _ => { if (Interlocked.Increment(ref events) == 1) hold.Wait(TimeSpan.FromSeconds(60)); };
+        var twice = p.GetDelegate<LongToLong>("twice");
+        for (int i = 0; i < 150; i++) twice(i);           // twice: O0 → O1 requested and compiled, then held
+        var fib = p.GetDelegate<IntToInt>("fib");
+        Assert.Equal(Fib(10), fib(10));                    // 177 entries: fib's O1 request waits behind it
+        Assert.Equal(Fib(22), fib(22));                    // ~57k more while it waits: past O3's 10,000
+        hold.Set();
+        Assert.True(p.WaitForIdle(TimeSpan.FromSeconds(60)));
+        var first = p["fib"].History[0];
+        Assert.True(first.Succeeded, first.Error);
+        Assert.Equal(OptLevel.O0, first.From);
+        Assert.Equal(OptLevel.O3, first.To);
+        Assert.Contains("raised to O3 when dequeued", first.Reason);
+        Assert.Equal(OptLevel.O3, p.GetTier("fib"));
+        Assert.Equal(OptLevel.O1, p["twice"].History[0].To); // taken at once: nothing to raise
+    }
+
+    [Fact]
     public void ForceTierPinsAndUnpinReleases()
     {
         using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });

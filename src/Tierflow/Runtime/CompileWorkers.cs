@@ -61,7 +61,7 @@ internal sealed class CompileWorkers
             try { BlockingCollection<CompileRequest>.TakeFromAny(_queues, out r); }
             catch (ArgumentException) { return; } // every queue is closed and empty: the program is stopping
             if (r == null) continue;
-            current = r;
+            current = r = _program.AtDequeue(r);
             _program.Execute(r, compiler, background: true);
             current = null;
         }

@@ -464,6 +464,29 @@ public sealed class TieredProgram : IDisposable
         return new CompileRequest(f.Info.Index, f.Tier, target, d.Reason, Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false);
     }
 
+    /// <summary>
+    /// Called by a worker as it takes a tier-up request off the queue: if the function's entries reached a
+    /// higher rung while the request waited, the compile is raised to that rung (the reason says so). With
+    /// many functions crossing the first threshold at once, a queue of cheap first-rung compiles otherwise
+    /// delays every function's final tier by their sum, and each of them is replaced moments after it is
+    /// installed. HotSpot's compile policy re-reads a method's counters when it picks a task for the same
+    /// reason. OSR, forced and final-rung requests are returned as they are.
+    /// </summary>
+    internal CompileRequest AtDequeue(CompileRequest r)
+    {
+        if (r.Osr != OsrEntries.None || r.Forced || r.From is null || r.Target >= FinalTier || !_prepared.UsesSlots) return r;
+        var f = _functions[r.Index];
+        lock (f.Gate)
+        {
+            if (f.InFlight != r.Target || f.Version != r.Version) return r;
+            long entries = CountedEntries(f);
+            var d = _policy.Decide(new FunctionSnapshot(f.Name, f.Tier, entries, null, f.FailedAttempts, f.PinnedTier, _options.MaxTier));
+            if (d.Target is not { } higher || higher <= r.Target) return r;
+            f.InFlight = higher;
+            return r with { Target = higher, Reason = $"{r.Reason}, raised to {higher} when dequeued: {d.Reason}" };
+        }
+    }
+
     void Submit(CompileRequest r)
     {
         Interlocked.Increment(ref _pending);
