@@ -84,9 +84,10 @@ internal static class Commands
         var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
         int code = program.RunMain(cl.GuestArgs, path, soleCaller: true);
         // main returned: stop the workers (and print --stats) before exit runs the guest's atexit
-        // handlers and destructors; the JIT code stays mapped until the process is gone.
+        // handlers and destructors; the JIT code stays mapped until the process is gone, and exit ends it
+        // after the guest's handlers, before LLVM's static destructors (HostCallbacks.SkipTeardownAtExit).
         program.Shutdown();
-        HostTarget.WaitForAllWarmUp();
+        if (!HostCallbacks.TeardownSkipped) HostTarget.WaitForAllWarmUp();
         Libc.Exit(code);
         return code; // not reached
     }

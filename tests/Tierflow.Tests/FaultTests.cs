@@ -73,6 +73,35 @@ public class FaultTests
         Assert.Contains(seeds, s => !s.SequenceEqual(a));
     }
 
+    /// <summary>Under `run`, exit does not wait for a compile in progress (memory-safety.md, "Shutdown before
+    /// exit"): with every compile stalled for a minute, the program's atexit handler still runs, its
+    /// buffered partial line is flushed, its exit status is kept, and the process ends long before the stall
+    /// would (joining the worker would take its full 30-second limit), whether main returns or calls exit.</summary>
+    [Theory]
+    [InlineData("return", 7)]
+    [InlineData("exit", 3)]
+    public void ExitDoesNotWaitForACompileInProgress(string how, int status)
+    {
+        var file = TestSupport.WriteScratch($"stalled_{how}.c", $$"""
+            #include <stdio.h>
+            #include <stdlib.h>
+            static unsigned long total;
+            static unsigned step(unsigned x) { return x * 1103515245u + 12345u; }
+            static void bye(void) { printf("atexit handler: total %lu\n", total); }
+            static int finish(void) { printf("partial line, then {{how}}"); {{(how == "exit" ? "exit(3);" : "")}} return 7; }
+            int main(void) {
+                atexit(bye);
+                unsigned s = 1;
+                for (int i = 0; i < 5000000; i++) { s = step(s); total += s >> 28; }
+                return finish();
+            }
+            """);
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "run", file, "--stress", "--trace", "--inject-compile-failure", "*:stall"], timeoutMs: 25_000);
+        Assert.Equal(status, r.ExitCode);
+        Assert.Matches($@"^partial line, then {how}atexit handler: total \d+\n$", r.Stdout);
+        Assert.DoesNotContain("worker thread", r.Stderr); // no compile finished
+    }
+
     [Fact]
     public void BadFaultSpecsAreRefused()
     {

@@ -14,13 +14,16 @@ internal enum FaultKind
     Fatal,
     /// <summary>The object handed to the JIT linker is malformed, so linking fails.</summary>
     Link,
+    /// <summary>The optimization phase takes a minute longer, as a pathological pass would, and cannot be
+    /// interrupted; then the compile goes on. Shows what waits for a compile in progress.</summary>
+    Stall,
 }
 
 /// <summary>
 /// Decides whether an injected fault applies to a compile (TierflowOptions.InjectCompileFailures and
 /// InjectRandomFailures). A spec is FUNCTION[@TIER][:KIND]: FUNCTION may use * as a wildcard; TIER is O0–O3
 /// (OSR continuations at that tier included) or osr (continuations only); KIND is error (the default),
-/// fatal or link. Random faults are errors, decided per compile from a seed, so a run can be replayed.
+/// fatal, link or stall. Random faults are errors, decided per compile from a seed, so a run can be replayed.
 /// </summary>
 internal static class FaultInjection
 {
@@ -50,7 +53,8 @@ internal static class FaultInjection
                 "error" => FaultKind.Error,
                 "fatal" => FaultKind.Fatal,
                 "link" => FaultKind.Link,
-                var k => throw new FormatException($"'{k}' in '{spec}' is not a fault kind: expected error, fatal or link"),
+                "stall" => FaultKind.Stall,
+                var k => throw new FormatException($"'{k}' in '{spec}' is not a fault kind: expected error, fatal, link or stall"),
             };
             spec = spec[..colon];
         }

@@ -124,6 +124,7 @@ internal sealed class FunctionCompiler : IDisposable
         {
             Poll();
             DumpIr(m, symbol, "before");
+            if (fault == FaultKind.Stall) Thread.Sleep(TimeSpan.FromMinutes(1));
             Optimizer.Run(m, level, tm, _passOptions!);
             DumpIr(m, symbol, "after");
             double opt = sw.Elapsed.TotalMicroseconds;

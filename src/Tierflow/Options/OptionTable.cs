@@ -96,7 +96,7 @@ public static class OptionTable
             "Read FILE at load (functions it calls hot are compiled at their final tier before their counters ask) and merge this run into it at exit.",
             (o, v) => o with { ProfilePath = v }),
         new("--inject-compile-failure", "TIERFLOW_INJECT_COMPILE_FAILURE", "SPECS", "(none)",
-            "Testing: make compiles of FUNCTION[@TIER][:KIND] fail (comma-separated, * matches any name; @osr: only OSR continuations; KIND: error, fatal (a real LLVM fatal error), link).",
+            "Testing: make compiles of FUNCTION[@TIER][:KIND] fail (comma-separated, * matches any name; @osr: only OSR continuations; KIND: error, fatal (a real LLVM fatal error), link, stall (optimization takes a minute longer)).",
             (o, v) =>
             {
                 var specs = SplitList(v);

@@ -67,11 +67,13 @@ internal sealed class CompileWorkers
         }
     }
 
-    /// <summary>Stops taking requests and joins the workers; a compile in progress finishes first.</summary>
-    public void Stop()
+    /// <summary>Stops taking requests and, with <paramref name="join"/>, joins the workers: a compile in
+    /// progress finishes its current phase first. Without, a worker may still be inside LLVM on return.</summary>
+    public void Stop(bool join)
     {
         _osr.CompleteAdding();
         _tiers.CompleteAdding();
+        if (!join) return;
         Thread[] threads;
         lock (_threads) threads = _threads.ToArray();
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -73,16 +73,43 @@ internal static unsafe class HostCallbacks
     }
 
     /// <summary>
-    /// The guest's exit(): like lli, Tierflow intercepts it so that compile workers are stopped (a worker
-    /// inside LLVM while LLVM's static destructors run crashed 2 of 6 runs) and --stats is printed, then
-    /// calls the real exit, which runs the guest's atexit handlers and destructors and flushes stdio.
+    /// The guest's exit(): like lli, Tierflow intercepts it so that compile workers are stopped and --stats
+    /// is printed, then calls the real exit, which runs the guest's atexit handlers and destructors and
+    /// flushes stdio.
     /// </summary>
     [UnmanagedCallersOnly]
     static void OnExit(int code)
     {
         ShutdownAll();
-        Compilation.HostTarget.WaitForAllWarmUp();
+        if (!TeardownSkipped) Compilation.HostTarget.WaitForAllWarmUp();
         Compilation.Libc.Exit(code);
+    }
+
+    /// <summary>True once <see cref="SkipTeardownAtExit"/> has run: exit ends the process after the guest's
+    /// handlers, and no static destructor of LLVM's runs.</summary>
+    public static bool TeardownSkipped { get; private set; }
+
+    /// <summary>
+    /// Makes exit end the process right after the handlers registered from now on (the guest's atexit
+    /// handlers and destructors) have run: a handler registered here, which exit calls after those (exit runs
+    /// handlers in reverse order of registration), flushes every stdio stream and calls _exit with exit's
+    /// status. The handlers registered before it never run: LLVM's static destructors (and the .NET
+    /// runtime's). That is the point. A thread inside LLVM while those destructors ran crashed in 2 of 6
+    /// runs, so without this every exit had to wait for the compile in progress, which could take hundreds
+    /// of milliseconds (an OSR continuation of a large function) after the program's work was done. For the
+    /// process that runs the guest's main (the CLI's `run`), which ends when the guest ends.
+    /// </summary>
+    public static void SkipTeardownAtExit()
+    {
+        if (TeardownSkipped) return;
+        if (Compilation.Libc.OnExit((nint)(delegate* unmanaged<int, nint, void>)&EndProcess, 0) == 0) TeardownSkipped = true;
+    }
+
+    [UnmanagedCallersOnly]
+    static void EndProcess(int status, nint arg)
+    {
+        Compilation.Libc.Fflush(0);
+        Compilation.Libc.Exit_(status);
     }
 
     public static void ShutdownAll()

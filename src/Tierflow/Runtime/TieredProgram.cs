@@ -952,7 +952,9 @@ public sealed class TieredProgram : IDisposable
         {
             if (_shutdown) return;
             _stopping = true;
-            _workers?.Stop();
+            // When exit will not run LLVM's static destructors (HostCallbacks.SkipTeardownAtExit), a worker
+            // may stay inside LLVM: it finds _stopping set at its next phase and drops its request.
+            _workers?.Stop(join: !HostCallbacks.TeardownSkipped);
             lock (_syncCompilerLock) { } // a --sync or ForceTier compile on another thread finishes first
             foreach (var f in _functions) lock (f.Gate) f.Entries = CountedEntries(f);
             if (_options.Stats) Console.Error.Write(Statistics.Format(this));
