@@ -82,6 +82,9 @@ internal static class Commands
             throw new TierflowException("--counting host counts calls made by the host harness ('tierflow call' or CallHarness); under 'run' the host calls only main, so nothing would tier up", ExitCodes.Usage);
         GuestFaults.Install(); // a guest that dies of a signal gets a line naming the function and tier
         var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
+        // This process ends when the guest does. Registered before anything of the guest's (RunMain registers
+        // its destructors and runs its constructors), so exit runs it after all of those.
+        HostCallbacks.SkipTeardownAtExit();
         int code = program.RunMain(cl.GuestArgs, path, soleCaller: true);
         // main returned: stop the workers (and print --stats) before exit runs the guest's atexit
         // handlers and destructors; the JIT code stays mapped until the process is gone, and exit ends it

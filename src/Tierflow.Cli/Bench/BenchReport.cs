@@ -212,15 +212,18 @@ internal sealed class BenchReport(IReadOnlyList<Cell> cells, IReadOnlyList<Bench
     static List<(double Iteration, string Label)> TierSwitches(string traceFile, IReadOnlyList<long> iterationEndNs)
     {
         var result = new List<(double, string)>();
+        var moved = new HashSet<string>(); // function and loop: later transfers enter the same continuation again
         if (iterationEndNs.Count == 0 || iterationEndNs[0] == 0) return result;
         foreach (var line in File.ReadAllLines(traceFile).Where(l => l.Length > 0))
         {
             var r = JsonDocument.Parse(line).RootElement;
-            // Marks: tier installs, and OSR transfers (a running call moved); a continuation becoming ready is not one.
+            // Marks: tier installs, and the first OSR transfer at each loop (a running call moved); a continuation
+            // becoming ready is not one. A function called many times moves once per call: one mark says it.
             bool transfer = r.TryGetProperty("event", out var ev) && ev.GetString() == "osr_transfer";
             if (!transfer && (!r.TryGetProperty("reason", out var reason) || reason.GetString() == "load"
                 || (r.TryGetProperty("osr_loop", out var loop) && loop.ValueKind == JsonValueKind.String))) continue;
             if (!r.TryGetProperty(transfer ? "transfer_mono_ns" : "installed_mono_ns", out var at) || at.GetInt64() == 0) continue;
+            if (transfer && !moved.Add($"{r.GetProperty("function").GetString()}/{r.GetProperty("osr_loop").GetString()}")) continue;
             int k = iterationEndNs.ToList().FindIndex(e => e >= at.GetInt64());
             if (k < 0) continue; // installed after the last iteration
             result.Add((k + 1, $"{(transfer ? "OSR " : "")}{r.GetProperty("function").GetString()}→{r.GetProperty("to").GetString()}"));

@@ -30,8 +30,6 @@ internal static unsafe class MainRunner
         for (int i = 0; i < all.Length; i++) argv[i] = Marshal.StringToCoTaskMemUTF8(all[i]);
         nint envp = Marshal.ReadIntPtr(NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "environ"));
 
-        // Registered before anything of the guest's: exit runs it after all of them (HostCallbacks).
-        if (soleCaller) HostCallbacks.SkipTeardownAtExit();
         // Destructors are registered before the constructors run, so libc runs them after every atexit
         // handler the program registers, as it runs a native program's .fini_array.
         if (p.HasDtors) Libc.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
