@@ -24,6 +24,8 @@ internal sealed record BenchMode(string Name, string Description, bool IsTierflo
             a => [.. tierflow, "run", a.Ir, "--osr-threshold", "100000", "--"], OnRequest: true),
         new("tierflow-count-loops", "Tierflow default plus loop iterations counted as entries (--count-loops)", true,
             a => [.. tierflow, "run", a.Ir, "--count-loops", "--"], OnRequest: true),
+        new("tierflow-top-O2", "Tierflow default with O2 as the top of the ladder (--max-tier O2): O0→O1→O2, OSR continuations at O2", true,
+            a => [.. tierflow, "run", a.Ir, "--max-tier", "O2", "--"], OnRequest: true),
         new("tierflow-O0", "Tierflow, everything at O0 up front (--eager O0)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O0", "--"]),
         // Counter overhead at the first tier: the counters run but never fire (thresholds out of reach).
         new("tierflow-O0-entry-counters", "Tierflow at O0 with entry countdowns only (never firing)", true,
