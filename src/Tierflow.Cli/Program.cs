@@ -83,8 +83,10 @@ internal static class Commands
         GuestFaults.Install(); // a guest that dies of a signal gets a line naming the function and tier
         var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
         // This process ends when the guest does. Registered before anything of the guest's (RunMain registers
-        // its destructors and runs its constructors), so exit runs it after all of those.
-        HostCallbacks.SkipTeardownAtExit();
+        // its destructors and runs its constructors), so exit runs it after all of those. Not when a library
+        // is loaded at run time (-l, or the guest's dlopen): its destructors run from ld.so's handler, which
+        // was registered at process start and would be skipped with LLVM's.
+        if (cl.Libraries.Count == 0 && !program.LoadsLibraries) HostCallbacks.SkipTeardownAtExit();
         int code = program.RunMain(cl.GuestArgs, path, soleCaller: true);
         // main returned: stop the workers (and print --stats) before exit runs the guest's atexit
         // handlers and destructors; the JIT code stays mapped until the process is gone, and exit ends it

@@ -92,12 +92,14 @@ internal static unsafe class HostCallbacks
     /// <summary>
     /// Makes exit end the process right after the handlers registered from now on (the guest's atexit
     /// handlers and destructors) have run: a handler registered here, which exit calls after those (exit runs
-    /// handlers in reverse order of registration), flushes every stdio stream and calls _exit with exit's
-    /// status. The handlers registered before it never run: LLVM's static destructors (and the .NET
-    /// runtime's). That is the point. A thread inside LLVM while those destructors ran crashed in 2 of 6
+    /// handlers in reverse order of registration), flushes every stdio stream as exit would and calls _exit
+    /// with exit's status. The handlers registered before it never run: LLVM's static destructors (and the
+    /// .NET runtime's). That is the point. A thread inside LLVM while those destructors ran crashed in 2 of 6
     /// runs, so without this every exit had to wait for the compile in progress, which could take hundreds
     /// of milliseconds (an OSR continuation of a large function) after the program's work was done. For the
-    /// process that runs the guest's main (the CLI's `run`), which ends when the guest ends.
+    /// process that runs the guest's main (the CLI's `run`), which ends when the guest ends, and only when
+    /// no library is loaded at run time: ld.so runs their destructors from a handler registered at process
+    /// start, which would be skipped too.
     /// </summary>
     public static void SkipTeardownAtExit()
     {
@@ -108,7 +110,7 @@ internal static unsafe class HostCallbacks
     [UnmanagedCallersOnly]
     static void EndProcess(int status, nint arg)
     {
-        Compilation.Libc.Fflush(0);
+        Compilation.Libc.Fcloseall();
         Compilation.Libc.Exit_(status);
     }
 

@@ -941,6 +941,7 @@ public sealed class TieredProgram : IDisposable
         MainRunner.Run(this, args, argv0 ?? _name, soleCaller);
 
     internal bool HasCtors => _prepared.HasCtors;
+    internal bool LoadsLibraries => _prepared.LoadsLibraries;
     internal bool HasDtors => _prepared.HasDtors;
     internal nint LookupRuntime(string symbol) => Lookup(symbol);
 
