@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Tierflow.Tests;
 
 /// <summary>
@@ -10,46 +8,6 @@ namespace Tierflow.Tests;
 /// </summary>
 public class ExitTests
 {
-    /// <summary>A guest thread blocked in fgets(stdin) holds stdin's lock; exit must not wait for it (as a
-    /// native build does not): fflush(NULL) would take every stream's lock and hang.</summary>
-    [Fact]
-    public void ExitDoesNotWaitForAThreadBlockedOnStdin()
-    {
-        var file = TestSupport.WriteScratch("stdin_reader.c", """
-            #include <pthread.h>
-            #include <stdio.h>
-            #include <unistd.h>
-            static void *reader(void *arg) {
-                char line[64];
-                while (fgets(line, sizeof line, stdin)) fputs(line, stdout);
-                return arg;
-            }
-            int main(void) {
-                pthread_t t;
-                pthread_create(&t, 0, reader, 0);
-                usleep(200000); /* the reader is now blocked in read(), holding stdin's lock */
-                printf("main returns 5 without a newline");
-                return 5;
-            }
-            """);
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { TestSupport.Cli, "run", file }) psi.ArgumentList.Add(a);
-        foreach (var k in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("TIERFLOW_"))) psi.Environment.Remove(k);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        bool exited = p.WaitForExit(30_000); // stdin stays open and empty until then
-        if (!exited) p.Kill(entireProcessTree: true);
-        p.StandardInput.Close();
-        Assert.True(exited, "tierflow run did not exit while a guest thread was blocked reading stdin");
-        Assert.Equal(5, p.ExitCode);
-        Assert.Equal("main returns 5 without a newline", stdout.Result);
-        Assert.DoesNotContain("tierflow:", stderr.Result);
-    }
-
     /// <summary>A library loaded at run time, by -l or by the guest's dlopen, keeps its destructors: ld.so
     /// runs them from a handler registered at process start, so the process teardown is not skipped then.</summary>
     [Theory]

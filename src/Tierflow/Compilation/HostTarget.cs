@@ -199,7 +199,7 @@ internal static unsafe class FatalErrors
             Thread.Sleep(Timeout.Infinite);
         }
         try { Console.Error.WriteLine($"tierflow: LLVM fatal error: {text}"); } catch { }
-        Libc.Fcloseall(); // the guest's buffered stdout is not lost (flushed as exit does, taking no stream lock)
+        Libc.Fflush(0); // the guest's buffered stdout is not lost
         Libc.Exit_(Diagnostics.ExitCodes.Internal);
     }
 }
@@ -212,8 +212,6 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "__cxa_atexit")] public static partial int CxaAtexit(nint fn, nint arg, nint dso);
     // glibc's on_exit: like atexit, but the handler is given exit's status.
     [LibraryImport("libc", EntryPoint = "on_exit")] public static partial int OnExit(nint fn, nint arg);
-    // glibc's fcloseall is _IO_cleanup, the flush exit itself does: unlike fflush(NULL) it takes no stream
-    // lock, so a thread blocked in fgets(stdin) at exit cannot make it wait forever.
-    [LibraryImport("libc", EntryPoint = "fcloseall")] public static partial int Fcloseall();
+    [LibraryImport("libc", EntryPoint = "fflush")] public static partial int Fflush(nint stream);
     public static int Atexit(nint fn) => CxaAtexit(fn, 0, 0);
 }

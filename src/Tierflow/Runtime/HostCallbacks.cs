@@ -110,7 +110,10 @@ internal static unsafe class HostCallbacks
     [UnmanagedCallersOnly]
     static void EndProcess(int status, nint arg)
     {
-        Compilation.Libc.Fcloseall();
+        // fflush(NULL) takes every stream's lock: a guest thread blocked in fgets(stdin) makes this wait
+        // forever (docs/design/memory-safety.md, known gaps). fcloseall, exit's own lock-free flush, was tried
+        // and withdrawn: with it a rare "stack smashing detected" appeared in the corpus's fatal-error mode.
+        Compilation.Libc.Fflush(0);
         Compilation.Libc.Exit_(status);
     }
 
