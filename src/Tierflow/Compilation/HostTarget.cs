@@ -208,10 +208,10 @@ internal static partial class Libc
 {
     [LibraryImport("libc", EntryPoint = "_exit")] public static partial void Exit_(int code);
     [LibraryImport("libc", EntryPoint = "exit")] public static partial void Exit(int code);
+    [LibraryImport("libc", EntryPoint = "fflush")] public static partial int Fflush(nint stream);
     // atexit itself lives in libc_nonshared.a, not in libc.so.6: __cxa_atexit is what it calls.
     [LibraryImport("libc", EntryPoint = "__cxa_atexit")] public static partial int CxaAtexit(nint fn, nint arg, nint dso);
     // glibc's on_exit: like atexit, but the handler is given exit's status.
     [LibraryImport("libc", EntryPoint = "on_exit")] public static partial int OnExit(nint fn, nint arg);
-    [LibraryImport("libc", EntryPoint = "fflush")] public static partial int Fflush(nint stream);
     public static int Atexit(nint fn) => CxaAtexit(fn, 0, 0);
 }
