@@ -82,17 +82,16 @@ internal static class Commands
             throw new TierflowException("--counting host counts calls made by the host harness ('tierflow call' or CallHarness); under 'run' the host calls only main, so nothing would tier up", ExitCodes.Usage);
         GuestFaults.Install(); // a guest that dies of a signal gets a line naming the function and tier
         var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
-        // This process ends when the guest does. Registered before anything of the guest's (RunMain registers
-        // its destructors and runs its constructors), so exit runs it after all of those. Not when a library
-        // is loaded at run time (-l, or the guest's dlopen): its destructors run from ld.so's handler, which
-        // was registered at process start and would be skipped with LLVM's.
-        if (cl.Libraries.Count == 0 && !program.LoadsLibraries) HostCallbacks.SkipTeardownAtExit();
+        // This process ends when the guest does, without LLVM's teardown (ProcessExit). Before anything of the
+        // guest's is registered (RunMain registers its destructors and runs its constructors). Not when a
+        // library is loaded at run time (-l, or the guest's dlopen): ld.so runs its destructors from libc's exit.
+        if (cl.Libraries.Count == 0 && !program.LoadsLibraries) ProcessExit.SkipTeardownAtExit();
         int code = program.RunMain(cl.GuestArgs, path, soleCaller: true);
-        // main returned: stop the workers (and print --stats) before exit runs the guest's atexit
-        // handlers and destructors; the JIT code stays mapped until the process is gone, and exit ends it
-        // after the guest's handlers, before LLVM's static destructors (HostCallbacks.SkipTeardownAtExit).
+        // main returned: stop the workers (and print --stats) before the guest's atexit handlers and
+        // destructors run; the JIT code stays mapped until the process is gone.
         program.Shutdown();
-        if (!HostCallbacks.TeardownSkipped) HostTarget.WaitForAllWarmUp();
+        if (ProcessExit.TeardownSkipped) ProcessExit.End(code);
+        HostTarget.WaitForAllWarmUp();
         Libc.Exit(code);
         return code; // not reached
     }

@@ -43,4 +43,35 @@ public class ExitTests
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("hello\nclosed by the library's destructor\n", File.ReadAllText(log));
     }
+
+    /// <summary>A guest thread blocked reading stdin when the program ends holds stdin's lock. Exit must still
+    /// write out every stream with buffered output (stdout's partial line, a file the guest never closed) and
+    /// end with the guest's status, as the native build does; fflush(NULL) waited on that lock forever.</summary>
+    [Theory]
+    [InlineData("return")]
+    [InlineData("exit")]
+    public void ExitDoesNotWaitForAThreadBlockedReadingStdin(string how)
+    {
+        var log = Path.Combine(TestSupport.Scratch, $"blocked_reader_{how}.log");
+        var program = TestSupport.WriteScratch($"blocked_reader_{how}.c", $$"""
+            #include <pthread.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <unistd.h>
+            static void *reader(void *arg) { char line[64]; return fgets(line, sizeof line, stdin); }
+            int main(void) {
+                FILE *f = fopen("{{log}}", "w");
+                fputs("buffered in a file that is never closed", f);
+                pthread_t t;
+                pthread_create(&t, 0, reader, 0);
+                usleep(200000); /* the reader is in fgets by now, holding stdin's lock */
+                printf("partial line");
+                {{(how == "exit" ? "exit(5);" : "return 5;")}}
+            }
+            """);
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "run", program], timeoutMs: 30_000, holdStdin: true);
+        Assert.Equal(5, r.ExitCode);
+        Assert.Equal("partial line", r.Stdout);
+        Assert.Equal("buffered in a file that is never closed", File.ReadAllText(log));
+    }
 }

@@ -19,10 +19,15 @@ internal static class TestSupport
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>Runs a process to its end. With <paramref name="holdStdin"/> its stdin is a pipe that stays open
+    /// and empty until it exits, so a read from it blocks.</summary>
     public static Result Run(string exe, IEnumerable<string> args, int timeoutMs = 120_000, IDictionary<string, string>? env = null,
-        string? workingDirectory = null)
+        string? workingDirectory = null, bool holdStdin = false)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(exe)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = holdStdin, UseShellExecute = false,
+        };
         if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The suite must not inherit a developer's TIERFLOW_* settings.

@@ -195,10 +195,13 @@ internal sealed class FunctionCompiler : IDisposable
         }
     }
 
-    /// <summary>TIERFLOW_DUMP_IR=DIR writes every per-function module before and after optimization (debugging).</summary>
+    /// <summary>
+    /// TIERFLOW_DUMP_IR=DIR writes every module the JIT optimizes (each per-function module, and the whole
+    /// program's base module as base.*) before and after optimization, as text and bitcode (debugging).
+    /// </summary>
     static readonly string? DumpDir = Environment.GetEnvironmentVariable("TIERFLOW_DUMP_IR");
 
-    static void DumpIr(LlvmModuleHandle m, string symbol, string stage)
+    internal static void DumpIr(LlvmModuleHandle m, string symbol, string stage)
     {
         if (string.IsNullOrEmpty(DumpDir)) return;
         Directory.CreateDirectory(DumpDir);

@@ -199,19 +199,54 @@ internal static unsafe class FatalErrors
             Thread.Sleep(Timeout.Infinite);
         }
         try { Console.Error.WriteLine($"tierflow: LLVM fatal error: {text}"); } catch { }
-        Libc.Fflush(0); // the guest's buffered stdout is not lost
+        Libc.FlushOutput(); // the guest's buffered stdout is not lost
         Libc.Exit_(Diagnostics.ExitCodes.Internal);
     }
 }
 
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
     [LibraryImport("libc", EntryPoint = "_exit")] public static partial void Exit_(int code);
     [LibraryImport("libc", EntryPoint = "exit")] public static partial void Exit(int code);
     [LibraryImport("libc", EntryPoint = "fflush")] public static partial int Fflush(nint stream);
+    [LibraryImport("libc", EntryPoint = "__fpending")] private static partial nuint Fpending(nint stream);
+    [LibraryImport("libc", EntryPoint = "_IO_list_lock")] private static partial void ListLock();
+    [LibraryImport("libc", EntryPoint = "_IO_list_unlock")] private static partial void ListUnlock();
     // atexit itself lives in libc_nonshared.a, not in libc.so.6: __cxa_atexit is what it calls.
     [LibraryImport("libc", EntryPoint = "__cxa_atexit")] public static partial int CxaAtexit(nint fn, nint arg, nint dso);
     // glibc's on_exit: like atexit, but the handler is given exit's status.
     [LibraryImport("libc", EntryPoint = "on_exit")] public static partial int OnExit(nint fn, nint arg);
     public static int Atexit(nint fn) => CxaAtexit(fn, 0, 0);
+
+    /// <summary>
+    /// Writes out every stdio stream that holds buffered output, as exit does before the process ends, but
+    /// without waiting for a stream that has none. fflush(NULL) locks every stream in turn, so a thread
+    /// blocked reading (fgets on a stdin that never delivers holds stdin's lock) made it wait forever, where
+    /// the native build exits: exit's own flush (_IO_cleanup) takes no stream locks. That one, reached
+    /// through fcloseall, was tried and withdrawn (a rare "stack smashing detected" followed it under load,
+    /// cause not found); and flushing a stream under a thread that is writing to it is a race we need not
+    /// copy. So: walk glibc's list of open streams under its list lock, as fflush(NULL) does, and flush,
+    /// with the stream's lock, only those with output pending (__fpending). A reader's stream has none and
+    /// is never locked; a writer holds its lock only for the length of one call.
+    /// <para>
+    /// _IO_list_all, _IO_list_lock and _IO_list_unlock are exported by glibc (GLIBC_2.2.5), and a FILE's
+    /// _chain field is part of its public layout (bits/types/struct_FILE.h): the flags word, padding, and
+    /// twelve pointers precede it. Other C libraries: fflush(NULL).
+    /// </para>
+    /// </summary>
+    public static void FlushOutput()
+    {
+        nint listHead = 0;
+        if (OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out var libc))
+            NativeLibrary.TryGetExport(libc, "_IO_list_all", out listHead);
+        if (listHead == 0) { Fflush(0); return; }
+        const int ChainOffset = 8 + 12 * 8;
+        ListLock();
+        try
+        {
+            for (nint fp = *(nint*)listHead; fp != 0; fp = *(nint*)(fp + ChainOffset))
+                if (Fpending(fp) != 0) Fflush(fp);
+        }
+        finally { ListUnlock(); }
+    }
 }

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// The C-callable entry points that JIT code reaches: the countdown callback and the `exit` override.
+/// The C-callable entry points that JIT code reaches: the countdown callbacks and the `exit`/`atexit` overrides.
 /// They are static (an [UnmanagedCallersOnly] method cannot be a closure), so programs register here by id.
 /// Nothing thrown here may cross into JIT code: every entry catches and reports.
 /// </summary>
@@ -39,10 +39,15 @@ internal static unsafe class HostCallbacks
 
     public static nint ExitAddress => (nint)(delegate* unmanaged<int, void>)&OnExit;
     public static nint AtexitAddress => (nint)(delegate* unmanaged<nint, int>)&OnAtexit;
+    public static nint CxaAtexitAddress => (nint)(delegate* unmanaged<nint, nint, nint, int>)&OnCxaAtexit;
 
     /// <summary>The guest's atexit(): glibc keeps atexit in libc_nonshared.a, so the JIT must supply it.</summary>
     [UnmanagedCallersOnly]
-    static int OnAtexit(nint fn) => Compilation.Libc.Atexit(fn);
+    static int OnAtexit(nint fn) => ProcessExit.Atexit(fn);
+
+    /// <summary>The guest's __cxa_atexit(), which C++ static constructors call to register destructors.</summary>
+    [UnmanagedCallersOnly]
+    static int OnCxaAtexit(nint fn, nint arg, nint dso) => ProcessExit.CxaAtexit(fn, arg, dso);
 
     [UnmanagedCallersOnly]
     static void OnHot(int programId, int index)
@@ -74,47 +79,16 @@ internal static unsafe class HostCallbacks
 
     /// <summary>
     /// The guest's exit(): like lli, Tierflow intercepts it so that compile workers are stopped and --stats
-    /// is printed, then calls the real exit, which runs the guest's atexit handlers and destructors and
-    /// flushes stdio.
+    /// is printed. Then the guest's atexit handlers and destructors run and stdio is flushed: by
+    /// ProcessExit.End under the CLI's `run`, by libc's exit otherwise.
     /// </summary>
     [UnmanagedCallersOnly]
     static void OnExit(int code)
     {
         ShutdownAll();
-        if (!TeardownSkipped) Compilation.HostTarget.WaitForAllWarmUp();
+        if (ProcessExit.TeardownSkipped) ProcessExit.End(code);
+        Compilation.HostTarget.WaitForAllWarmUp();
         Compilation.Libc.Exit(code);
-    }
-
-    /// <summary>True once <see cref="SkipTeardownAtExit"/> has run: exit ends the process after the guest's
-    /// handlers, and no static destructor of LLVM's runs.</summary>
-    public static bool TeardownSkipped { get; private set; }
-
-    /// <summary>
-    /// Makes exit end the process right after the handlers registered from now on (the guest's atexit
-    /// handlers and destructors) have run: a handler registered here, which exit calls after those (exit runs
-    /// handlers in reverse order of registration), flushes every stdio stream as exit would and calls _exit
-    /// with exit's status. The handlers registered before it never run: LLVM's static destructors (and the
-    /// .NET runtime's). That is the point. A thread inside LLVM while those destructors ran crashed in 2 of 6
-    /// runs, so without this every exit had to wait for the compile in progress, which could take hundreds
-    /// of milliseconds (an OSR continuation of a large function) after the program's work was done. For the
-    /// process that runs the guest's main (the CLI's `run`), which ends when the guest ends, and only when
-    /// no library is loaded at run time: ld.so runs their destructors from a handler registered at process
-    /// start, which would be skipped too.
-    /// </summary>
-    public static void SkipTeardownAtExit()
-    {
-        if (TeardownSkipped) return;
-        if (Compilation.Libc.OnExit((nint)(delegate* unmanaged<int, nint, void>)&EndProcess, 0) == 0) TeardownSkipped = true;
-    }
-
-    [UnmanagedCallersOnly]
-    static void EndProcess(int status, nint arg)
-    {
-        // fflush(NULL) takes every stream's lock: a guest thread blocked in fgets(stdin) makes this wait
-        // forever (docs/design/memory-safety.md, known gaps). fcloseall, exit's own lock-free flush, was tried
-        // and withdrawn: with it a rare "stack smashing detected" appeared in the corpus's fatal-error mode.
-        Compilation.Libc.Fflush(0);
-        Compilation.Libc.Exit_(status);
     }
 
     public static void ShutdownAll()

@@ -30,9 +30,9 @@ internal static unsafe class MainRunner
         for (int i = 0; i < all.Length; i++) argv[i] = Marshal.StringToCoTaskMemUTF8(all[i]);
         nint envp = Marshal.ReadIntPtr(NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "environ"));
 
-        // Destructors are registered before the constructors run, so libc runs them after every atexit
+        // Destructors are registered before the constructors run, so exit runs them after every atexit
         // handler the program registers, as it runs a native program's .fini_array.
-        if (p.HasDtors) Libc.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
+        if (p.HasDtors) ProcessExit.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
         if (p.HasCtors) ((delegate* unmanaged<void>)p.LookupRuntime(RuntimeSymbols.RunCtors))();
 
         nint entry = p.GetAddress("main");

@@ -140,7 +140,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
                 ("exit", HostCallbacks.ExitAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
-                (RuntimeSymbols.CxaAtexit, NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "__cxa_atexit"), true),
+                (RuntimeSymbols.CxaAtexit, HostCallbacks.CxaAtexitAddress, true),
             ]);
 
             // The base object: every function at the first tier, in one module, compiled on this thread.
@@ -177,7 +177,9 @@ public sealed class TieredProgram : IDisposable
             {
                 using var passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
                 if (options.VerifyEach) Llvm.LLVMPassBuilderOptionsSetVerifyEach(passOptions, 1);
+                FunctionCompiler.DumpIr(_prepared.Base, "base", "before");
                 Optimizer.Run(_prepared.Base, _ladder.Initial, tm, passOptions);
+                FunctionCompiler.DumpIr(_prepared.Base, "base", "after");
                 opt = sw.Elapsed.TotalMicroseconds;
                 sw.Restart();
                 baseObject = Optimizer.EmitObject(_prepared.Base, tm);
@@ -953,9 +955,9 @@ public sealed class TieredProgram : IDisposable
         {
             if (_shutdown) return;
             _stopping = true;
-            // When exit will not run LLVM's static destructors (HostCallbacks.SkipTeardownAtExit), a worker
+            // When exit will not run LLVM's static destructors (ProcessExit), a worker
             // may stay inside LLVM: it finds _stopping set at its next phase and drops its request.
-            _workers?.Stop(join: !HostCallbacks.TeardownSkipped);
+            _workers?.Stop(join: !ProcessExit.TeardownSkipped);
             lock (_syncCompilerLock) { } // a --sync or ForceTier compile on another thread finishes first
             foreach (var f in _functions) lock (f.Gate) f.Entries = CountedEntries(f);
             if (_options.Stats) Console.Error.Write(Statistics.Format(this));

@@ -8,6 +8,10 @@ namespace Tierflow.Runtime;
 internal sealed class Trace(TierflowOptions options) : IDisposable
 {
     readonly object _lock = new();
+    // --trace prints the first OSR transfer at each loop and counts the rest, printed at Dispose: a function
+    // called in a loop that leaves O0 by OSR at every call (bench `transformer`'s matvec) printed a line per
+    // call, thousands in all. The JSON trace and the OsrTransferred event keep every transfer.
+    readonly Dictionary<(string Function, string Loop), (OsrTransfer First, long Count)> _transfers = [];
     StreamWriter? _json = options.TraceJson is { } path ? OpenJson(path) : null;
 
     static StreamWriter OpenJson(string path)
@@ -48,7 +52,14 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
 
     public void Write(OsrTransfer t)
     {
-        if (options.Trace) lock (_lock) Console.Error.WriteLine(t.ToTraceLine());
+        if (options.Trace)
+            lock (_lock)
+            {
+                var key = (t.Function, t.Loop);
+                var seen = _transfers.GetValueOrDefault(key, (t, 0));
+                _transfers[key] = (seen.First, seen.Count + 1);
+                if (seen.Count == 0) Console.Error.WriteLine(t.ToTraceLine());
+            }
         if (_json == null) return;
         var line = new JsonObject
         {
@@ -74,5 +85,16 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
         lock (_lock) _json?.WriteLine(line);
     }
 
-    public void Dispose() { lock (_lock) { _json?.Dispose(); _json = null; } }
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var ((function, loop), (first, count)) in _transfers)
+                if (count > 1)
+                    Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} {function}: {count} OSR transfers {first.From} → {first.To} at loop {loop} in all (the first is printed above)");
+            _transfers.Clear();
+            _json?.Dispose();
+            _json = null;
+        }
+    }
 }

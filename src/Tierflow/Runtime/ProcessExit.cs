@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+using Tierflow.Compilation;
+
+namespace Tierflow.Runtime;
+
+/// <summary>
+/// How the process that runs a guest's <c>main</c> (the CLI's <c>run</c>) ends: as a native build's would for
+/// everything the guest can see (its atexit handlers and destructors, newest first, then every stdio stream
+/// written out, then the exit status), without running the process's own teardown: LLVM's static
+/// destructors and the .NET runtime's.
+/// <para>
+/// Why skip that teardown: no thread may be inside LLVM while its static destructors run (a worker was
+/// seen to crash in 2 of 6 runs), so otherwise every exit would wait for the compile in progress, which
+/// can take hundreds of milliseconds after the program's work is done.
+/// </para>
+/// <para>
+/// Why the guest's handlers are kept here and not in libc's list: libc runs its list newest first, and
+/// LLVM adds to it while the program runs (function-local statics first reached by a compile register
+/// their destructors then; a compile's fatal-error path does). An <c>on_exit</c> handler registered before
+/// <c>main</c> therefore ran after those destructors, with workers still inside LLVM, and the corpus's
+/// fatal-error mode aborted with "stack smashing detected" in about 1 run of 100 under load (core dump:
+/// a compile worker, while the main thread was inside libc's exit handlers). With the guest's handlers in
+/// our own list, <see cref="End"/> runs them itself and libc's list is never run.
+/// </para>
+/// <para>
+/// Only for that process, and only when no library is loaded at run time (<c>-l</c>, or a guest that
+/// declares <c>dlopen</c>): ld.so runs such a library's destructors from libc's list. Library hosts keep
+/// libc's exit: the guest's handlers go to libc's list, and the host decides when the process ends.
+/// </para>
+/// </summary>
+internal static unsafe class ProcessExit
+{
+    static readonly List<(nint Fn, nint Arg, bool TakesArg)> _handlers = [];
+    static volatile bool _skip;
+
+    /// <summary>True once <see cref="SkipTeardownAtExit"/> has run: the process ends through <see cref="End"/>.</summary>
+    public static bool TeardownSkipped => _skip;
+
+    /// <summary>
+    /// From now on the guest's atexit handlers are kept here, and the process ends through
+    /// <see cref="End"/>. Call before the guest registers anything (before its constructors run).
+    /// An <c>on_exit</c> handler covers the ways out that bypass our <c>exit</c>: a libc function that calls
+    /// exit itself (<c>error</c>, <c>err</c>), or the CLI returning from <c>Main</c> on an error.
+    /// </summary>
+    public static void SkipTeardownAtExit()
+    {
+        if (_skip) return;
+        if (Libc.OnExit((nint)(delegate* unmanaged<int, nint, void>)&AtLibcExit, 0) == 0) _skip = true;
+    }
+
+    /// <summary>The guest's <c>atexit</c>.</summary>
+    public static int Atexit(nint fn) => _skip ? Add(fn, 0, takesArg: false) : Libc.Atexit(fn);
+
+    /// <summary>The guest's <c>__cxa_atexit</c> (C++ static destructors).</summary>
+    public static int CxaAtexit(nint fn, nint arg, nint dso) => _skip ? Add(fn, arg, takesArg: true) : Libc.CxaAtexit(fn, arg, dso);
+
+    static int Add(nint fn, nint arg, bool takesArg)
+    {
+        lock (_handlers) _handlers.Add((fn, arg, takesArg));
+        return 0;
+    }
+
+    /// <summary>
+    /// Ends the process as <c>exit(status)</c> would: the guest's handlers newest first (one registered
+    /// while they run runs next; one that calls exit continues this same list with its status, as glibc
+    /// does), then buffered stdio output (<see cref="Libc.FlushOutput"/>), then <c>_exit</c>.
+    /// </summary>
+    public static void End(int status)
+    {
+        while (true)
+        {
+            (nint Fn, nint Arg, bool TakesArg) h;
+            lock (_handlers)
+            {
+                if (_handlers.Count == 0) break;
+                h = _handlers[^1];
+                _handlers.RemoveAt(_handlers.Count - 1);
+            }
+            if (h.TakesArg) ((delegate* unmanaged<nint, void>)h.Fn)(h.Arg);
+            else ((delegate* unmanaged<void>)h.Fn)();
+        }
+        Libc.FlushOutput();
+        Libc.Exit_(status);
+    }
+
+    [UnmanagedCallersOnly]
+    static void AtLibcExit(int status, nint arg) => End(status);
+}
