@@ -34,8 +34,7 @@ internal sealed class CommandLine
     public static CommandLine Parse(string[] args)
     {
         var cl = new CommandLine();
-        var env = OptionTable.FromEnvironment(new TierflowOptions());
-        cl.Options = env;
+        var given = new List<(OptionSpec Spec, string Flag, string Value)>();
         int i = 0;
         if (args.Length > 0 && !args[0].StartsWith('-')) cl.Command = args[i++];
         for (; i < args.Length; i++)
@@ -49,9 +48,7 @@ internal sealed class CommandLine
 
             if (OptionTable.Find(flag) is { } spec)
             {
-                string value = spec.IsSwitch ? (inlineValue ?? "on") : inlineValue ?? Next(args, ref i, flag);
-                try { cl.Options = spec.Apply(cl.Options, value); }
-                catch (FormatException e) { throw new TierflowException($"{flag}: {e.Message}", ExitCodes.Usage); }
+                given.Add((spec, flag, spec.IsSwitch ? (inlineValue ?? "on") : inlineValue ?? Next(args, ref i, flag)));
             }
             else if (LocalFlags.TryGetValue(flag, out bool takesValue))
                 cl.Local[flag] = TakesValue(cl.Command, flag, takesValue) ? inlineValue ?? Next(args, ref i, flag) : "on";
@@ -65,7 +62,20 @@ internal sealed class CommandLine
                 throw new TierflowException($"unknown option '{a}' (see 'tierflow --help')", ExitCodes.Usage);
             else cl.Positional.Add(a);
         }
+        // Presets first (environment, then command line), then the rest: a preset never overrides an option
+        // given explicitly, wherever it stands.
+        var o = OptionTable.FromEnvironment(new TierflowOptions(), presets: true);
+        foreach (var (spec, flag, value) in given.Where(g => g.Spec.Preset)) o = Apply(spec, flag, value, o);
+        o = OptionTable.FromEnvironment(o, presets: false);
+        foreach (var (spec, flag, value) in given.Where(g => !g.Spec.Preset)) o = Apply(spec, flag, value, o);
+        cl.Options = o;
         return cl;
+    }
+
+    static TierflowOptions Apply(OptionSpec spec, string flag, string value, TierflowOptions o)
+    {
+        try { return spec.Apply(o, value); }
+        catch (FormatException e) { throw new TierflowException($"{flag}: {e.Message}", ExitCodes.Usage); }
     }
 
     static bool IsNegativeNumber(string a) => long.TryParse(a, out _);

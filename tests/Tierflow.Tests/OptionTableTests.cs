@@ -36,6 +36,17 @@ public class OptionTableTests
     }
 
     [Fact]
+    public void APresetNeverOverridesAnOptionGivenExplicitly()
+    {
+        // The table lists --thresholds before --stress; the preset still applies first.
+        var env = new Dictionary<string, string> { ["TIERFLOW_THRESHOLDS"] = "5,6,7", ["TIERFLOW_STRESS"] = "1", ["TIERFLOW_NO_OSR"] = "1" };
+        var o = OptionTable.FromEnvironment(new TierflowOptions(), k => env.GetValueOrDefault(k));
+        Assert.Equal([5L, 6L, 7L], o.Thresholds);
+        Assert.Equal(0, o.OsrThreshold);
+        Assert.Equal(0, o.OsrInnerWaitMs); // from the preset
+    }
+
+    [Fact]
     public void StressPresetTiersUpAfterOneOrTwoCalls() =>
         Assert.Equal([1L, 2L, 3L], OptionTable.Find("--stress")!.Apply(new TierflowOptions(), "on").Thresholds);
 

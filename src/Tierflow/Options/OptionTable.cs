@@ -3,10 +3,12 @@ using Tierflow.Tiering;
 
 namespace Tierflow.Options;
 
-/// <summary>One knob: its CLI flag, its environment variable, its default and a sentence.</summary>
+/// <summary>One knob: its CLI flag, its environment variable, its default and a sentence. A preset sets
+/// several knobs at once and is applied before every other option, wherever it is given, so that it never
+/// overrides one set explicitly (`--no-osr --stress` runs without OSR).</summary>
 public sealed record OptionSpec(
     string Flag, string Env, string ValueName, string Default, string Help,
-    Func<TierflowOptions, string, TierflowOptions> Apply)
+    Func<TierflowOptions, string, TierflowOptions> Apply, bool Preset = false)
 {
     public bool IsSwitch => ValueName.Length == 0;
 }
@@ -14,7 +16,8 @@ public sealed record OptionSpec(
 /// <summary>
 /// The single table of options. The CLI builds its flags from it, <see cref="FromEnvironment"/> reads the
 /// TIERFLOW_* variables from it, and docs/options.md is generated from it (tierflow options --markdown).
-/// Precedence: defaults, then environment, then command line.
+/// Precedence: defaults, then presets (environment, then command line), then the other options
+/// (environment, then command line).
 /// </summary>
 public static class OptionTable
 {
@@ -49,7 +52,7 @@ public static class OptionTable
         new("--stress", "TIERFLOW_STRESS", "", "off",
             "Testing preset: thresholds 1,2,3, OSR threshold 2 and OSR inner wait 0, so functions tier up after 1-2 calls and loops transfer at once.",
             (o, v) => ParseBool(v) ? o with { Thresholds = TierflowOptions.Stress.Thresholds, OsrThreshold = TierflowOptions.Stress.OsrThreshold,
-                OsrInnerWaitMs = TierflowOptions.Stress.OsrInnerWaitMs } : o),
+                OsrInnerWaitMs = TierflowOptions.Stress.OsrInnerWaitMs } : o, Preset: true),
         new("--trace", "TIERFLOW_TRACE", "", "off",
             "Print one line per compilation to stderr: function, from -> to, reason, queue/compile times, size.",
             (o, v) => o with { Trace = ParseBool(v) }),
@@ -120,13 +123,15 @@ public static class OptionTable
 
     public static OptionSpec? Find(string flag) => All.FirstOrDefault(s => s.Flag == flag);
 
-    /// <summary>Applies every TIERFLOW_* variable that is set. Errors name the variable.</summary>
-    public static TierflowOptions FromEnvironment(TierflowOptions start, Func<string, string?>? getenv = null)
+    /// <summary>Applies every TIERFLOW_* variable that is set (with <paramref name="presets"/>, only the presets
+    /// or only the others), presets first. Errors name the variable.</summary>
+    public static TierflowOptions FromEnvironment(TierflowOptions start, Func<string, string?>? getenv = null, bool? presets = null)
     {
         getenv ??= Environment.GetEnvironmentVariable;
         var o = start;
-        foreach (var spec in All)
+        foreach (var spec in All.OrderBy(s => s.Preset ? 0 : 1))
         {
+            if (presets is { } p && spec.Preset != p) continue;
             var v = getenv(spec.Env);
             if (string.IsNullOrEmpty(v)) continue;
             try { o = spec.Apply(o, v); }

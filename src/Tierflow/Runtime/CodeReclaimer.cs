@@ -3,60 +3,72 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// Frees the code of replaced tiers once no thread can be running it, for a program whose guest code runs
-/// on one thread (the CLI's `main`, without threads of its own).
+/// Frees the code of replaced tiers once no thread can be running it, for the process that runs a guest's
+/// <c>main</c> (the CLI), whatever threads the guest starts.
 ///
 /// When a tier-up installs, the object of the tier it replaces is retired: new calls go to the new code,
 /// but frames already in the old one (a loop in flight, a recursion) still run there and return into it.
-/// The guest thread calls into the runtime now and then (a countdown running out). There, with every
-/// other thread known to run no guest code, the guest thread's whole state is on its own stack below us:
-/// its return addresses, and any code address a frame holds (saved registers included; getcontext adds
-/// those still in registers). The stack is scanned conservatively, as a conservative garbage collector
-/// does: a retired object no word points into has no frame and no pending call, and is freed. A word
-/// that only looks like such an address keeps an object for one more attempt; nothing is freed early.
-///
-/// Which threads run guest code cannot be known in general (the guest may create threads through libc,
-/// or a library it calls may), so the reclaimer counts the process's threads (/proc/self/task): any
-/// thread that is not the guest thread and was not there when `main` started (the runtime's own, the
-/// compile workers) or registered since as a compile worker stops reclamation until it is gone. Library
-/// hosts, which may call guest code from any thread, do not enable it: their replaced code stays until
-/// Dispose, bounded by the ladder (one object per rung and function).
+/// No thread can enter a retired object afresh: every call reaches a function through its dispatch slot,
+/// which already points at the new code, and a tier's code address is never stored anywhere else (the
+/// program's function pointers are stubs). So an object can be freed once every thread has been seen, after
+/// it was retired, without a reference into it: a return address, a saved register, its instruction pointer.
+/// Each thread is cleared, object by object, in one of two ways:
+/// <list type="bullet">
+/// <item>A guest thread calling into the runtime (a countdown running out) scans its own stack, with its
+/// registers (getcontext), conservatively, as a conservative garbage collector does: a word that only looks
+/// like an address into an object keeps it for one more attempt; nothing is freed early.</item>
+/// <item>Any other thread that is blocked in a system call (<c>/proc/self/task/TID/syscall</c> gives its stack
+/// and instruction pointers; a thread that is runnable or stopped outside a system call says nothing and is
+/// not cleared) has its stack scanned from that stack pointer (less the red zone) to the end of its mapping,
+/// copied with process_vm_readv so that a thread exiting meanwhile cannot fault us. Such a thread may wake
+/// during the scan; it still cannot reach a retired object except by returning into a frame that was on its
+/// stack when it blocked, and the return address into that frame stays in place while the frame is live.
+/// What the scan cannot see are its other registers, which hold no tier code address across a system call:
+/// a slot is loaded right before the call through it, and every blocking call may write memory, so the
+/// load is never hoisted above one.</item>
+/// </list>
+/// The threads that were there before <c>main</c> started (the runtime's) and the compile workers never
+/// run guest code and are not asked. A thread that exits no longer counts; a thread created after an
+/// object was retired cannot hold it. A guest thread that runs for long in code without calls into the
+/// runtime (its final tier has no counters) keeps what was retired meanwhile until it blocks or ends.
+/// Library hosts, whose threads may call guest code at any moment, do not enable this: their replaced code
+/// stays until Dispose, bounded by the ladder (one object per rung and function).
 /// </summary>
 internal sealed unsafe partial class CodeReclaimer
 {
-    readonly int _guestThread;
-    readonly ulong _stackTop;
     readonly HashSet<int> _hostThreads;
     readonly List<Retired> _retired = [];
     long _lastAttempt;
     bool _retiredSince; // an object was retired since the last scan
 
-    sealed record Retired(string Symbol, ulong Start, ulong End);
+    /// <summary>A retired object and the threads shown, since it was retired, not to hold it (under _retired).</summary>
+    sealed record Retired(string Symbol, ulong Start, ulong End)
+    {
+        public HashSet<int> Cleared { get; } = [];
+    }
 
     /// <summary>Objects freed so far, and their code bytes.</summary>
     public long Reclaimed { get; private set; }
     public long ReclaimedBytes { get; private set; }
-    /// <summary>Retired objects still waiting (a frame may run in them, or no safe point came yet).</summary>
+    /// <summary>Retired objects still waiting (a frame may run in them, or no thread has cleared them yet).</summary>
     public int Waiting { get { lock (_retired) return _retired.Count; } }
 
-    /// <summary>Minimum time between two scans: a scan reads /proc and the whole stack.</summary>
+    /// <summary>Minimum time between two scans: a scan reads /proc and stacks.</summary>
     static readonly long Interval = System.Diagnostics.Stopwatch.Frequency / 50;
 
-    CodeReclaimer(int guestThread, ulong stackTop, HashSet<int> hostThreads)
-    {
-        _guestThread = guestThread;
-        _stackTop = stackTop;
-        _hostThreads = hostThreads;
-    }
+    /// <summary>The bounds of the calling thread's stack, found once per thread.</summary>
+    [ThreadStatic] static ulong t_stackLow, t_stackTop;
+
+    CodeReclaimer(HashSet<int> hostThreads) => _hostThreads = hostThreads;
 
     /// <summary>For the calling thread, about to run the guest; every other thread now is the host's.</summary>
     public static CodeReclaimer? ForCurrentThread()
     {
         int self = gettid();
         var threads = Threads();
-        if (threads == null || !StackTop(out ulong top)) return null;
+        if (threads == null || OwnStackTop() == 0) return null;
         threads.Remove(self);
-        return new CodeReclaimer(self, top, threads);
+        return new CodeReclaimer(threads);
     }
 
     /// <summary>A compile worker started after `main`: it never runs guest code.</summary>
@@ -68,49 +80,133 @@ internal sealed unsafe partial class CodeReclaimer
     }
 
     /// <summary>
-    /// On the guest thread, inside a call into the runtime: the symbols of the retired objects no frame can
-    /// be in (the caller frees them). Empty anywhere else, when another thread might run guest code, or
-    /// when the last scan was less than 20 ms ago and nothing was retired since.
+    /// On a guest thread, inside a call into the runtime: the symbols of the retired objects no thread can be
+    /// in (the caller frees them). Empty on a host thread, and when the last scan was less than 20 ms ago and
+    /// nothing was retired since.
     /// </summary>
     public List<string> Collect()
     {
         var free = new List<string>();
+        int self = gettid();
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         Retired[] candidates;
+        lock (_hostThreads) if (_hostThreads.Contains(self)) return free;
         lock (_retired)
         {
-            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < Interval) || gettid() != _guestThread) return free;
+            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < Interval)) return free;
             _lastAttempt = now;
             _retiredSince = false;
             candidates = [.. _retired];
         }
-        var threads = Threads();
-        lock (_hostThreads)
-            if (threads == null || threads.Any(t => t != _guestThread && !_hostThreads.Contains(t))) return free;
-
-        var live = new bool[candidates.Length];
-        ulong lo = candidates.Min(c => c.Start), hi = candidates.Max(c => c.End);
-        // The registers, then every frame from here to the top of the stack (the getcontext buffer is in
-        // this frame, so the scan starts at it).
+        ulong top = OwnStackTop();
+        // This thread: its registers, then every frame from here to the top of its stack (the getcontext
+        // buffer is in this frame, so the scan starts at it). Not when this frame is on another stack (a
+        // signal handler's alternate stack): the frames it interrupted are not above it.
         byte* context = stackalloc byte[ContextSize];
         getcontext(context);
-        for (ulong* w = (ulong*)context; w < (ulong*)_stackTop; w++)
+        if (top != 0 && (ulong)context >= t_stackLow && (ulong)context < top)
+            Clear(self, candidates, Scan((ulong*)context, (ulong*)top, candidates, new bool[candidates.Length]));
+
+        var threads = Threads();
+        if (threads == null) return free;
+        HashSet<int> guests;
+        lock (_hostThreads) guests = threads.Where(t => !_hostThreads.Contains(t)).ToHashSet();
+        guests.Add(self);
+        List<(ulong Start, ulong End)>? maps = null;
+        foreach (int t in guests)
         {
-            ulong v = *w;
-            if (v < lo || v >= hi) continue;
-            for (int k = 0; k < candidates.Length; k++)
-                if (v >= candidates[k].Start && v < candidates[k].End) live[k] = true;
+            if (t == self) continue;
+            lock (_retired) if (candidates.All(c => c.Cleared.Contains(t))) continue;
+            if (ScanBlocked(t, candidates, ref maps) is { } live) Clear(t, candidates, live);
         }
         lock (_retired)
-            for (int k = 0; k < candidates.Length; k++)
+            foreach (var c in candidates)
             {
-                if (live[k]) continue;
-                _retired.Remove(candidates[k]);
-                free.Add(candidates[k].Symbol);
+                // Remove fails when a concurrent Collect on another guest thread freed it first.
+                if (!guests.All(c.Cleared.Contains) || !_retired.Remove(c)) continue;
+                free.Add(c.Symbol);
                 Reclaimed++;
-                ReclaimedBytes += (long)(candidates[k].End - candidates[k].Start);
+                ReclaimedBytes += (long)(c.End - c.Start);
             }
         return free;
+    }
+
+    void Clear(int thread, Retired[] candidates, bool[] live)
+    {
+        lock (_retired)
+            for (int k = 0; k < candidates.Length; k++)
+                if (!live[k]) candidates[k].Cleared.Add(thread);
+    }
+
+    /// <summary>Marks in <paramref name="live"/> every candidate a word in [from, to) points into.</summary>
+    static bool[] Scan(ulong* from, ulong* to, Retired[] candidates, bool[] live)
+    {
+        ulong lo = candidates.Min(c => c.Start), hi = candidates.Max(c => c.End);
+        for (ulong* w = from; w < to; w++) Mark(*w, lo, hi, candidates, live);
+        return live;
+    }
+
+    static void Mark(ulong v, ulong lo, ulong hi, Retired[] candidates, bool[] live)
+    {
+        if (v < lo || v >= hi) return;
+        for (int k = 0; k < candidates.Length; k++)
+            if (v >= candidates[k].Start && v < candidates[k].End) live[k] = true;
+    }
+
+    /// <summary>
+    /// Another thread, if it is blocked in a system call: which candidates its instruction pointer or a
+    /// word of its stack points into. Null when it cannot be told (runnable, gone, unreadable).
+    /// </summary>
+    static bool[]? ScanBlocked(int tid, Retired[] candidates, ref List<(ulong Start, ulong End)>? maps)
+    {
+        string line;
+        try { line = File.ReadAllText($"/proc/self/task/{tid}/syscall").Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        // "NR ARG1 .. ARG6 SP PC" in a system call; "running", or "-1 SP PC" outside one.
+        var f = line.Split(' ');
+        if (f.Length != 9 || !int.TryParse(f[0], out int nr) || nr < 0) return null;
+        if (!TryHex(f[7], out ulong sp) || !TryHex(f[8], out ulong pc)) return null;
+        var live = new bool[candidates.Length];
+        ulong lo = candidates.Min(c => c.Start), hi = candidates.Max(c => c.End);
+        Mark(pc, lo, hi, candidates, live);
+        maps ??= Mappings();
+        if (maps == null) return null;
+        ulong from = sp - RedZone, end = 0;
+        foreach (var (s, e) in maps)
+            if (sp >= s && sp < e) { end = e; from = Math.Max(from, s); break; }
+        if (end == 0) return null;
+        // The thread may exit and its stack be unmapped while we read it: copy it with process_vm_readv,
+        // which fails with EFAULT where a plain read would fault.
+        nuint len = (nuint)(end - from);
+        byte* copy = (byte*)NativeMemory.Alloc(len);
+        try
+        {
+            Iovec local = new() { Base = (nint)copy, Length = len }, remote = new() { Base = (nint)from, Length = len };
+            if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (nint)len) return null;
+            return Scan((ulong*)copy, (ulong*)(copy + len), candidates, live);
+        }
+        finally { NativeMemory.Free(copy); }
+    }
+
+    const ulong RedZone = 128; // below the stack pointer, x86-64 leaf functions may keep data
+
+    static bool TryHex(string s, out ulong v) =>
+        ulong.TryParse(s.StartsWith("0x") ? s[2..] : s, System.Globalization.NumberStyles.HexNumber, null, out v);
+
+    static List<(ulong Start, ulong End)>? Mappings()
+    {
+        try
+        {
+            var list = new List<(ulong, ulong)>();
+            foreach (var line in File.ReadLines("/proc/self/maps"))
+            {
+                int dash = line.IndexOf('-'), space = line.IndexOf(' ');
+                if (dash < 0 || space < dash) continue;
+                if (TryHex(line[..dash], out ulong s) && TryHex(line[(dash + 1)..space], out ulong e)) list.Add((s, e));
+            }
+            return list;
+        }
+        catch (IOException) { return null; }
     }
 
     static HashSet<int>? Threads()
@@ -124,26 +220,32 @@ internal sealed unsafe partial class CodeReclaimer
         catch (UnauthorizedAccessException) { return null; }
     }
 
-    static bool StackTop(out ulong top)
+    /// <summary>The calling thread's stack top (0 if unknown; the bottom goes to t_stackLow), found once per thread.</summary>
+    static ulong OwnStackTop()
     {
-        top = 0;
+        if (t_stackTop != 0) return t_stackTop;
         byte* attr = stackalloc byte[128]; // pthread_attr_t is 56 bytes on x86-64 glibc
-        if (pthread_getattr_np(pthread_self(), attr) != 0) return false;
+        if (pthread_getattr_np(pthread_self(), attr) != 0) return 0;
         nint addr;
         nuint size;
         int rc = pthread_attr_getstack(attr, &addr, &size);
         pthread_attr_destroy(attr);
-        if (rc != 0) return false;
-        top = (ulong)addr + size;
-        return true;
+        if (rc != 0) return 0;
+        t_stackLow = (ulong)addr;
+        return t_stackTop = (ulong)addr + size;
     }
 
     const int ContextSize = 4096; // ucontext_t is 968 bytes on x86-64 glibc
 
+    [StructLayout(LayoutKind.Sequential)]
+    struct Iovec { public nint Base; public nuint Length; }
+
     [LibraryImport("libc")] private static partial int gettid();
+    [LibraryImport("libc")] private static partial int getpid();
     [LibraryImport("libc")] private static partial int getcontext(byte* context);
     [LibraryImport("libc")] private static partial nint pthread_self();
     [LibraryImport("libc")] private static partial int pthread_getattr_np(nint thread, byte* attr);
     [LibraryImport("libc")] private static partial int pthread_attr_getstack(byte* attr, nint* addr, nuint* size);
     [LibraryImport("libc")] private static partial int pthread_attr_destroy(byte* attr);
+    [LibraryImport("libc")] private static partial nint process_vm_readv(int pid, Iovec* local, nuint liovcnt, Iovec* remote, nuint riovcnt, nuint flags);
 }

@@ -32,11 +32,12 @@ internal static unsafe class MainRunner
 
         // Destructors are registered before the constructors run, so exit runs them after every atexit
         // handler the program registers, as it runs a native program's .fini_array.
+        // Before the constructors: a thread one of them starts is the guest's, not the host's.
+        if (soleCaller) p.EnableReclamation(); // only this thread, and the threads the guest starts, run the guest from here
         if (p.HasDtors) ProcessExit.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
         if (p.HasCtors) ((delegate* unmanaged<void>)p.LookupRuntime(RuntimeSymbols.RunCtors))();
 
         nint entry = p.GetAddress("main");
-        if (soleCaller) p.EnableReclamation(); // only this thread runs the guest from here
         int result = arity switch
         {
             0 => ((delegate* unmanaged<int>)entry)(),

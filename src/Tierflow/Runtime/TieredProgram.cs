@@ -636,8 +636,9 @@ public sealed class TieredProgram : IDisposable
     internal CodeReclaimer? Reclaimer => _reclaimer;
 
     /// <summary>
-    /// Called on the thread about to run the guest's `main` (MainRunner), before it runs: from now on that
-    /// thread's calls into the runtime free replaced code no frame can be in (CodeReclaimer).
+    /// Called on the thread about to run the guest's `main` (MainRunner), before it runs: from now on the
+    /// calls into the runtime of that thread and of the threads the guest starts free replaced code no
+    /// thread can be in (CodeReclaimer); the threads that exist now are the host's.
     /// </summary>
     internal void EnableReclamation()
     {
