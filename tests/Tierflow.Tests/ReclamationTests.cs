@@ -72,6 +72,45 @@ public class ReclamationTests
     }
 
     [Fact]
+    public void AThreadBlockedInsideReplacedCodeKeepsIt()
+    {
+        // The reader blocks in read() inside g's O1 code; main then drives g to O2 and O3, retiring that
+        // object while the reader's stack still returns into it. The reader's stack, read through /proc,
+        // keeps it: freed, the reader would crash returning from read().
+        var c = TestSupport.WriteScratch("reclaim_blocked_inside.c", """
+            #include <pthread.h>
+            #include <stdio.h>
+            #include <unistd.h>
+            static int fds[2];
+            static long g(long x, int block) {
+                if (block) { char ch; if (read(fds[0], &ch, 1) != 1) return -1; return x + ch; }
+                return x * 3 + 1;
+            }
+            static void *reader(void *arg) { (void)arg; return (void *)g(1000, 1); }
+            int main(void) {
+                if (pipe(fds) != 0) return 1;
+                long s = 0;
+                for (long i = 0; i < 150; i++) s += g(i, 0); /* g is at O1 (100 entries) */
+                pthread_t t;
+                if (pthread_create(&t, NULL, reader, NULL) != 0) return 1;
+                usleep(200000); /* the reader is blocked in read(), called from g's O1 code */
+                for (long i = 0; i < 20000; i++) s += g(i, 0); /* O2 at 1000, O3 at 10000 */
+                if (write(fds[1], "x", 1) != 1) return 1;
+                void *r;
+                pthread_join(t, &r);
+                printf("%ld %ld\n", s, (long)r);
+                return 0;
+            }
+            """);
+        var r = TestSupport.Tierflow("run", c, "--sync", "--stats", "--no-osr");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("600023675 1120\n", r.Stdout);
+        Assert.Contains("g                              O3", r.Stderr);
+        Freed(r.Stderr, out int waiting);
+        Assert.True(waiting >= 1, r.Stderr); // g's O1 object at least: the reader was in it until the end
+    }
+
+    [Fact]
     public void NothingIsFreedWhileAThreadRunsWithoutCallingTheRuntime()
     {
         // A second thread spins in O0 code that never calls into the runtime (no OSR: no loop counters)

@@ -5,7 +5,7 @@ namespace Tierflow.Compilation;
 
 /// <summary>The result of preparing a program: the base module to compile once, and the template for tier-ups.</summary>
 internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? template, FunctionInfo[] functions,
-    bool hasCtors, bool hasDtors, bool usesSlots, bool loadsLibraries) : IDisposable
+    bool hasCtors, bool hasDtors, bool usesSlots, bool loadsLibraries, bool switchesStacks) : IDisposable
 {
     /// <summary>Globals, stubs, the runners and every body at the first tier. Compiled once at load.</summary>
     public LlvmModuleHandle Base { get; } = baseModule;
@@ -17,6 +17,9 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
     public bool UsesSlots { get; } = usesSlots;
     /// <summary>The program calls dlopen or dlmopen: a library it loads has destructors to run at exit.</summary>
     public bool LoadsLibraries { get; } = loadsLibraries;
+    /// <summary>The program calls makecontext, swapcontext or setcontext: it may keep frames on stacks of its own
+    /// that no thread is running on (coroutines), which the code reclaimer cannot see.</summary>
+    public bool SwitchesStacks { get; } = switchesStacks;
     public void Dispose() => Base.Dispose();
 }
 
@@ -46,12 +49,13 @@ internal static class ModulePreparer
         TlsLowering.Lower(m);
         using var rw = new IrRewriter(m);
 
-        foreach (var (libc, ours) in new[] { ("atexit", RuntimeSymbols.Atexit), ("__cxa_atexit", RuntimeSymbols.CxaAtexit) })
+        foreach (var (libc, ours) in new[] { ("atexit", RuntimeSymbols.Atexit), ("__cxa_atexit", RuntimeSymbols.CxaAtexit), ("on_exit", RuntimeSymbols.OnExit) })
         {
             var f = Llvm.LLVMGetNamedFunction(m, libc);
             if (!f.IsNull && Llvm.LLVMIsDeclaration(f) != 0) Ir.SetName(f, ours);
         }
         bool loadsLibraries = new[] { "dlopen", "dlmopen" }.Any(n => !Llvm.LLVMGetNamedFunction(m, n).IsNull);
+        bool switchesStacks = new[] { "makecontext", "swapcontext", "setcontext" }.Any(n => !Llvm.LLVMGetNamedFunction(m, n).IsNull);
         var ctors = TakeStructors(m, "llvm.global_ctors");
         var dtors = TakeStructors(m, "llvm.global_dtors");
         dtors.Reverse(); // destructors run in reverse priority order
@@ -80,7 +84,7 @@ internal static class ModulePreparer
             var infosFixed = definitions.Select((f, i) => Describe(f, i, null, [])).ToArray();
             if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors);
             if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors);
-            return new PreparedModule(m, null, infosFixed, ctors.Count > 0, dtors.Count > 0, usesSlots: false, loadsLibraries);
+            return new PreparedModule(m, null, infosFixed, ctors.Count > 0, dtors.Count > 0, usesSlots: false, loadsLibraries, switchesStacks);
         }
 
         int anonymous = 0;
@@ -188,7 +192,7 @@ internal static class ModulePreparer
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
-        return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries);
+        return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks);
     }
 
     static void RefuseReservedNames(LlvmModuleHandle m, string displayName)

@@ -28,11 +28,13 @@ internal static class RuntimeSymbols
     /// out; returns the function's on-stack-replacement continuation, or null to keep running.</summary>
     public const string OnLoop = "__tf_on_loop";
     /// <summary>
-    /// The program's atexit / __cxa_atexit are renamed to these. LLJIT's generic platform interposes its
-    /// own atexit, which only runs handlers when the JIT is deinitialized; a C program expects libc's.
+    /// The program's atexit / __cxa_atexit / on_exit are renamed to these. LLJIT's generic platform interposes
+    /// its own atexit, which only runs handlers when the JIT is deinitialized; a C program expects libc's, and
+    /// under `tierflow run` Runtime.ProcessExit keeps and runs them itself.
     /// </summary>
     public const string Atexit = "__tf_atexit";
     public const string CxaAtexit = "__tf_cxa_atexit";
+    public const string OnExit = "__tf_on_exit";
     public const string RunCtors = "__tf_run_ctors";
     public const string RunDtors = "__tf_run_dtors";
 

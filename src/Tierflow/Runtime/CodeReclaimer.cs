@@ -20,15 +20,15 @@ namespace Tierflow.Runtime;
 /// <item>Any other thread that is blocked in a system call (<c>/proc/self/task/TID/syscall</c> gives its stack
 /// and instruction pointers; a thread that is runnable or stopped outside a system call says nothing and is
 /// not cleared) has its stack scanned from that stack pointer (less the red zone) to the end of its mapping,
-/// copied with process_vm_readv so that a thread exiting meanwhile cannot fault us. Such a thread may wake
-/// during the scan; it still cannot reach a retired object except by returning into a frame that was on its
-/// stack when it blocked, and the return address into that frame stays in place while the frame is live.
+/// copied with process_vm_readv so that a thread exiting meanwhile cannot fault us. It is cleared only if
+/// it did not run meanwhile (its system call line and context-switch counts are the same after the copy):
+/// woken, it could return into a frame whose return address was not read yet and overwrite that word.
 /// What the scan cannot see are its other registers, which hold no tier code address across a system call:
 /// a slot is loaded right before the call through it, and every blocking call may write memory, so the
 /// load is never hoisted above one.</item>
 /// </list>
-/// The threads that were there before <c>main</c> started (the runtime's) and the compile workers never
-/// run guest code and are not asked. A thread that exits no longer counts; a thread created after an
+/// The threads that were there before the guest's constructors ran (the runtime's) and the compile workers
+/// never run guest code and are not asked (known by thread id and start time: ids are reused). A thread that exits no longer counts; a thread created after an
 /// object was retired cannot hold it. A guest thread that runs for long in code without calls into the
 /// runtime (its final tier has no counters) keeps what was retired meanwhile until it blocks or ends.
 /// Library hosts, whose threads may call guest code at any moment, do not enable this: their replaced code
@@ -36,7 +36,9 @@ namespace Tierflow.Runtime;
 /// </summary>
 internal sealed unsafe partial class CodeReclaimer
 {
-    readonly HashSet<int> _hostThreads;
+    // Keyed by thread id and start time: a thread id is reused once its thread is gone (pid_max is
+    // system-wide), and a guest thread that got a departed host thread's id must not pass for the host's.
+    readonly HashSet<(int Tid, ulong Start)> _hostThreads;
     readonly List<Retired> _retired = [];
     long _lastAttempt;
     bool _retiredSince; // an object was retired since the last scan
@@ -53,13 +55,16 @@ internal sealed unsafe partial class CodeReclaimer
     /// <summary>Retired objects still waiting (a frame may run in them, or no thread has cleared them yet).</summary>
     public int Waiting { get { lock (_retired) return _retired.Count; } }
 
-    /// <summary>Minimum time between two scans: a scan reads /proc and stacks.</summary>
-    static readonly long Interval = System.Diagnostics.Stopwatch.Frequency / 50;
+    /// <summary>Minimum time between two scans: a scan reads /proc and stacks (a millisecond or two with twenty
+    /// threads). 20 ms, doubled after every scan that frees nothing (a thread that cannot be seen holds the
+    /// rest back) up to a second, and back to 20 ms when something is retired.</summary>
+    static readonly long MinInterval = System.Diagnostics.Stopwatch.Frequency / 50, MaxInterval = System.Diagnostics.Stopwatch.Frequency;
+    long _interval = MinInterval;
 
     /// <summary>The bounds of the calling thread's stack, found once per thread.</summary>
     [ThreadStatic] static ulong t_stackLow, t_stackTop;
 
-    CodeReclaimer(HashSet<int> hostThreads) => _hostThreads = hostThreads;
+    CodeReclaimer(HashSet<(int, ulong)> hostThreads) => _hostThreads = hostThreads;
 
     /// <summary>For the calling thread, about to run the guest; every other thread now is the host's.</summary>
     public static CodeReclaimer? ForCurrentThread()
@@ -67,12 +72,26 @@ internal sealed unsafe partial class CodeReclaimer
         int self = gettid();
         var threads = Threads();
         if (threads == null || OwnStackTop() == 0) return null;
-        threads.Remove(self);
-        return new CodeReclaimer(threads);
+        var host = new HashSet<(int, ulong)>();
+        foreach (int t in threads)
+            if (t != self && StartTime(t) is { } start) host.Add((t, start));
+        return new CodeReclaimer(host);
     }
 
     /// <summary>A compile worker started after `main`: it never runs guest code.</summary>
-    public void AddHostThread() { lock (_hostThreads) _hostThreads.Add(gettid()); }
+    public void AddHostThread()
+    {
+        int self = gettid();
+        if (StartTime(self) is { } start) lock (_hostThreads) _hostThreads.Add((self, start));
+    }
+
+    bool IsHost(int tid)
+    {
+        // A thread that exits while we look has no start time: not the host's, so it must clear (it will
+        // not, being gone, but then it is no longer listed either).
+        if (StartTime(tid) is not { } start) return false;
+        lock (_hostThreads) return _hostThreads.Contains((tid, start));
+    }
 
     public void Retire(string symbol, ulong start, ulong end)
     {
@@ -81,8 +100,8 @@ internal sealed unsafe partial class CodeReclaimer
 
     /// <summary>
     /// On a guest thread, inside a call into the runtime: the symbols of the retired objects no thread can be
-    /// in (the caller frees them). Empty on a host thread, and when the last scan was less than 20 ms ago and
-    /// nothing was retired since.
+    /// in (the caller frees them). Empty on a host thread, and when nothing was retired since the last scan
+    /// and that was less than the interval ago.
     /// </summary>
     public List<string> Collect()
     {
@@ -90,14 +109,16 @@ internal sealed unsafe partial class CodeReclaimer
         int self = gettid();
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         Retired[] candidates;
-        lock (_hostThreads) if (_hostThreads.Contains(self)) return free;
         lock (_retired)
         {
-            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < Interval)) return free;
+            // Checked first, on every call into the runtime: the rest reads /proc.
+            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < _interval)) return free;
+            if (_retiredSince) _interval = MinInterval;
             _lastAttempt = now;
             _retiredSince = false;
             candidates = [.. _retired];
         }
+        if (IsHost(self)) return free;
         ulong top = OwnStackTop();
         // This thread: its registers, then every frame from here to the top of its stack (the getcontext
         // buffer is in this frame, so the scan starts at it). Not when this frame is on another stack (a
@@ -109,8 +130,7 @@ internal sealed unsafe partial class CodeReclaimer
 
         var threads = Threads();
         if (threads == null) return free;
-        HashSet<int> guests;
-        lock (_hostThreads) guests = threads.Where(t => !_hostThreads.Contains(t)).ToHashSet();
+        var guests = threads.Where(t => t == self || !IsHost(t)).ToHashSet();
         guests.Add(self);
         List<(ulong Start, ulong End)>? maps = null;
         foreach (int t in guests)
@@ -128,6 +148,7 @@ internal sealed unsafe partial class CodeReclaimer
                 Reclaimed++;
                 ReclaimedBytes += (long)(c.End - c.Start);
             }
+        lock (_retired) _interval = free.Count > 0 ? MinInterval : Math.Min(_interval * 2, MaxInterval);
         return free;
     }
 
@@ -155,26 +176,27 @@ internal sealed unsafe partial class CodeReclaimer
 
     /// <summary>
     /// Another thread, if it is blocked in a system call: which candidates its instruction pointer or a
-    /// word of its stack points into. Null when it cannot be told (runnable, gone, unreadable).
+    /// word of its stack points into. Null when it cannot be told (runnable, gone, unreadable, woken while
+    /// we looked, or a stack too large to copy).
     /// </summary>
     static bool[]? ScanBlocked(int tid, Retired[] candidates, ref List<(ulong Start, ulong End)>? maps)
     {
-        string line;
-        try { line = File.ReadAllText($"/proc/self/task/{tid}/syscall").Trim(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-        // "NR ARG1 .. ARG6 SP PC" in a system call; "running", or "-1 SP PC" outside one.
-        var f = line.Split(' ');
-        if (f.Length != 9 || !int.TryParse(f[0], out int nr) || nr < 0) return null;
-        if (!TryHex(f[7], out ulong sp) || !TryHex(f[8], out ulong pc)) return null;
+        // The thread must not run between the first look and the copy: woken, it could return into a frame
+        // whose return address we have not read yet and overwrite that word (alloca, push) while it runs
+        // there. Its system call line and its context-switch counts are read before and after; any change
+        // (or "running") and it is not cleared this time.
+        var before = Blocked(tid);
+        if (before is not { } b) return null;
         var live = new bool[candidates.Length];
         ulong lo = candidates.Min(c => c.Start), hi = candidates.Max(c => c.End);
-        Mark(pc, lo, hi, candidates, live);
+        Mark(b.Pc, lo, hi, candidates, live);
         maps ??= Mappings();
         if (maps == null) return null;
-        ulong from = sp - RedZone, end = 0;
+        ulong from = b.Sp - RedZone, end = 0;
         foreach (var (s, e) in maps)
-            if (sp >= s && sp < e) { end = e; from = Math.Max(from, s); break; }
-        if (end == 0) return null;
+            if (b.Sp >= s && b.Sp < e) { end = e; from = Math.Max(from, s); break; }
+        // A stack the guest placed in a large heap mapping would mean copying the heap at every scan.
+        if (end == 0 || end - from > MaxStackCopy) return null;
         // The thread may exit and its stack be unmapped while we read it: copy it with process_vm_readv,
         // which fails with EFAULT where a plain read would fault.
         nuint len = (nuint)(end - from);
@@ -183,9 +205,41 @@ internal sealed unsafe partial class CodeReclaimer
         {
             Iovec local = new() { Base = (nint)copy, Length = len }, remote = new() { Base = (nint)from, Length = len };
             if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (nint)len) return null;
+            if (Blocked(tid) != before) return null;
             return Scan((ulong*)copy, (ulong*)(copy + len), candidates, live);
         }
         finally { NativeMemory.Free(copy); }
+    }
+
+    const ulong MaxStackCopy = 64UL << 20;
+
+    /// <summary>A thread blocked in a system call: its /proc line (stack and instruction pointers last) and its
+    /// context-switch counts. Null when it is runnable, outside a system call, or gone.</summary>
+    static (string Line, ulong Sp, ulong Pc, string Switches)? Blocked(int tid)
+    {
+        try
+        {
+            string line = File.ReadAllText($"/proc/self/task/{tid}/syscall").Trim();
+            // "NR ARG1 .. ARG6 SP PC" in a system call; "running", or "-1 SP PC" outside one.
+            var f = line.Split(' ');
+            if (f.Length != 9 || !int.TryParse(f[0], out int nr) || nr < 0) return null;
+            if (!TryHex(f[7], out ulong sp) || !TryHex(f[8], out ulong pc)) return null;
+            var switches = string.Join(' ', File.ReadLines($"/proc/self/task/{tid}/status").Where(l => l.Contains("ctxt_switches")));
+            return (line, sp, pc, switches);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>A thread's start time (field 22 of its stat, after the parenthesized name), or null if it is gone.</summary>
+    static ulong? StartTime(int tid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return rest.Length > 19 && ulong.TryParse(rest[19], out ulong start) ? start : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     const ulong RedZone = 128; // below the stack pointer, x86-64 leaf functions may keep data

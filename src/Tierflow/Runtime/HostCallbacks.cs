@@ -40,6 +40,7 @@ internal static unsafe class HostCallbacks
     public static nint ExitAddress => (nint)(delegate* unmanaged<int, void>)&OnExit;
     public static nint AtexitAddress => (nint)(delegate* unmanaged<nint, int>)&OnAtexit;
     public static nint CxaAtexitAddress => (nint)(delegate* unmanaged<nint, nint, nint, int>)&OnCxaAtexit;
+    public static nint OnExitRegisterAddress => (nint)(delegate* unmanaged<nint, nint, int>)&OnOnExit;
 
     /// <summary>The guest's atexit(): glibc keeps atexit in libc_nonshared.a, so the JIT must supply it.</summary>
     [UnmanagedCallersOnly]
@@ -48,6 +49,10 @@ internal static unsafe class HostCallbacks
     /// <summary>The guest's __cxa_atexit(), which C++ static constructors call to register destructors.</summary>
     [UnmanagedCallersOnly]
     static int OnCxaAtexit(nint fn, nint arg, nint dso) => ProcessExit.CxaAtexit(fn, arg, dso);
+
+    /// <summary>The guest's on_exit() (glibc): a handler that is given exit's status.</summary>
+    [UnmanagedCallersOnly]
+    static int OnOnExit(nint fn, nint arg) => ProcessExit.OnExit(fn, arg);
 
     [UnmanagedCallersOnly]
     static void OnHot(int programId, int index)

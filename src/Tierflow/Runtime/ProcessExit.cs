@@ -30,7 +30,8 @@ namespace Tierflow.Runtime;
 /// </summary>
 internal static unsafe class ProcessExit
 {
-    static readonly List<(nint Fn, nint Arg, bool TakesArg)> _handlers = [];
+    enum Kind { NoArg, Arg, StatusAndArg }
+    static readonly List<(nint Fn, nint Arg, Kind Kind)> _handlers = [];
     static volatile bool _skip;
 
     /// <summary>True once <see cref="SkipTeardownAtExit"/> has run: the process ends through <see cref="End"/>.</summary>
@@ -49,14 +50,17 @@ internal static unsafe class ProcessExit
     }
 
     /// <summary>The guest's <c>atexit</c>.</summary>
-    public static int Atexit(nint fn) => _skip ? Add(fn, 0, takesArg: false) : Libc.Atexit(fn);
+    public static int Atexit(nint fn) => _skip ? Add(fn, 0, Kind.NoArg) : Libc.Atexit(fn);
 
     /// <summary>The guest's <c>__cxa_atexit</c> (C++ static destructors).</summary>
-    public static int CxaAtexit(nint fn, nint arg, nint dso) => _skip ? Add(fn, arg, takesArg: true) : Libc.CxaAtexit(fn, arg, dso);
+    public static int CxaAtexit(nint fn, nint arg, nint dso) => _skip ? Add(fn, arg, Kind.Arg) : Libc.CxaAtexit(fn, arg, dso);
 
-    static int Add(nint fn, nint arg, bool takesArg)
+    /// <summary>The guest's <c>on_exit</c> (glibc): the handler is given exit's status.</summary>
+    public static int OnExit(nint fn, nint arg) => _skip ? Add(fn, arg, Kind.StatusAndArg) : Libc.OnExit(fn, arg);
+
+    static int Add(nint fn, nint arg, Kind kind)
     {
-        lock (_handlers) _handlers.Add((fn, arg, takesArg));
+        lock (_handlers) _handlers.Add((fn, arg, kind));
         return 0;
     }
 
@@ -69,20 +73,33 @@ internal static unsafe class ProcessExit
     {
         while (true)
         {
-            (nint Fn, nint Arg, bool TakesArg) h;
+            (nint Fn, nint Arg, Kind Kind) h;
             lock (_handlers)
             {
                 if (_handlers.Count == 0) break;
                 h = _handlers[^1];
                 _handlers.RemoveAt(_handlers.Count - 1);
             }
-            if (h.TakesArg) ((delegate* unmanaged<nint, void>)h.Fn)(h.Arg);
-            else ((delegate* unmanaged<void>)h.Fn)();
+            switch (h.Kind)
+            {
+                case Kind.NoArg: ((delegate* unmanaged<void>)h.Fn)(); break;
+                case Kind.Arg: ((delegate* unmanaged<nint, void>)h.Fn)(h.Arg); break;
+                default: ((delegate* unmanaged<int, nint, void>)h.Fn)(status, h.Arg); break;
+            }
         }
         Libc.FlushOutput();
         Libc.Exit_(status);
     }
 
+    /// <summary>
+    /// Reached through libc's exit only (a libc function such as <c>error</c> or <c>err</c> that exits by
+    /// itself; the CLI returning from <c>Main</c>). LLVM destructors registered after this handler have run by
+    /// now, possibly with a worker inside LLVM: the window the direct paths close stays open here.
+    /// </summary>
     [UnmanagedCallersOnly]
-    static void AtLibcExit(int status, nint arg) => End(status);
+    static void AtLibcExit(int status, nint arg)
+    {
+        HostCallbacks.ShutdownAll();
+        End(status);
+    }
 }

@@ -141,6 +141,7 @@ public sealed class TieredProgram : IDisposable
                 ("exit", HostCallbacks.ExitAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
                 (RuntimeSymbols.CxaAtexit, HostCallbacks.CxaAtexitAddress, true),
+                (RuntimeSymbols.OnExit, HostCallbacks.OnExitRegisterAddress, true),
             ]);
 
             // The base object: every function at the first tier, in one module, compiled on this thread.
@@ -642,7 +643,9 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     internal void EnableReclamation()
     {
-        if (_prepared.UsesSlots) _reclaimer = CodeReclaimer.ForCurrentThread();
+        // Not for a program that switches stacks itself: a suspended coroutine's frames are on no thread's
+        // stack, so the reclaimer would not see them.
+        if (_prepared.UsesSlots && !_prepared.SwitchesStacks) _reclaimer = CodeReclaimer.ForCurrentThread();
     }
 
     /// <summary>A compile worker starting: it never runs guest code.</summary>
@@ -698,6 +701,7 @@ public sealed class TieredProgram : IDisposable
         TierChange? change = null;
         CompileRequest? next = null;
         bool installed = false;
+        string? retire = null;
         lock (f.Gate)
         {
             long entries = CountedEntries(f);
@@ -710,7 +714,7 @@ public sealed class TieredProgram : IDisposable
                     var from = f.Tier;
                     // Not a function with computed-goto tables: a label address the program stored may
                     // still point into the replaced version's code.
-                    if (f.CodeSymbol is { } replaced && !f.Info.HasBlockAddresses) Retire(replaced);
+                    if (f.CodeSymbol is { } replaced && !f.Info.HasBlockAddresses) retire = replaced;
                     f.CodeSymbol = symbol;
                     f.CodeAddress = code;
                     f.Tier = r.Target; // from here Cell(f) is the new code's countdown, armed below
@@ -731,6 +735,9 @@ public sealed class TieredProgram : IDisposable
             else if (error != null) Arm(f, entries);
             else next = Decide(f, entries);
             if (installed) _table.WriteSlot(r.Index, code); // the swap: one aligned 8-byte store
+            // Only now: the reclaimer may free a retired object as soon as no thread holds a reference into
+            // it, and until the store above the slot itself was one.
+            if (retire != null) Retire(retire);
         }
         lock (_compilations) _compilations.Add(record);
         _trace.Write(record);

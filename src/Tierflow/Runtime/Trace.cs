@@ -92,7 +92,7 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             foreach (var ((function, loop), (first, count)) in _transfers)
                 if (count > 1)
                     Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} {function}: {count} OSR transfers {first.From} → {first.To} at loop {loop} in all (the first is printed above)");
-            _transfers.Clear();
+            _transfers.Clear(); // printed once; a transfer after this (in an exit handler) prints its own line
             _json?.Dispose();
             _json = null;
         }
