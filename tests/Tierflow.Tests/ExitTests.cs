@@ -74,4 +74,32 @@ public class ExitTests
         Assert.Equal("partial line", r.Stdout);
         Assert.Equal("buffered in a file that is never closed", File.ReadAllText(log));
     }
+
+    /// <summary>errx() exits from inside libc, around our exit: the on_exit fallback still stops the
+    /// program (so --stats is printed), runs the guest's handlers, flushes the partial line and keeps the
+    /// status.</summary>
+    [Fact]
+    public void ExitFromInsideLibcStillEndsThroughOurs()
+    {
+        var program = TestSupport.WriteScratch("exits_in_libc.c", """
+            #include <err.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            static unsigned long total;
+            static unsigned long step(unsigned long x) { return x * 2862933555777941757ul + 3037000493ul; }
+            static void bye(void) { printf(" [atexit handler ran]"); }
+            int main(void) {
+                atexit(bye);
+                unsigned long x = 1;
+                for (int i = 0; i < 300000; i++) { x = step(x); total += x >> 62; }
+                printf("total %lu", total);
+                errx(4, "giving up after %lu", total % 10);
+            }
+            """);
+        var r = TestSupport.Tierflow("run", program, "--stress", "--stats");
+        Assert.Equal(4, r.ExitCode);
+        Assert.Matches(@"^total \d+ \[atexit handler ran\]$", r.Stdout);
+        Assert.Contains("giving up after", r.Stderr);
+        Assert.Contains("tier-up compilation(s)", r.Stderr); // --stats: Shutdown ran
+    }
 }

@@ -28,9 +28,10 @@ namespace Tierflow.Runtime;
 /// load is never hoisted above one.</item>
 /// </list>
 /// The threads that were there before the guest's constructors ran (the runtime's) and the compile workers
-/// never run guest code and are not asked (known by thread id and start time: ids are reused). A thread that exits no longer counts; a thread created after an
-/// object was retired cannot hold it. A guest thread that runs for long in code without calls into the
-/// runtime (its final tier has no counters) keeps what was retired meanwhile until it blocks or ends.
+/// never run guest code and are not asked (known by thread id and start time: ids are reused). A thread
+/// that exits no longer counts; a thread created after an object was retired cannot hold it. A guest
+/// thread that runs for long in code without calls into the runtime (its final tier has no counters)
+/// keeps what was retired meanwhile until it blocks or ends.
 /// Library hosts, whose threads may call guest code at any moment, do not enable this: their replaced code
 /// stays until Dispose, bounded by the ladder (one object per rung and function).
 /// </summary>

@@ -63,6 +63,7 @@ internal sealed class CompileWorkers
             if (r == null) continue;
             current = r = _program.AtDequeue(r);
             _program.Execute(r, compiler, background: true);
+            ProcessExit.AfterCompile();
             current = null;
         }
     }
