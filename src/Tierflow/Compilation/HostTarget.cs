@@ -223,11 +223,11 @@ internal static unsafe partial class Libc
     /// without waiting for a stream that has none. fflush(NULL) locks every stream in turn, so a thread
     /// blocked reading (fgets on a stdin that never delivers holds stdin's lock) made it wait forever, where
     /// the native build exits: exit's own flush (_IO_cleanup) takes no stream locks. That one, reached
-    /// through fcloseall, was tried and withdrawn (a rare "stack smashing detected" followed it under load,
-    /// cause not found); and flushing a stream under a thread that is writing to it is a race we need not
-    /// copy. So: walk glibc's list of open streams under its list lock, as fflush(NULL) does, and flush,
-    /// with the stream's lock, only those with output pending (__fpending). A reader's stream has none and
-    /// is never locked; a writer holds its lock only for the length of one call.
+    /// through fcloseall, fixed the hang, but flushes a stream under a thread that may be writing to it (a
+    /// race we need not copy) and unbuffers every stream. So: walk glibc's list of open streams under its
+    /// list lock, as fflush(NULL) does, and flush, with the stream's lock, only those with output pending
+    /// (__fpending). A reader's stream has none and is never locked; a writer normally holds its lock for
+    /// one call (one that holds it while blocked, with output pending, still makes this wait).
     /// <para>
     /// _IO_list_all, _IO_list_lock and _IO_list_unlock are exported by glibc (GLIBC_2.2.5), and a FILE's
     /// _chain field is part of its public layout (bits/types/struct_FILE.h): the flags word, padding, and
