@@ -30,10 +30,11 @@ internal static unsafe class MainRunner
         for (int i = 0; i < all.Length; i++) argv[i] = Marshal.StringToCoTaskMemUTF8(all[i]);
         nint envp = Marshal.ReadIntPtr(NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), "environ"));
 
+        // From here only this thread, and the threads the guest starts, run the guest. Before the
+        // constructors: a thread one of them starts is the guest's, not the host's.
+        if (soleCaller) p.EnableReclamation();
         // Destructors are registered before the constructors run, so exit runs them after every atexit
         // handler the program registers, as it runs a native program's .fini_array.
-        // Before the constructors: a thread one of them starts is the guest's, not the host's.
-        if (soleCaller) p.EnableReclamation(); // only this thread, and the threads the guest starts, run the guest from here
         if (p.HasDtors) ProcessExit.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
         if (p.HasCtors) ((delegate* unmanaged<void>)p.LookupRuntime(RuntimeSymbols.RunCtors))();
 

@@ -20,7 +20,8 @@ namespace Tierflow.Runtime;
 /// <c>main</c> therefore ran after those destructors, with workers still inside LLVM, and the corpus's
 /// fatal-error mode aborted with "stack smashing detected" in 3 of about 80 runs under load (core dump:
 /// a compile worker, while the main thread was inside libc's exit handlers). With the guest's handlers in
-/// our own list, <see cref="End"/> runs them itself and libc's list is never run.
+/// our own list, <see cref="End"/> runs them itself, and on the direct paths (the guest's exit, main
+/// returning) libc's list is never run; see <see cref="AtLibcExit"/> for the one path that goes through it.
 /// </para>
 /// <para>
 /// Only for that process, and only when no library is loaded at run time (<c>-l</c>, or a guest that
