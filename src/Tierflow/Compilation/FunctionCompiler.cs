@@ -5,11 +5,16 @@ using Tierflow.Tiering;
 
 namespace Tierflow.Compilation;
 
-/// <summary>An object file for one function at one tier, with the timings of each phase.</summary>
+/// <summary>An object file for one function at one tier (or, from CompileBatch, for several), with the timings of
+/// each phase.</summary>
+/// <param name="Symbols">Each compiled function's symbol, in the order asked for.</param>
 /// <param name="Cached">Taken from the code cache: nothing was optimized or generated (the times are then the
 /// cut, hash and read).</param>
-internal sealed record CompiledObject(byte[] Object, string Symbol, double OptimizeMicros, double CodegenMicros, bool Cached = false)
+internal sealed record CompiledObject(byte[] Object, IReadOnlyList<string> Symbols, double OptimizeMicros, double CodegenMicros, bool Cached = false)
 {
+    /// <summary>The first (for a single compile, the only) function's symbol.</summary>
+    public string Symbol => Symbols[0];
+
     /// <summary>The tier it was compiled at (for reports about the code).</summary>
     public OptLevel Tier { get; init; }
 }
@@ -94,7 +99,7 @@ internal sealed class FunctionCompiler : IDisposable
         {
             recipe = RecipeKey(index, level, final, osr);
             if (cache.TryGetRecipe(recipe) is { } known && cache.TryGet(known, countMiss: false) is { } quick)
-                return new CompiledObject(quick, SymbolFor(index, level, isOsr, known), sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
+                return new CompiledObject(quick, [SymbolFor(index, level, isOsr, known)], sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
         }
         // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
         // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
@@ -102,7 +107,7 @@ internal sealed class FunctionCompiler : IDisposable
         using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
         var symbol = cache != null ? (isOsr ? RuntimeSymbols.Continuation(index, "pending") : RuntimeSymbols.Version(index, level, "pending"))
             : isOsr ? RuntimeSymbols.Continuation(index, version.ToString()) : RuntimeSymbols.Version(index, level, version.ToString());
-        CutModule(m, index, level, final, symbol, osr);
+        CutModule(m, [(index, symbol)], level, final, osr);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
         // compile that leaves the function at its tier, instead of undefined behaviour inside LLVM.
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
@@ -117,7 +122,7 @@ internal sealed class FunctionCompiler : IDisposable
             RenameSymbols(m, symbol, named);
             symbol = named;
             cache.PutRecipe(recipe!, key);
-            if (cache.TryGet(key) is { } hit) return new CompiledObject(hit, symbol, sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
+            if (cache.TryGet(key) is { } hit) return new CompiledObject(hit, [symbol], sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
         }
         var tm = HostTarget.Rent(level);
         try
@@ -134,7 +139,66 @@ internal sealed class FunctionCompiler : IDisposable
             if (key != null) cache!.Put(key, bytes);
             // An injected link failure: the linker gets the object cut short (its section headers are at the end).
             if (fault == FaultKind.Link) bytes = bytes[..(bytes.Length / 2)];
-            return new CompiledObject(bytes, symbol, opt, sw.Elapsed.TotalMicroseconds) { Tier = level };
+            return new CompiledObject(bytes, [symbol], opt, sw.Elapsed.TotalMicroseconds) { Tier = level };
+        }
+        finally { HostTarget.Return(level, tm); }
+    }
+
+    /// <summary>
+    /// Whether a tier-up of this function may share a module with others (CompileBatch): not with a code
+    /// cache (its unit is one function's object, found again by that function's recipe), not for a function
+    /// with computed-goto tables (it needs a fresh parse, see Compile), and not when faults may be injected into
+    /// its compiles (a fault must hit the function it names alone; random faults are decided per compile).
+    /// </summary>
+    public bool CanBatch(int index, OptLevel level) =>
+        _cache == null && !_functions[index].HasBlockAddresses && _options.InjectRandomFailureRate == 0
+        && FaultInjection.Decide(_options.InjectCompileFailures, 0, 0, _functions[index].Name, level, false, 0) == FaultKind.None;
+
+    /// <summary>
+    /// What a tier-up of this function costs to compile, in template instructions: its body, and at the final
+    /// tier the callee copies it takes. Used to bound a batch.
+    /// </summary>
+    public int EstimatedSize(int index, bool final) =>
+        _functions[index].InstructionCount + (final && _options.InlineCallees ? InlineCandidates(index).Keys.Sum(j => _functions[j].InstructionCount) : 0);
+
+    /// <summary>
+    /// Compiles several functions at one tier into one module and one object: LLVM's cost per module
+    /// (setting up the pass pipelines and the code generator) is most of a small function's compile, so
+    /// functions that get hot together are compiled together (bench `smallfuncs`: 56 tier-ups took 715 ms
+    /// one by one; the whole program at O3 takes about 110 ms). Each function is cut exactly as Compile cuts
+    /// it and gets its own symbol; at the final tier a function calls a batch-mate it would have copied
+    /// directly instead of through a copy. Every member must pass CanBatch.
+    /// </summary>
+    public CompiledObject CompileBatch(IReadOnlyList<int> indices, OptLevel level, bool final, int version, Func<bool>? cancelled = null)
+    {
+        void Poll() { if (cancelled?.Invoke() == true) throw new OperationCanceledException("the program is stopping"); }
+        var sw = Stopwatch.StartNew();
+        // A fault injected into batches (FUNCTION@batch) hits the whole batch, as a real failure would.
+        var (faulty, fault) = indices.Select(i => (i, FaultInjection.Decide(_options.InjectCompileFailures, 0, 0, _functions[i].Name, level, false, 0, batch: true)))
+            .FirstOrDefault(x => x.Item2 != FaultKind.None);
+        if (fault == FaultKind.Error)
+            throw new LlvmException($"injected compile failure ({_functions[faulty].Name}@batch)");
+        using var m = new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
+        var members = indices.Select(i => (Index: i, Symbol: RuntimeSymbols.Version(i, level, version.ToString()))).ToList();
+        CutModule(m, members, level, final, Osr.OsrEntries.None);
+        if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
+            throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
+        LlvmError.TakeString(vmsg);
+        if (fault == FaultKind.Fatal) InjectFatalError(m, members.First(x => x.Index == faulty).Symbol);
+        var tm = HostTarget.Rent(level);
+        try
+        {
+            Poll();
+            DumpIr(m, members[0].Symbol, "before");
+            if (fault == FaultKind.Stall) Thread.Sleep(TimeSpan.FromMinutes(1));
+            Optimizer.Run(m, level, tm, _passOptions!);
+            DumpIr(m, members[0].Symbol, "after");
+            double opt = sw.Elapsed.TotalMicroseconds;
+            Poll();
+            sw.Restart();
+            var bytes = Optimizer.EmitObject(m, tm);
+            if (fault == FaultKind.Link) bytes = bytes[..(bytes.Length / 2)];
+            return new CompiledObject(bytes, members.Select(x => x.Symbol).ToList(), opt, sw.Elapsed.TotalMicroseconds) { Tier = level };
         }
         finally { HostTarget.Return(level, tm); }
     }
@@ -209,11 +273,21 @@ internal sealed class FunctionCompiler : IDisposable
         File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Bitcode(m));
     }
 
-    void CutModule(LlvmModuleHandle m, int index, OptLevel level, bool final, string symbol, Osr.OsrEntries osr)
+    /// <summary>Cuts the template clone <paramref name="m"/> down to <paramref name="members"/>, each renamed to its
+    /// symbol (several only from CompileBatch, never with <paramref name="osr"/>).</summary>
+    void CutModule(LlvmModuleHandle m, IReadOnlyList<(int Index, string Symbol)> members, OptLevel level, bool final, Osr.OsrEntries osr)
     {
         using var rw = new IrRewriter(m);
-        var self = Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(index));
-        if (self.IsNull) throw new LlvmException($"the template has no body for function #{index}");
+        var bodies = new Dictionary<int, LLVMValueRef>();
+        foreach (var (i, _) in members)
+        {
+            var body = Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(i));
+            if (body.IsNull) throw new LlvmException($"the template has no body for function #{i}");
+            bodies[i] = body;
+        }
+        int index = members[0].Index;
+        var self = bodies[index];
+        var symbol = members[0].Symbol;
         var info = _functions[index];
         // Planned before anything changes, on the same IR the running frame's code was planned on.
         var plan = osr != Osr.OsrEntries.None || (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
@@ -221,13 +295,16 @@ internal sealed class FunctionCompiler : IDisposable
         var layout = osr != Osr.OsrEntries.None ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
             string.Join("; ", plan.Loops.Select(l => $"{l.Name}: {l.OsrRefusal}"))) : null;
 
-        var copies = final && _options.InlineCallees ? InlineCandidates(index) : [];
+        // Each member's candidates; a candidate that is itself a member is called there, not copied.
+        var wanted = members.ToDictionary(x => x.Index, x => final && _options.InlineCallees ? InlineCandidates(x.Index).Keys.ToList() : []);
+        var copies = wanted.Values.SelectMany(c => c).Where(j => !bodies.ContainsKey(j)).Distinct().ToDictionary(j => j, _ => default(LLVMValueRef));
 
         foreach (var f in Ir.Functions(m).ToList())
         {
-            if (f == self || Llvm.LLVMIsDeclaration(f) != 0) continue;
+            if (Llvm.LLVMIsDeclaration(f) != 0) continue;
             if (RuntimeSymbols.TryParseBody(Ir.Name(f), out int j))
             {
+                if (bodies.ContainsKey(j)) continue;
                 if (copies.ContainsKey(j))
                 {
                     Ir.SetName(f, RuntimeSymbols.InlineCopy(j));
@@ -244,14 +321,14 @@ internal sealed class FunctionCompiler : IDisposable
                 Llvm.LLVMSetLinkage(f, LLVMLinkage.AvailableExternally);
             }
         }
-        // This version's own computed-goto tables: private copies whose blockaddress entries name this body.
-        var own = new HashSet<string>(info.Tables);
+        // Each version's own computed-goto tables: private copies whose blockaddress entries name its body.
+        var owner = members.SelectMany(x => _functions[x.Index].Tables.Select(t => (t, x.Symbol))).ToDictionary(x => x.t, x => x.Symbol);
         foreach (var g in Ir.Globals(m).ToList())
         {
             if (Llvm.LLVMIsDeclaration(g) != 0) continue;
-            if (own.Contains(Ir.Name(g)))
+            if (owner.TryGetValue(Ir.Name(g), out var by))
             {
-                Ir.SetName(g, $"{Ir.Name(g)}.{symbol}");
+                Ir.SetName(g, $"{Ir.Name(g)}.{by}");
                 Llvm.LLVMSetLinkage(g, LLVMLinkage.Private);
             }
             else rw.GlobalToDeclaration(g);
@@ -265,8 +342,11 @@ internal sealed class FunctionCompiler : IDisposable
             Llvm.LLVMSetLinkage(alias, LLVMLinkage.Private);
         }
 
-        Ir.SetName(self, layout == null ? symbol : $"{symbol}.body");
-        Llvm.LLVMSetLinkage(self, LLVMLinkage.External);
+        foreach (var (i, name) in members)
+        {
+            Ir.SetName(bodies[i], layout == null ? name : $"{name}.body");
+            Llvm.LLVMSetLinkage(bodies[i], LLVMLinkage.External);
+        }
 
         var slots = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Slots);
         if (layout != null)
@@ -274,42 +354,60 @@ internal sealed class FunctionCompiler : IDisposable
             // Built first, on the body exactly as planned: the rewrites below then apply to the continuation.
             var cont = Osr.ContinuationBuilder.Build(rw, m, self, plan!.Flow, layout, osr == Osr.OsrEntries.OuterLoops ? layout.OuterLoops : layout.Loops, symbol);
             foreach (var alias in Ir.Aliases(m).ToList()) Llvm.LLVMAliasSetAliasee(alias, cont);
-            self = cont;
+            bodies[index] = self = cont;
         }
         if (final)
         {
-            // Direct calls to itself and to the private callee copies: the optimizer can now see them. A
-            // continuation is not the function, so its recursive calls keep going through the slot.
-            var direct = new Dictionary<int, LLVMValueRef>(copies);
-            if (layout == null) direct[index] = self;
-            foreach (var f in direct.Values.Append(self).Distinct().ToList())
-                foreach (var load in Ir.Instructions(f).ToList())
-                {
-                    int j = IrRewriter.SlotIndexOfLoad(load, slots);
-                    if (j >= 0 && direct.TryGetValue(j, out var target) && !target.IsNull && (f == self || j != index))
-                    {
-                        Llvm.LLVMReplaceAllUsesWith(load, target);
-                        Llvm.LLVMInstructionEraseFromParent(load);
-                    }
-                }
-            Llvm.LLVMSetAlignment(self, 64); // see docs/design/compilation.md: alignment decides JIT-vs-AOT ratios
+            // Direct calls to itself and to the callees it takes copies of (or, in a batch, the batch-mates it
+            // would have): the optimizer can now see them. A continuation is not the function, so its
+            // recursive calls keep going through the slot; so do a copy's calls back to a member.
+            LLVMValueRef Target(int j) => bodies.TryGetValue(j, out var member) ? member : copies[j];
+            foreach (var (i, _) in members)
+            {
+                var direct = wanted[i].ToDictionary(j => j, Target);
+                if (layout == null) direct[i] = bodies[i];
+                RewriteSlotCalls(bodies[i], slots, direct);
+            }
+            var betweenCopies = copies.Keys.ToDictionary(j => j, Target);
+            foreach (var copy in copies.Values) RewriteSlotCalls(copy, slots, betweenCopies);
+            foreach (var body in bodies.Values)
+                Llvm.LLVMSetAlignment(body, 64); // see docs/design/compilation.md: alignment decides JIT-vs-AOT ratios
         }
-        else if (_options.Counting == CountingMode.AllEntries && !IrRewriter.IsNaked(self))
+        else if (_options.Counting == CountingMode.AllEntries)
         {
             var counters = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Counters);
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
             var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
-            var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(index, level));
-            OsrPoints? points = null;
-            if (plan != null)
+            foreach (var (i, _) in members)
             {
-                var i8 = Llvm.LLVMInt8TypeInContext(rw.Context);
-                var flags = rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(i8, (ulong)(len / RuntimeSymbols.CellsPerFunction)));
-                points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
-                    rw.ElementAddress(flags, i8, len / RuntimeSymbols.CellsPerFunction, index));
+                var body = bodies[i];
+                if (IrRewriter.IsNaked(body)) continue;
+                var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(i, level));
+                OsrPoints? points = null;
+                if (plan != null && i == index)
+                {
+                    var i8 = Llvm.LLVMInt8TypeInContext(rw.Context);
+                    var flags = rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(i8, (ulong)(len / RuntimeSymbols.CellsPerFunction)));
+                    points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
+                        rw.ElementAddress(flags, i8, len / RuntimeSymbols.CellsPerFunction, i));
+                }
+                rw.InstrumentLoops(body, (i == index ? plan?.Flow : null) ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
+                rw.InsertEntryCountdown(body, cell, onHot, i);
             }
-            rw.InstrumentLoops(self, plan?.Flow ?? Osr.ControlFlow.Of(self), _options.CountLoops ? cell : default, onHot, index, points);
-            rw.InsertEntryCountdown(self, cell, onHot, index);
+        }
+    }
+
+    /// <summary>Replaces each load of a slot in <paramref name="direct"/> inside <paramref name="f"/> with the function it maps to.</summary>
+    static void RewriteSlotCalls(LLVMValueRef f, LLVMValueRef slots, Dictionary<int, LLVMValueRef> direct)
+    {
+        foreach (var load in Ir.Instructions(f).ToList())
+        {
+            int j = IrRewriter.SlotIndexOfLoad(load, slots);
+            if (j >= 0 && direct.TryGetValue(j, out var target) && !target.IsNull)
+            {
+                Llvm.LLVMReplaceAllUsesWith(load, target);
+                Llvm.LLVMInstructionEraseFromParent(load);
+            }
         }
     }
 

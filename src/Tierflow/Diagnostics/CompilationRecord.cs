@@ -5,6 +5,9 @@ namespace Tierflow.Diagnostics;
 /// <summary>One compilation, successful or not: everything a trace line or a JSON log entry shows.</summary>
 /// <param name="Cached">The object came from the code cache: <see cref="OptimizeMicros"/> is then the time to
 /// cut the function's module, hash it and read the entry, and nothing was code-generated.</param>
+/// <param name="BatchSize">How many functions were compiled together in one module (see
+/// FunctionCompiler.CompileBatch). With more than one, the times and the object size are this function's
+/// share (1/N) of the batch's, so that totals add up.</param>
 public sealed record CompilationRecord(
     string Function,
     OptLevel? From,
@@ -21,7 +24,8 @@ public sealed record CompilationRecord(
     string? Error,
     long InstalledTimestamp = 0,
     string? OsrLoop = null,
-    bool Cached = false)
+    bool Cached = false,
+    int BatchSize = 1)
 {
     /// <summary>An on-stack-replacement continuation (first asked for at the loop <see cref="OsrLoop"/>) rather than a tier.</summary>
     public bool IsOsr => OsrLoop != null;
@@ -41,8 +45,9 @@ public sealed record CompilationRecord(
         if (Cached)
             return $"{head}; queue {QueueMicros:F0} µs, code cache hit (cut, hash and read {OptimizeMicros:F0} µs), link {LinkMicros:F0} µs, " +
                    $"{ObjectBytes} B object, {(Background ? "worker" : "sync")} thread {ThreadId}";
+        var share = BatchSize > 1 ? $" (1/{BatchSize} of a batch)" : "";
         return $"{head}; queue {QueueMicros:F0} µs, opt {OptimizeMicros:F0} µs, codegen {CodegenMicros:F0} µs, " +
-               $"link {LinkMicros:F0} µs, {ObjectBytes} B object, {(Background ? "worker" : "sync")} thread {ThreadId}";
+               $"link {LinkMicros:F0} µs, {ObjectBytes} B object{share}, {(Background ? "worker" : "sync")} thread {ThreadId}";
     }
 }
 

@@ -30,6 +30,11 @@ public sealed record TierflowOptions
     public CountingMode Counting { get; init; } = CountingMode.AllEntries;
     /// <summary>Background compile threads. Each has its own LLVM context.</summary>
     public int CompileThreads { get; init; } = 1;
+    /// <summary>
+    /// Most tier-ups a worker compiles together in one module (1: one function per compile). LLVM's cost per
+    /// module is most of a small function's compile; see FunctionCompiler.CompileBatch.
+    /// </summary>
+    public int CompileBatch { get; init; } = 8;
     /// <summary>Print one line per compilation to stderr.</summary>
     public bool Trace { get; init; }
     /// <summary>Write one JSON object per compilation to this file.</summary>

@@ -46,26 +46,56 @@ internal sealed class CompileWorkers
     {
         _program.OnWorkerStarted();
         using var compiler = _program.NewCompiler();
-        CompileRequest? current = null;
+        IReadOnlyList<CompileRequest> current = [];
         // If LLVM hits a fatal error on this thread, this handler runs and the thread then parks forever
-        // (see FatalErrors). The request is failed and a fresh worker with a fresh context takes over.
+        // (see FatalErrors). The requests are failed and a fresh worker with a fresh context takes over.
         FatalErrors.SetWorkerHandler(reason =>
         {
             lock (_threads) { _threads.Remove(Thread.CurrentThread); _retired.Add(Thread.CurrentThread); }
-            if (current != null) _program.Abandon(current, $"LLVM fatal error: {reason} (the worker was retired)", background: true);
+            foreach (var r in current) _program.Abandon(r, $"LLVM fatal error: {reason} (the worker was retired)", background: true);
             StartWorker();
         });
+        CompileRequest? next = null; // taken off the queue while gathering a batch, but not fit for it
         while (true)
         {
-            CompileRequest? r;
-            try { BlockingCollection<CompileRequest>.TakeFromAny(_queues, out r); }
-            catch (ArgumentException) { return; } // every queue is closed and empty: the program is stopping
-            if (r == null) continue;
-            current = r = _program.AtDequeue(r);
-            _program.Execute(r, compiler, background: true);
+            CompileRequest? r = next;
+            next = null;
+            if (r == null)
+            {
+                try { BlockingCollection<CompileRequest>.TakeFromAny(_queues, out r); }
+                catch (ArgumentException) { return; } // every queue is closed and empty: the program is stopping
+                if (r == null) continue;
+                r = _program.AtDequeue(r);
+            }
+            var batch = new List<CompileRequest> { r };
+            if (_program.Batchable(r, compiler)) next = Gather(batch, compiler);
+            current = batch;
+            _program.ExecuteBatch(batch, compiler, background: true);
             ProcessExit.AfterCompile();
-            current = null;
+            current = [];
         }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="batch"/> the tier-ups waiting behind its first request that go to the same tier,
+    /// up to CompileBatch functions and TieredProgram.BatchInstructionBudget instructions. Each is raised as it
+    /// is taken (AtDequeue), like any request. Returns the first request taken that does not fit (it is
+    /// compiled next, ahead of the queue), or null.
+    /// </summary>
+    CompileRequest? Gather(List<CompileRequest> batch, FunctionCompiler compiler)
+    {
+        var target = batch[0].Target;
+        bool final = target >= _program.FinalTier;
+        int size = compiler.EstimatedSize(batch[0].Index, final);
+        while (batch.Count < _program.Options.CompileBatch && _osr.Count == 0 && _tiers.TryTake(out var more))
+        {
+            more = _program.AtDequeue(more);
+            int grow = more.Target == target && _program.Batchable(more, compiler) ? compiler.EstimatedSize(more.Index, final) : -1;
+            if (grow < 0 || size + grow > TieredProgram.BatchInstructionBudget) return more;
+            batch.Add(more);
+            size += grow;
+        }
+        return null;
     }
 
     /// <summary>Stops taking requests and, with <paramref name="join"/>, joins the workers: a compile in

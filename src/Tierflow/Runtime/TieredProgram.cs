@@ -231,7 +231,7 @@ public sealed class TieredProgram : IDisposable
     public bool OsrEnabled { get; }
 
     /// <summary>The highest tier any function can reach: the ladder's last rung, capped by MaxTier.</summary>
-    OptLevel FinalTier => _options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final;
+    internal OptLevel FinalTier => _options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final;
 
     /// <summary>
     /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
@@ -524,7 +524,7 @@ public sealed class TieredProgram : IDisposable
             bool final = r.Target >= FinalTier;
             obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, r.Osr); // unique symbol per compile
             var sw = Stopwatch.StartNew();
-            code = Link(obj);
+            code = Link(obj)[0];
             link = sw.Elapsed.TotalMicroseconds;
         }
         catch (OperationCanceledException) when (_stopping)
@@ -545,17 +545,80 @@ public sealed class TieredProgram : IDisposable
         return record;
     }
 
-    /// <summary>A linked object: its code and its resource tracker, shared by every compile that produced the
-    /// same symbol (with a code cache, the same code gets the same symbol, and LLJIT refuses a second
-    /// definition). Freed when no holder installed it (a stale result), when it was replaced and no frame can
-    /// be in it (Retire, CodeReclaimer), or at Dispose.</summary>
-    sealed class LinkedObject(nint code, ResourceTrackerHandle tracker, (ulong Start, ulong End)? text)
+    /// <summary>
+    /// Whether a dequeued request may join a batch (CompileWorkers): a tier-up, not forced, of a function whose
+    /// compiles have not failed (a function that broke a compile once is compiled alone from then on, so it
+    /// cannot take others down with it), that the compiler can batch.
+    /// </summary>
+    internal bool Batchable(CompileRequest r, FunctionCompiler compiler)
     {
-        public nint Code { get; } = code;
+        if (r.Osr != OsrEntries.None || r.Forced || _options.CompileBatch <= 1 || !_prepared.UsesSlots) return false;
+        var f = _functions[r.Index];
+        lock (f.Gate) if (f.FailedAttempts > 0 || f.Info.Pinned) return false;
+        return compiler.CanBatch(r.Index, r.Target);
+    }
+
+    /// <summary>Instructions one batch may hold (members and their callee copies): bounds the wait of its first
+    /// member, whose code is installed only when the whole batch is.</summary>
+    internal const int BatchInstructionBudget = 3000;
+
+    /// <summary>
+    /// Compiles tier-ups to the same tier in one module (FunctionCompiler.CompileBatch), links the object once
+    /// and installs each function as Execute would. Each record carries its share (1/N) of the batch's times
+    /// and object size, so totals add up. If the batch fails to compile or link, its members are compiled one
+    /// by one: one function's failure never fails its batch-mates. Never throws.
+    /// </summary>
+    internal void ExecuteBatch(IReadOnlyList<CompileRequest> batch, FunctionCompiler compiler, bool background)
+    {
+        if (batch.Count == 1) { Execute(batch[0], compiler, background); return; }
+        if (_stopping) { foreach (var r in batch) Cancel(r); return; }
+        var target = batch[0].Target;
+        CompiledObject obj;
+        nint[] codes;
+        double link;
+        try
+        {
+            obj = compiler.CompileBatch(batch.Select(r => r.Index).ToList(), target, target >= FinalTier, Interlocked.Increment(ref _compileSequence), () => _stopping);
+            var sw = Stopwatch.StartNew();
+            codes = Link(obj);
+            link = sw.Elapsed.TotalMicroseconds;
+        }
+        catch (OperationCanceledException) when (_stopping)
+        {
+            foreach (var r in batch) Cancel(r);
+            return;
+        }
+        catch (Exception e)
+        {
+            _trace.WriteBatchFailed(batch.Select(r => _functions[r.Index].Name).ToList(), target, e is LlvmException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+            foreach (var r in batch) Execute(r, compiler, background);
+            return;
+        }
+        int n = batch.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var r = batch[i];
+            var record = new CompilationRecord(_functions[r.Index].Name, r.From, r.Target, r.Reason, r.QueuedAt,
+                Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds, obj.OptimizeMicros / n, obj.CodegenMicros / n, link / n,
+                obj.Object.Length / n, Environment.CurrentManagedThreadId, background, null, BatchSize: n);
+            Finish(r, record, codes[i], obj.Symbols[i]);
+        }
+    }
+
+    /// <summary>A linked object: its functions' code and its resource tracker. Holders are the compiles that
+    /// produced it, one per function it was compiled for (a batch has several), plus one per later compile that
+    /// produced the same single symbol (with a code cache, the same code gets the same symbol, and LLJIT refuses
+    /// a second definition). Each holder lets go when its function's result was not installed (stale), or was
+    /// replaced and no frame can be in the object (Retire, CodeReclaimer); the last one frees it, as does
+    /// Dispose.</summary>
+    sealed class LinkedObject(IReadOnlyList<string> symbols, nint[] code, ResourceTrackerHandle tracker, (ulong Start, ulong End)? text)
+    {
+        public IReadOnlyList<string> Symbols { get; } = symbols;
+        public nint[] Code { get; } = code;
         public ResourceTrackerHandle Tracker { get; } = tracker;
         /// <summary>Where its functions' code lies (null if the object's symbol table did not say).</summary>
         public (ulong Start, ulong End)? Text { get; } = text;
-        public int Holders = 1;
+        public int Holders = symbols.Count;
     }
 
     /// <summary>The span of the functions in <paramref name="symbol"/>'s section, placed at <paramref name="address"/>.</summary>
@@ -570,12 +633,12 @@ public sealed class TieredProgram : IDisposable
     }
 
     /// <summary>Links a compiled object under its own resource tracker (or finds it linked already) and
-    /// returns the address of its function.</summary>
-    nint Link(CompiledObject obj)
+    /// returns the address of each of its functions.</summary>
+    nint[] Link(CompiledObject obj)
     {
         lock (_linked)
         {
-            if (_linked.TryGetValue(obj.Symbol, out var linked)) { linked.Holders++; return linked.Code; }
+            if (obj.Symbols.Count == 1 && _linked.TryGetValue(obj.Symbol, out var linked)) { linked.Holders++; return linked.Code; }
             var rt = new ResourceTrackerHandle(Llvm.LLVMOrcJITDylibCreateResourceTracker(_jd));
             try
             {
@@ -584,13 +647,19 @@ public sealed class TieredProgram : IDisposable
                 buffer.MarkTransferred();
                 LlvmError.Check(addErr, "adding the object");
                 lock (_sessionErrors) _sessionErrors.Clear();
-                var lookupErr = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, obj.Symbol);
-                var lookupMsg = LlvmError.TakeMessage(lookupErr);
-                if (lookupMsg != null)
-                    lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
-                _linked[obj.Symbol] = new LinkedObject((nint)addr, rt, TextRange(obj.Object, obj.Symbol, (nint)addr));
-                GuestFaults.Register($"{_id}:{obj.Symbol}", obj.Object, obj.Symbol, (nint)addr, s => DescribeCode(s, obj.Tier));
-                return (nint)addr;
+                var code = new nint[obj.Symbols.Count];
+                for (int i = 0; i < code.Length; i++)
+                {
+                    var lookupErr = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, obj.Symbols[i]);
+                    var lookupMsg = LlvmError.TakeMessage(lookupErr);
+                    if (lookupMsg != null)
+                        lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
+                    code[i] = (nint)addr;
+                }
+                var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(obj.Object, obj.Symbol, code[0]));
+                foreach (var symbol in obj.Symbols) _linked[symbol] = linkedObject;
+                GuestFaults.Register($"{_id}:{obj.Symbol}", obj.Object, obj.Symbol, code[0], s => DescribeCode(s, obj.Tier));
+                return code;
             }
             catch
             {
@@ -665,8 +734,8 @@ public sealed class TieredProgram : IDisposable
         lock (_linked)
         {
             if (!_linked.TryGetValue(symbol, out var linked) || --linked.Holders > 0) return;
-            _linked.Remove(symbol);
-            GuestFaults.Unregister($"{_id}:{symbol}");
+            foreach (var s in linked.Symbols) _linked.Remove(s);
+            GuestFaults.Unregister($"{_id}:{linked.Symbols[0]}");
             LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(linked.Tracker));
             linked.Tracker.Dispose();
         }
@@ -983,7 +1052,7 @@ public sealed class TieredProgram : IDisposable
         Shutdown();
         HostCallbacks.Unregister(_id);
         lock (_syncCompilerLock) _syncCompiler?.Dispose();
-        lock (_linked) foreach (var o in _linked.Values) o.Tracker.Dispose();
+        lock (_linked) foreach (var o in _linked.Values.Distinct()) o.Tracker.Dispose();
         _jit.Dispose();
         _table.Dispose();
         _prepared.Dispose();

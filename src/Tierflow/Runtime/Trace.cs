@@ -46,6 +46,7 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["installed_mono_ns"] = r.InstalledMonotonicNs, // Stopwatch is CLOCK_MONOTONIC on Linux: comparable with the program's clock
             ["osr_loop"] = r.OsrLoop,
             ["cached"] = r.Cached,
+            ["batch"] = r.BatchSize,
         }.ToJsonString();
         lock (_lock) _json?.WriteLine(line);
     }
@@ -72,6 +73,21 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["osr_loop"] = t.Loop,
             ["thread"] = t.ThreadId,
             ["transfer_mono_ns"] = t.MonotonicNs,
+        }.ToJsonString();
+        lock (_lock) _json?.WriteLine(line);
+    }
+
+    /// <summary>A batch (several tier-ups in one module) failed to compile or link; its functions are compiled
+    /// again one at a time, and those compiles are traced as usual.</summary>
+    public void WriteBatchFailed(IReadOnlyList<string> functions, Tiering.OptLevel tier, string error)
+    {
+        if (options.Trace)
+            lock (_lock) Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} batch of {functions.Count} at {tier} ({string.Join(", ", functions)}) FAILED: {error}; compiling them one at a time");
+        if (_json == null) return;
+        var line = new JsonObject
+        {
+            ["event"] = "batch_failed", ["time"] = DateTime.Now.ToString("O"), ["to"] = tier.ToString(),
+            ["functions"] = new JsonArray(functions.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()), ["error"] = error,
         }.ToJsonString();
         lock (_lock) _json?.WriteLine(line);
     }
