@@ -573,6 +573,7 @@ public sealed class TieredProgram : IDisposable
         if (batch.Count == 1) { Execute(batch[0], compiler, background); return; }
         if (_stopping) { foreach (var r in batch) Cancel(r); return; }
         var target = batch[0].Target;
+        var queueUs = batch.Select(r => Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds).ToArray();
         CompiledObject obj;
         nint[] codes;
         double link;
@@ -599,7 +600,7 @@ public sealed class TieredProgram : IDisposable
         {
             var r = batch[i];
             var record = new CompilationRecord(_functions[r.Index].Name, r.From, r.Target, r.Reason, r.QueuedAt,
-                Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds, obj.OptimizeMicros / n, obj.CodegenMicros / n, link / n,
+                queueUs[i], obj.OptimizeMicros / n, obj.CodegenMicros / n, link / n,
                 obj.Object.Length / n, Environment.CurrentManagedThreadId, background, null, BatchSize: n);
             Finish(r, record, codes[i], obj.Symbols[i]);
         }
