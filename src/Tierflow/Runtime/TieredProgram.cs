@@ -620,17 +620,31 @@ public sealed class TieredProgram : IDisposable
         /// <summary>Where its functions' code lies (null if the object's symbol table did not say).</summary>
         public (ulong Start, ulong End)? Text { get; } = text;
         public int Holders = symbols.Count;
+        /// <summary>Its registrations with GuestFaults.</summary>
+        public List<string> FaultKeys { get; } = [];
     }
 
-    /// <summary>The span of the functions in <paramref name="symbol"/>'s section, placed at <paramref name="address"/>.</summary>
-    static (ulong, ulong)? TextRange(byte[] elf, string symbol, nint address)
+    /// <summary>
+    /// Where the code of an object's functions lies: the span of every function in the sections that hold
+    /// <paramref name="symbols"/>, each section placed by its symbol's address. A batch whose functions the
+    /// code generator put in different sections (which it does not by default) gets the hull of them all:
+    /// it may cover code of other objects, which only keeps this one longer, never frees it early.
+    /// </summary>
+    static (ulong, ulong)? TextRange(byte[] elf, IReadOnlyList<string> symbols, nint[] addresses)
     {
-        var symbols = ElfSymbols.Functions(elf);
-        var main = symbols.FirstOrDefault(x => x.Name == symbol);
-        if (main.Name == null) return null;
-        var same = symbols.Where(x => x.Section == main.Section && x.Size > 0).ToList();
-        if (same.Count == 0) return null;
-        return ((ulong)address + same.Min(x => x.Value) - main.Value, (ulong)address + same.Max(x => x.Value + x.Size) - main.Value);
+        var all = ElfSymbols.Functions(elf);
+        ulong start = ulong.MaxValue, end = 0;
+        for (int i = 0; i < symbols.Count; i++)
+        {
+            var main = all.FirstOrDefault(x => x.Name == symbols[i]);
+            if (main.Name == null) return null;
+            foreach (var x in all.Where(x => x.Section == main.Section && x.Size > 0))
+            {
+                start = Math.Min(start, (ulong)addresses[i] + x.Value - main.Value);
+                end = Math.Max(end, (ulong)addresses[i] + x.Value + x.Size - main.Value);
+            }
+        }
+        return start < end ? (start, end) : null;
     }
 
     /// <summary>Links a compiled object under its own resource tracker (or finds it linked already) and
@@ -657,9 +671,17 @@ public sealed class TieredProgram : IDisposable
                         lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
                     code[i] = (nint)addr;
                 }
-                var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(obj.Object, obj.Symbol, code[0]));
+                var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(obj.Object, obj.Symbols, code));
                 foreach (var symbol in obj.Symbols) _linked[symbol] = linkedObject;
-                GuestFaults.Register($"{_id}:{obj.Symbol}", obj.Object, obj.Symbol, code[0], s => DescribeCode(s, obj.Tier));
+                // Fault reports name the functions of each section that holds one of them (one, by default).
+                var sections = new HashSet<int>();
+                var functions = ElfSymbols.Functions(obj.Object);
+                for (int i = 0; i < code.Length; i++)
+                    if (sections.Add(functions.FirstOrDefault(x => x.Name == obj.Symbols[i]).Section))
+                    {
+                        GuestFaults.Register($"{_id}:{obj.Symbols[i]}", obj.Object, obj.Symbols[i], code[i], s => DescribeCode(s, obj.Tier));
+                        linkedObject.FaultKeys.Add($"{_id}:{obj.Symbols[i]}");
+                    }
                 return code;
             }
             catch
@@ -736,7 +758,7 @@ public sealed class TieredProgram : IDisposable
         {
             if (!_linked.TryGetValue(symbol, out var linked) || --linked.Holders > 0) return;
             foreach (var s in linked.Symbols) _linked.Remove(s);
-            GuestFaults.Unregister($"{_id}:{linked.Symbols[0]}");
+            foreach (var key in linked.FaultKeys) GuestFaults.Unregister(key);
             LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(linked.Tracker));
             linked.Tracker.Dispose();
         }
