@@ -102,6 +102,46 @@ public class CliTests
     }
 
     [Fact]
+    public void PerfMapNamesTheCodeOfEveryTier()
+    {
+        // --perf-map writes perf's /tmp/perf-PID.map: "START SIZE NAME" in hex for every function of every
+        // linked object, named with its tier. With --stress --sync, fib climbs to O3 and main's loop leaves O0
+        // by OSR, deterministically.
+        var c = TestSupport.WriteScratch("perf_map.c", """
+            #include <stdio.h>
+            #include <unistd.h>
+            static long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+            int main(void) {
+                long s = 0;
+                for (int i = 0; i < 20; i++) s += fib(15);
+                printf("%d %ld\n", (int)getpid(), s);
+                return 0;
+            }
+            """);
+        var r = Run("run", c, "--stress", "--sync", "--perf-map");
+        Assert.Equal(0, r.ExitCode);
+        var fields = r.Stdout.Split(' ');
+        Assert.Equal("12200\n", fields[1]);
+        var map = $"/tmp/perf-{fields[0]}.map";
+        try
+        {
+            var lines = File.ReadAllLines(map);
+            Assert.All(lines, l => Assert.Matches(@"^[0-9a-f]+ [0-9a-f]+ \S.*$", l));
+            var names = lines.Select(l => l.Split(' ', 3)[2]).ToHashSet();
+            Assert.Contains("fib [O0]", names);
+            Assert.Contains("fib [O3]", names);
+            Assert.Contains("main [O0]", names);
+            Assert.Contains("main [OSR O3]", names);
+            Assert.Contains("fib [stub]", names);
+        }
+        finally { File.Delete(map); }
+
+        // Without the option, no map.
+        r = Run("run", c, "--stress", "--sync");
+        Assert.False(File.Exists($"/tmp/perf-{r.Stdout.Split(' ')[0]}.map"));
+    }
+
+    [Fact]
     public void TraceShowsOneLinePerCompilation()
     {
         var f = TestSupport.WriteScratch("traced.c", "int sq(int x) { return x * x; }\nint main(void) { int s = 0; for (int i = 0; i < 50; i++) s += sq(i); return s % 7; }\n");

@@ -39,6 +39,8 @@ public sealed record TierflowOptions
     public bool Trace { get; init; }
     /// <summary>Write one JSON object per compilation to this file.</summary>
     public string? TraceJson { get; init; }
+    /// <summary>Write perf's map of the JIT's code to /tmp/perf-PID.map (Diagnostics.PerfMap).</summary>
+    public bool PerfMap { get; init; }
     /// <summary>Print a per-function summary to stderr when the program ends.</summary>
     public bool Stats { get; init; }
     /// <summary>

@@ -89,16 +89,13 @@ internal static unsafe partial class GuestFaults
     public static void Register(string key, byte[] elf, string symbol, nint symbolAddress, Func<string, string?> describe)
     {
         if (!_installed) return;
-        var symbols = ElfSymbols.Functions(elf);
-        var main = symbols.FirstOrDefault(s => s.Name == symbol);
-        if (main.Name == null) return;
-        var ranges = symbols.Where(s => s.Section == main.Section && s.Size > 0)
-            .Select(s => (s, text: describe(s.Name)))
+        var ranges = ElfSymbols.Placed(elf, symbol, symbolAddress)
+            .Select(x => (x, text: describe(x.Name)))
             .Where(x => x.text != null)
             .Select(x => new Range
             {
-                Start = (ulong)symbolAddress + x.s.Value - main.Value,
-                End = (ulong)symbolAddress + x.s.Value - main.Value + x.s.Size,
+                Start = x.x.Start,
+                End = x.x.End,
                 Text = NativeText(x.text!, out var length),
                 TextLength = length,
             })
@@ -247,5 +244,16 @@ internal static class ElfSymbols
             }
         }
         return list;
+    }
+
+    /// <summary>Where each function of <paramref name="symbol"/>'s section lies once that symbol is at
+    /// <paramref name="address"/> (a section is placed as a whole); nothing if the object does not define it.</summary>
+    public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(byte[] elf, string symbol, nint address)
+    {
+        var symbols = Functions(elf);
+        var main = symbols.FirstOrDefault(s => s.Name == symbol);
+        if (main.Name == null) return [];
+        ulong bias = (ulong)address - main.Value;
+        return symbols.Where(s => s.Section == main.Section && s.Size > 0).Select(s => (s.Name, bias + s.Value, bias + s.Value + s.Size));
     }
 }

@@ -196,8 +196,8 @@ public sealed class TieredProgram : IDisposable
             LlvmError.Check(addErr, "adding the program's object");
             ResolveBaseSymbols();
             if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
-                GuestFaults.Register($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
-                    anchor.CodeAddress, s => DescribeCode(s, _ladder.Initial));
+                RegisterCode($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
+                    anchor.CodeAddress, _ladder.Initial);
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -632,19 +632,9 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     static (ulong, ulong)? TextRange(byte[] elf, IReadOnlyList<string> symbols, nint[] addresses)
     {
-        var all = ElfSymbols.Functions(elf);
-        ulong start = ulong.MaxValue, end = 0;
-        for (int i = 0; i < symbols.Count; i++)
-        {
-            var main = all.FirstOrDefault(x => x.Name == symbols[i]);
-            if (main.Name == null) return null;
-            foreach (var x in all.Where(x => x.Section == main.Section && x.Size > 0))
-            {
-                start = Math.Min(start, (ulong)addresses[i] + x.Value - main.Value);
-                end = Math.Max(end, (ulong)addresses[i] + x.Value + x.Size - main.Value);
-            }
-        }
-        return start < end ? (start, end) : null;
+        var placed = symbols.Select((s, i) => ElfSymbols.Placed(elf, s, addresses[i]).ToList()).ToList();
+        if (placed.Any(p => p.Count == 0)) return null;
+        return (placed.SelectMany(p => p).Min(x => x.Start), placed.SelectMany(p => p).Max(x => x.End));
     }
 
     /// <summary>Links a compiled object under its own resource tracker (or finds it linked already) and
@@ -673,13 +663,13 @@ public sealed class TieredProgram : IDisposable
                 }
                 var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(obj.Object, obj.Symbols, code));
                 foreach (var symbol in obj.Symbols) _linked[symbol] = linkedObject;
-                // Fault reports name the functions of each section that holds one of them (one, by default).
+                // Fault reports (and the perf map) name the functions of each section that holds one of them (one, by default).
                 var sections = new HashSet<int>();
                 var functions = ElfSymbols.Functions(obj.Object);
                 for (int i = 0; i < code.Length; i++)
                     if (sections.Add(functions.FirstOrDefault(x => x.Name == obj.Symbols[i]).Section))
                     {
-                        GuestFaults.Register($"{_id}:{obj.Symbols[i]}", obj.Object, obj.Symbols[i], code[i], s => DescribeCode(s, obj.Tier));
+                        RegisterCode($"{_id}:{obj.Symbols[i]}", obj.Object, obj.Symbols[i], code[i], obj.Tier);
                         linkedObject.FaultKeys.Add($"{_id}:{obj.Symbols[i]}");
                     }
                 return code;
@@ -693,9 +683,18 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    /// <summary>What a guest-fault report says about code in the function named by <paramref name="symbol"/>
-    /// (GuestFaults), or null for code that is not one of the program's functions.</summary>
-    string? DescribeCode(string symbol, OptLevel tier)
+    /// <summary>
+    /// Makes the functions of a linked object's section (placed by <paramref name="symbol"/> at
+    /// <paramref name="address"/>) known to guest-fault reports and, with --perf-map, to perf.
+    /// </summary>
+    void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier)
+    {
+        GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
+        if (_options.PerfMap) PerfMap.Write(ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, PerfName(x.Name, tier))));
+    }
+
+    /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
+    (JitFunction Function, CodeRole Role)? CodeOf(string symbol)
     {
         JitFunction? Of(string prefix)
         {
@@ -704,12 +703,35 @@ public sealed class TieredProgram : IDisposable
             int dot = rest.IndexOf('.');
             return int.TryParse(dot < 0 ? rest : rest[..dot], out int i) && i >= 0 && i < _functions.Length ? _functions[i] : null;
         }
-        if (Of(RuntimeSymbols.Prefix + "body_") is { } f) return $"{f.Name}, running at {tier}";
-        if (Of(RuntimeSymbols.Prefix + "osr_") is { } o) return $"{o.Name} (its OSR continuation), running at {tier}";
-        if (Of(RuntimeSymbols.Prefix + "inl_") is { } c) return $"{c.Name} (inlined into code compiled at {tier})";
+        if (Of(RuntimeSymbols.Prefix + "body_") is { } f) return (f, CodeRole.Body);
+        if (Of(RuntimeSymbols.Prefix + "osr_") is { } o) return (o, CodeRole.Continuation);
+        if (Of(RuntimeSymbols.Prefix + "inl_") is { } c) return (c, CodeRole.InlineCopy);
         // Under its own name: a pinned function, or any function with --eager (no slots, no renaming).
-        return _byName.TryGetValue(symbol, out var p) && (p.Info.Pinned || !_prepared.UsesSlots) ? $"{p.Name}, running at {tier}" : null;
+        return _byName.TryGetValue(symbol, out var p) && (p.Info.Pinned || !_prepared.UsesSlots) ? (p, CodeRole.Body) : null;
     }
+
+    enum CodeRole { Body, Continuation, InlineCopy }
+
+    /// <summary>What a guest-fault report says about code in the function named by <paramref name="symbol"/>
+    /// (GuestFaults), or null for code that is not one of the program's functions.</summary>
+    string? DescribeCode(string symbol, OptLevel tier) => CodeOf(symbol) switch
+    {
+        ({ } f, CodeRole.Body) => $"{f.Name}, running at {tier}",
+        ({ } f, CodeRole.Continuation) => $"{f.Name} (its OSR continuation), running at {tier}",
+        ({ } f, CodeRole.InlineCopy) => $"{f.Name} (inlined into code compiled at {tier})",
+        _ => null,
+    };
+
+    /// <summary>A perf map name: the program's function and its tier ("fib [O3]", "main [OSR O3]", "rnd
+    /// [copy, O3]" for a callee copy left out of line, "fib [stub]" for the jump through its slot that its
+    /// address leads to), or the symbol itself for the runtime's own code.</summary>
+    string PerfName(string symbol, OptLevel tier) => CodeOf(symbol) switch
+    {
+        ({ } f, CodeRole.Body) => $"{f.Name} [{tier}]",
+        ({ } f, CodeRole.Continuation) => $"{f.Name} [OSR {tier}]",
+        ({ } f, CodeRole.InlineCopy) => $"{f.Name} [copy, {tier}]",
+        _ => _byName.ContainsKey(symbol) ? $"{symbol} [stub]" : symbol,
+    };
 
     /// <summary>
     /// A replaced tier's object: freed by the reclaimer once no frame can be in it, when there is one (the
