@@ -58,6 +58,35 @@ public class ApiTests
     }
 
     [Fact]
+    public void TheTierflowMeterCountsWhatTheTraceRecords()
+    {
+        // The meter is process-wide and other tests' programs feed it too: every figure here is a lower bound.
+        var seen = new Dictionary<(string Instrument, string Tags), double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) => { if (i.Meter.Name == TierflowMetrics.MeterName) l.EnableMeasurementEvents(i); };
+        void Add(System.Diagnostics.Metrics.Instrument i, double v, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var key = (i.Name, string.Join(",", tags.ToArray().OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")));
+            lock (seen) seen[key] = seen.GetValueOrDefault(key) + v;
+        }
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Add(i, v, tags));
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Add(i, v, tags));
+        listener.Start();
+
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });
+        Assert.Equal(Fib(22), p.GetDelegate<IntToInt>("fib")(22)); // climbs O0 → O1 → O2 → O3
+        Assert.Equal(OptLevel.O3, p.GetTier("fib"));
+        double Get(string instrument, string tags) { lock (seen) return seen.GetValueOrDefault((instrument, tags)); }
+        Assert.True(Get("tierflow.compilations", "kind=load,result=ok,tier=O0") >= 1);
+        foreach (var tier in new[] { "O1", "O2", "O3" })
+        {
+            Assert.True(Get("tierflow.compilations", $"kind=tier-up,result=ok,tier={tier}") >= 1, tier);
+            Assert.True(Get("tierflow.compilation.duration", $"kind=tier-up,tier={tier}") > 0, tier);
+        }
+        Assert.True(Get("tierflow.code.linked", "kind=tier-up") >= p["fib"].History.Sum(c => c.ObjectBytes));
+    }
+
+    [Fact]
     public void SyncModeClimbsTheWholeLadderDuringOneRecursion()
     {
         using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });

@@ -50,9 +50,6 @@ internal sealed unsafe partial class CodeReclaimer
         public HashSet<int> Cleared { get; } = [];
     }
 
-    /// <summary>Objects freed so far, and their code bytes.</summary>
-    public long Reclaimed { get; private set; }
-    public long ReclaimedBytes { get; private set; }
     /// <summary>Retired objects still waiting (a frame may run in them, or no thread has cleared them yet).</summary>
     public int Waiting { get { lock (_retired) return _retired.Count; } }
 
@@ -147,8 +144,6 @@ internal sealed unsafe partial class CodeReclaimer
                 // Remove fails when a concurrent Collect on another guest thread freed it first.
                 if (!guests.All(c.Cleared.Contains) || !_retired.Remove(c)) continue;
                 free.Add(c.Symbol);
-                Reclaimed++;
-                ReclaimedBytes += (long)(c.End - c.Start);
             }
         lock (_retired) _interval = free.Count > 0 ? MinInterval : Math.Min(_interval * 2, MaxInterval);
         return free;

@@ -19,7 +19,7 @@ internal static class Statistics
         if (p.Cache is { } cache)
             sb.AppendLine($"[tierflow] code cache: {cache.Hits} hit(s), {cache.Misses} miss(es) ({cache.Corrupt} damaged), {cache.Published} published; {cache.Root}");
         if (p.Reclaimer is { } r)
-            sb.AppendLine($"[tierflow] replaced code: {r.Reclaimed} object(s) freed ({r.ReclaimedBytes} B of code), {r.Waiting} still waiting");
+            sb.AppendLine($"[tierflow] replaced code: {p.FreedObjects} object(s) freed ({p.FreedBytes} B of code), {r.Waiting} still waiting");
         if (p.OsrEnabled)
             sb.AppendLine($"[tierflow] {osr.Count} OSR continuation(s), {osr.Count(c => !c.Succeeded)} failed, " +
                           $"{p.Functions.Sum(f => f.OsrTransfers)} transfer(s)");

@@ -203,6 +203,7 @@ public sealed class TieredProgram : IDisposable
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
                 Cached: tm == null);
             _trace.Write(BaseCompilation);
+            TierflowMetrics.Record(BaseCompilation, "load");
             GuestFaults.EndLoad();
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
@@ -435,6 +436,7 @@ public sealed class TieredProgram : IDisposable
         f.Osr.Transfers[loop] = f.Osr.Transfers.GetValueOrDefault(loop) + 1;
         var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTier, Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
         _trace.Write(t);
+        TierflowMetrics.Record(t);
         Raise(OsrTransferred, t);
         return into.Code;
     }
@@ -622,6 +624,8 @@ public sealed class TieredProgram : IDisposable
         public int Holders = symbols.Count;
         /// <summary>Its registrations with GuestFaults.</summary>
         public List<string> FaultKeys { get; } = [];
+        /// <summary>Code of it was installed and then replaced (retired): freeing it reclaims replaced code.</summary>
+        public bool Replaced;
     }
 
     /// <summary>
@@ -741,11 +745,20 @@ public sealed class TieredProgram : IDisposable
     {
         if (_reclaimer == null) return;
         (ulong Start, ulong End)? text;
-        lock (_linked) text = _linked.TryGetValue(symbol, out var o) ? o.Text : null;
+        lock (_linked)
+        {
+            if (!_linked.TryGetValue(symbol, out var o)) return;
+            o.Replaced = true;
+            text = o.Text;
+        }
         if (text is { } t) _reclaimer.Retire(symbol, t.Start, t.End);
     }
 
     CodeReclaimer? _reclaimer;
+
+    /// <summary>Objects holding replaced code that were freed, and their code bytes (under _linked's lock).</summary>
+    internal long FreedObjects { get; private set; }
+    internal long FreedBytes { get; private set; }
 
     /// <summary>Statistics of the reclaimer, or null when replaced code is kept until Dispose.</summary>
     internal CodeReclaimer? Reclaimer => _reclaimer;
@@ -780,6 +793,12 @@ public sealed class TieredProgram : IDisposable
         {
             if (!_linked.TryGetValue(symbol, out var linked) || --linked.Holders > 0) return;
             foreach (var s in linked.Symbols) _linked.Remove(s);
+            if (linked.Replaced && linked.Text is { } t)
+            {
+                FreedObjects++;
+                FreedBytes += (long)(t.End - t.Start);
+                TierflowMetrics.CodeReclaimed((long)(t.End - t.Start));
+            }
             foreach (var key in linked.FaultKeys) GuestFaults.Unregister(key);
             LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(linked.Tracker));
             linked.Tracker.Dispose();
@@ -855,6 +874,7 @@ public sealed class TieredProgram : IDisposable
         }
         lock (_compilations) _compilations.Add(record);
         _trace.Write(record);
+        TierflowMetrics.Record(record, record.IsOsr ? "osr" : "tier-up");
         Raise(Compiled, record);
         if (change != null) Raise(TierChanged, change);
         if (next != null) Submit(next);
@@ -889,6 +909,7 @@ public sealed class TieredProgram : IDisposable
         }
         lock (_compilations) _compilations.Add(record);
         _trace.Write(record);
+        TierflowMetrics.Record(record, record.IsOsr ? "osr" : "tier-up");
         Raise(Compiled, record);
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
     }
