@@ -54,6 +54,7 @@ internal static class ModulePreparer
             var f = Llvm.LLVMGetNamedFunction(m, libc);
             if (!f.IsNull && Llvm.LLVMIsDeclaration(f) != 0) Ir.SetName(f, ours);
         }
+        LibcExits.Rewrite(m, rw);
         bool loadsLibraries = new[] { "dlopen", "dlmopen" }.Any(n => !Llvm.LLVMGetNamedFunction(m, n).IsNull);
         bool switchesStacks = new[] { "makecontext", "swapcontext", "setcontext" }.Any(n => !Llvm.LLVMGetNamedFunction(m, n).IsNull);
         var ctors = TakeStructors(m, "llvm.global_ctors");

@@ -35,6 +35,8 @@ internal static class RuntimeSymbols
     public const string Atexit = "__tf_atexit";
     public const string CxaAtexit = "__tf_cxa_atexit";
     public const string OnExit = "__tf_on_exit";
+    /// <summary>void(i32 status): exits like the program's exit() when the status is not 0 (Compilation.LibcExits).</summary>
+    public const string ExitIfNonzero = "__tf_exit_if";
     public const string RunCtors = "__tf_run_ctors";
     public const string RunDtors = "__tf_run_dtors";
 

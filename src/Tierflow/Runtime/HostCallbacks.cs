@@ -88,7 +88,15 @@ internal static unsafe class HostCallbacks
     /// ProcessExit.End under the CLI's `run`, by libc's exit otherwise.
     /// </summary>
     [UnmanagedCallersOnly]
-    static void OnExit(int code)
+    static void OnExit(int code) => Exit(code);
+
+    public static nint ExitIfNonzeroAddress => (nint)(delegate* unmanaged<int, void>)&OnExitIfNonzero;
+
+    /// <summary>What error() and error_at_line() do after their message (Compilation.LibcExits).</summary>
+    [UnmanagedCallersOnly]
+    static void OnExitIfNonzero(int status) { if (status != 0) Exit(status); }
+
+    static void Exit(int code)
     {
         ShutdownAll();
         if (ProcessExit.TeardownSkipped) ProcessExit.End(code);

@@ -32,7 +32,11 @@ internal static unsafe class MainRunner
 
         // From here only this thread, and the threads the guest starts, run the guest. Before the
         // constructors: a thread one of them starts is the guest's, not the host's.
-        if (soleCaller) p.EnableReclamation();
+        if (soleCaller)
+        {
+            p.EnableReclamation();
+            NameTheProcess(argv[0], all[0]);
+        }
         // Destructors are registered before the constructors run, so exit runs them after every atexit
         // handler the program registers, as it runs a native program's .fini_array.
         if (p.HasDtors) ProcessExit.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
@@ -46,5 +50,18 @@ internal static unsafe class MainRunner
             _ => ((delegate* unmanaged<int, nint, nint, int>)entry)(all.Length, (nint)argv, envp),
         };
         return info.ReturnType == "void" ? 0 : result;
+    }
+
+    /// <summary>
+    /// glibc's idea of the program's name, which err, warn and error print before their message: the guest's
+    /// argv[0], as in a native run, rather than the runtime's (`tierflow: ...`). Only when the process is the
+    /// guest's (the CLI's `run`); a library host keeps its own name.
+    /// </summary>
+    static void NameTheProcess(nint argv0, string name)
+    {
+        var libc = NativeLibrary.GetMainProgramHandle();
+        if (NativeLibrary.TryGetExport(libc, "program_invocation_name", out var full)) *(nint*)full = argv0;
+        if (NativeLibrary.TryGetExport(libc, "program_invocation_short_name", out var shortName))
+            *(nint*)shortName = Marshal.StringToCoTaskMemUTF8(Path.GetFileName(name)); // kept for the life of the process
     }
 }

@@ -42,7 +42,8 @@ internal static unsafe class ProcessExit
     /// From now on the guest's atexit handlers are kept here, and the process ends through
     /// <see cref="End"/>. Call before the guest registers anything (before its constructors run).
     /// An <c>on_exit</c> handler covers the ways out that bypass our <c>exit</c>: a libc function that calls
-    /// exit itself (<c>error</c>, <c>err</c>), or the CLI returning from <c>Main</c> on an error.
+    /// exit itself and was not rewritten (Compilation.LibcExits rewrites direct calls of <c>err</c>,
+    /// <c>error</c> and their family), or the CLI returning from <c>Main</c> on an error.
     /// </summary>
     public static void SkipTeardownAtExit()
     {

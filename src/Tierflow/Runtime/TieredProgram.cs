@@ -139,6 +139,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
                 (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
                 ("exit", HostCallbacks.ExitAddress, true),
+                (RuntimeSymbols.ExitIfNonzero, HostCallbacks.ExitIfNonzeroAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
                 (RuntimeSymbols.CxaAtexit, HostCallbacks.CxaAtexitAddress, true),
                 (RuntimeSymbols.OnExit, HostCallbacks.OnExitRegisterAddress, true),
