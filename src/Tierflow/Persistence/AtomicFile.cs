@@ -7,8 +7,24 @@ namespace Tierflow.Persistence;
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/>; I/O errors propagate.</summary>
+    static readonly object Gate = new();
+    static int _writing;
+    static bool _closed;
+
+    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/>; I/O errors propagate. After
+    /// <see cref="CloseForExit"/> nothing is written (an IOException).</summary>
     public static void Write(string path, ReadOnlySpan<byte> data, string? tmpDir = null)
+    {
+        lock (Gate)
+        {
+            if (_closed) throw new IOException("the process is exiting");
+            _writing++;
+        }
+        try { WriteNow(path, data, tmpDir); }
+        finally { lock (Gate) if (--_writing == 0) Monitor.PulseAll(Gate); }
+    }
+
+    static void WriteNow(string path, ReadOnlySpan<byte> data, string? tmpDir)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
@@ -24,6 +40,22 @@ internal static class AtomicFile
         {
             try { File.Delete(tmp); } catch (IOException) { }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Before the process ends with _exit while compile workers may still run (Runtime.ProcessExit): no write
+    /// starts from now on, and the writes in progress (a cache entry is a few kilobytes and a rename) get up
+    /// to <paramref name="wait"/> to finish, so that an exit does not leave a temporary file behind in the
+    /// cache (ConcurrentWritersShareOneCache found one).
+    /// </summary>
+    public static void CloseForExit(TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        lock (Gate)
+        {
+            _closed = true;
+            while (_writing > 0 && deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero) Monitor.Wait(Gate, left);
         }
     }
 

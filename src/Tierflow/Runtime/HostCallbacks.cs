@@ -101,6 +101,7 @@ internal static unsafe class HostCallbacks
         ShutdownAll();
         if (ProcessExit.TeardownSkipped) ProcessExit.End(code);
         Compilation.HostTarget.WaitForAllWarmUp();
+        Persistence.AtomicFile.CloseForExit(TimeSpan.FromSeconds(1));
         Compilation.Libc.Exit(code);
     }
 

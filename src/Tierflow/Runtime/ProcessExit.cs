@@ -102,6 +102,7 @@ internal static unsafe class ProcessExit
             }
         }
         Libc.FlushOutput();
+        Persistence.AtomicFile.CloseForExit(TimeSpan.FromSeconds(1));
         Libc.Exit_(status);
     }
 
