@@ -96,8 +96,9 @@ public class BatchTests
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(Expected(c), r.Stdout);
         var compiles = ReadTrace(json).Where(IsCompile).ToList();
+        // Every function of the batch fails with it: at least two records (whether a compile succeeds
+        // after it, before the program ends, depends on timing).
         var fatal = compiles.Where(o => ((string?)o["error"])?.Contains("LLVM fatal error") == true).ToList();
-        Assert.NotEmpty(fatal);
-        Assert.Contains(compiles, o => o["error"] == null && compiles.IndexOf(o) > compiles.IndexOf(fatal[0]));
+        Assert.True(fatal.Count >= 2, string.Join("\n", compiles.Select(o => o.ToJsonString())));
     }
 }
