@@ -84,6 +84,12 @@ public class ApiTests
             Assert.True(Get("tierflow.compilation.duration", $"kind=tier-up,tier={tier}") > 0, tier);
         }
         Assert.True(Get("tierflow.code.linked", "kind=tier-up") >= p["fib"].History.Sum(c => c.ObjectBytes));
+
+        // A call that leaves its loop by OSR: one continuation compiled, one transfer.
+        using var q = TieredProgram.LoadIr(OsrTests.SpinIr, new TierflowOptions { Sync = true, OsrThreshold = 1000 });
+        q.GetDelegate<LongToLong>("spin")(100_000);
+        Assert.True(Get("tierflow.compilations", "kind=osr,result=ok,tier=O3") >= 1);
+        Assert.True(Get("tierflow.osr.transfers", "tier=O3") >= 1);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public class OsrTests
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate long LongToLong(long n);
 
     // SSA form (as clang -O1 would give it): the loop header has phis, and the sum lives only in registers.
-    const string SpinIr = """
+    internal const string SpinIr = """
         define i64 @spin(i64 %n) {
         entry:
           br label %loop
