@@ -248,9 +248,12 @@ internal static class ElfSymbols
 
     /// <summary>Where each function of <paramref name="symbol"/>'s section lies once that symbol is at
     /// <paramref name="address"/> (a section is placed as a whole); nothing if the object does not define it.</summary>
-    public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(byte[] elf, string symbol, nint address)
+    public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(byte[] elf, string symbol, nint address) =>
+        Placed(Functions(elf), symbol, address);
+
+    /// <summary>As above, on an object's symbols already read with <see cref="Functions"/>.</summary>
+    public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(List<Symbol> symbols, string symbol, nint address)
     {
-        var symbols = Functions(elf);
         var main = symbols.FirstOrDefault(s => s.Name == symbol);
         if (main.Name == null) return [];
         ulong bias = (ulong)address - main.Value;

@@ -635,9 +635,9 @@ public sealed class TieredProgram : IDisposable
     /// code generator put in different sections (which it does not by default) gets the hull of them all:
     /// it may cover code of other objects, which only keeps this one longer, never frees it early.
     /// </summary>
-    static (ulong, ulong)? TextRange(byte[] elf, IReadOnlyList<string> symbols, nint[] addresses)
+    static (ulong, ulong)? TextRange(List<ElfSymbols.Symbol> functions, IReadOnlyList<string> symbols, nint[] addresses)
     {
-        var placed = symbols.Select((s, i) => ElfSymbols.Placed(elf, s, addresses[i]).ToList()).ToList();
+        var placed = symbols.Select((s, i) => ElfSymbols.Placed(functions, s, addresses[i]).ToList()).ToList();
         if (placed.Any(p => p.Count == 0)) return null;
         return (placed.SelectMany(p => p).Min(x => x.Start), placed.SelectMany(p => p).Max(x => x.End));
     }
@@ -666,11 +666,11 @@ public sealed class TieredProgram : IDisposable
                         lock (_sessionErrors) throw new LlvmException("linking: " + string.Join("; ", _sessionErrors.Append(lookupMsg)));
                     code[i] = (nint)addr;
                 }
-                var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(obj.Object, obj.Symbols, code));
+                var functions = ElfSymbols.Functions(obj.Object); // read once for the range and the registrations
+                var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(functions, obj.Symbols, code));
                 foreach (var symbol in obj.Symbols) _linked[symbol] = linkedObject;
                 // Fault reports (and the perf map) name the functions of each section that holds one of them (one, by default).
                 var sections = new HashSet<int>();
-                var functions = ElfSymbols.Functions(obj.Object);
                 for (int i = 0; i < code.Length; i++)
                     if (sections.Add(functions.FirstOrDefault(x => x.Name == obj.Symbols[i]).Section))
                     {
