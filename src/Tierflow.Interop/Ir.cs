@@ -9,6 +9,13 @@ namespace Tierflow.Interop;
 /// </summary>
 public static unsafe class Ir
 {
+    /// <summary>Appends <paramref name="asm"/> to the module's top-level assembly (assembled with the module's code).</summary>
+    public static void AppendModuleAsm(LlvmModuleHandle m, string asm)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(asm);
+        fixed (byte* p = bytes) Llvm.LLVMAppendModuleInlineAsm(m, p, (nuint)bytes.Length);
+    }
+
     public static string Name(LLVMValueRef v)
     {
         nint p = Llvm.LLVMGetValueName2(v, out nuint len);

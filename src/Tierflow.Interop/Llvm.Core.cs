@@ -24,6 +24,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial nint LLVMPrintValueToString(LLVMValueRef v);
     [LibraryImport(Lib)] public static partial nint LLVMGetModuleContext(LlvmModuleHandle m);
     [LibraryImport(Lib)] public static partial nint LLVMGetModuleInlineAsm(LlvmModuleHandle m, out nuint len);
+    [LibraryImport(Lib)] public static partial void LLVMAppendModuleInlineAsm(LlvmModuleHandle m, byte* asm, nuint len);
 
     // --- memory buffers, parsing, bitcode, verification
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial nint LLVMCreateMemoryBufferWithMemoryRangeCopy(byte* data, nuint length, string name);

@@ -287,8 +287,26 @@ internal sealed class IrRewriter : IDisposable
     }
 
     /// <summary>
-    /// Gives a stub declaration its body: load the dispatch slot and musttail-call it with the same
-    /// arguments (variadic arguments are forwarded by musttail). At any tier this is `jmp *slot`.
+    /// The stub of <paramref name="name"/> as assembly for the module: `jmp *__tf_slots[slot]`, through r11
+    /// (a scratch register no argument uses; rax carries the vector-register count of a variadic call).
+    /// Assembled by MC, a stub costs the code generator nothing, where an IR stub's musttail call sends
+    /// each stub through SelectionDAG: 15 stubs took a third of a 15-function base object's O0 code
+    /// generation (docs/design/dispatch.md). Null when the symbol name cannot be written in assembly
+    /// (a quote, a backslash or a control character in it): that stub is defined in IR (DefineStub).
+    /// </summary>
+    public static string? StubAssembly(string name, int slot, int pointerSize)
+    {
+        if (name.StartsWith('\u0001')) name = name[1..]; // the mangler's "no prefix" marker: the symbol is the rest
+        if (name.Length == 0 || name.Any(c => c is '"' or '\\' || char.IsControl(c))) return null;
+        var q = $"\"{name}\"";
+        return $"\t.text\n\t.p2align 4\n\t.globl {q}\n\t.type {q},@function\n{q}:\n" +
+               $"\tmovq {RuntimeSymbols.Slots}@GOTPCREL(%rip), %r11\n\tjmpq *{slot * pointerSize}(%r11)\n\t.size {q}, .-{q}\n";
+    }
+
+    /// <summary>
+    /// Gives a stub declaration its body in IR: load the dispatch slot and musttail-call it with the same
+    /// arguments (variadic arguments are forwarded by musttail). At any tier this is `jmp *slot`. Used
+    /// only for names StubAssembly cannot write.
     /// </summary>
     public void DefineStub(LLVMValueRef stub, LLVMValueRef slotAddress)
     {

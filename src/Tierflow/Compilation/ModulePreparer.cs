@@ -30,7 +30,8 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 ///   - f's body is renamed __tf_body_i; every direct call to f anywhere becomes
 ///       %p = load ptr, @__tf_slots[i]  ;  call %p(...)
 ///     so one store to the slot redirects every caller, including recursions already in flight;
-///   - a stub named f (the original name) does `musttail call @__tf_slots[i](...)`; every other use of f
+///   - a stub named f (the original name) jumps through @__tf_slots[i] (module assembly, see
+///     IrRewriter.StubAssembly; an IR musttail call for a name assembly cannot spell); every other use of f
 ///     (address taken, function-pointer tables, atexit, callbacks) refers to the stub, so &f is one stable
 ///     address for the life of the program, as C requires;
 ///   - internal and private symbols are promoted to external so that separately compiled modules can
@@ -169,11 +170,20 @@ internal static class ModulePreparer
         byte[] template;
         using (var buf = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m))) template = Ir.BufferBytes(buf);
 
-        // 3. The base module: stub bodies, countdowns at the first tier, structor runners.
+        // 3. The base module: stubs (assembly where the name allows), countdowns at the first tier, structor runners.
+        var stubAsm = new System.Text.StringBuilder();
+        // An alias must name a definition in IR, so a stub an alias points at is defined in IR.
+        var aliased = new HashSet<LLVMValueRef>();
+        foreach (var alias in Ir.Aliases(m)) CollectGlobals(Llvm.LLVMAliasGetAliasee(alias), aliased);
+        int pointerSize = (int)Llvm.LLVMABISizeOfTypeBorrowed(targetData, rw.Ptr);
         for (int i = 0; i < n; i++)
         {
             if (pinReasons[i] != null) continue;
-            if (!stubs[i].IsNull) rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
+            if (!stubs[i].IsNull)
+            {
+                if (!aliased.Contains(stubs[i]) && IrRewriter.StubAssembly(Ir.Name(stubs[i]), i, pointerSize) is { } asm) stubAsm.Append(asm);
+                else rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
+            }
             if (instrument && !IrRewriter.IsNaked(definitions[i]))
             {
                 // Planned on the body as the template holds it: a continuation compiled later from the template
@@ -190,10 +200,21 @@ internal static class ModulePreparer
                 rw.InsertEntryCountdown(definitions[i], cell, onHot, i);
             }
         }
+        if (stubAsm.Length > 0) Ir.AppendModuleAsm(m, stubAsm.ToString());
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
         return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks);
+    }
+
+    /// <summary>The globals a constant refers to, through constant expressions.</summary>
+    static void CollectGlobals(LLVMValueRef c, HashSet<LLVMValueRef> into)
+    {
+        if (c.IsNull) return;
+        if (!Llvm.LLVMIsAGlobalValue(c).IsNull) { into.Add(c); return; }
+        if (Llvm.LLVMIsAConstant(c).IsNull) return;
+        int n = Llvm.LLVMGetNumOperands(c);
+        for (int k = 0; k < n; k++) CollectGlobals(Llvm.LLVMGetOperand(c, (uint)k), into);
     }
 
     static void RefuseReservedNames(LlvmModuleHandle m, string displayName)
