@@ -238,7 +238,7 @@ internal sealed class FunctionCompiler : IDisposable
     {
         _templateDigest ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_template));
         var o = _options;
-        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/1", _templateDigest, index, level, final, osr,
+        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/2", _templateDigest, index, level, final, osr,
             o.Counting, o.CountLoops, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget)), level.ToString());
     }
 
@@ -382,17 +382,17 @@ internal sealed class FunctionCompiler : IDisposable
             {
                 var body = bodies[i];
                 if (IrRewriter.IsNaked(body)) continue;
-                var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(i, level));
+                var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(i));
                 OsrPoints? points = null;
                 if (plan != null && i == index)
                 {
                     var i8 = Llvm.LLVMInt8TypeInContext(rw.Context);
-                    var flags = rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(i8, (ulong)(len / RuntimeSymbols.CellsPerFunction)));
+                    var flags = rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(i8, (ulong)len));
                     points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
-                        rw.ElementAddress(flags, i8, len / RuntimeSymbols.CellsPerFunction, i));
+                        rw.ElementAddress(flags, i8, len, i));
                 }
+                // Entries are counted by the function's counting stub, not in its body (CountingStubs).
                 rw.InstrumentLoops(body, (i == index ? plan?.Flow : null) ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
-                rw.InsertEntryCountdown(body, cell, onHot, i);
             }
         }
     }

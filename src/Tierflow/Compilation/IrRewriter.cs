@@ -146,29 +146,6 @@ internal sealed class IrRewriter : IDisposable
     // ---- code Tierflow inserts --------------------------------------------------------------------------
 
     /// <summary>
-    /// Inserts the entry countdown: counter -= 1; if counter &lt; 1, call the host's on-hot callback.
-    /// The check is not atomic: a lost decrement only delays a tier-up, and a duplicate callback is
-    /// deduplicated by the host. Static allocas move to the new entry block so SROA/mem2reg still see them.
-    /// </summary>
-    public void InsertEntryCountdown(LLVMValueRef fn, LLVMValueRef counterAddress, LLVMValueRef onHot, int index)
-    {
-        var oldEntry = Llvm.LLVMGetEntryBasicBlock(fn);
-        var entry = Llvm.LLVMInsertBasicBlockInContext(_ctx, oldEntry, "tf.count");
-        var hot = Llvm.LLVMInsertBasicBlockInContext(_ctx, oldEntry, "tf.hot");
-
-        Llvm.LLVMPositionBuilderAtEnd(_b, entry);
-        var allocas = Ir.Instructions(oldEntry)
-            .Where(i => !Llvm.LLVMIsAAllocaInst(i).IsNull && !Llvm.LLVMIsAConstant(Llvm.LLVMGetOperand(i, 0)).IsNull)
-            .ToList();
-        foreach (var a in allocas)
-        {
-            Llvm.LLVMInstructionRemoveFromParent(a);
-            Llvm.LLVMInsertIntoBuilder(_b, a);
-        }
-        EmitCountdown(counterAddress, onHot, index, hot, oldEntry);
-    }
-
-    /// <summary>
     /// At the builder's position: counter -= 1; if it drops below 1, go through <paramref name="hot"/>
     /// (which calls the host's on-hot callback) to <paramref name="next"/>, else straight to it.
     /// </summary>
@@ -286,6 +263,10 @@ internal sealed class IrRewriter : IDisposable
         else Llvm.LLVMBuildRet(_b, result);
     }
 
+    /// <summary>The section of the assembled stubs: apart from the program's code, whose layout (and with it
+    /// the alignment of its loops, which O0 does not align) then does not depend on how many stubs there are.</summary>
+    public const string StubSection = ".text.tierflow_stubs";
+
     /// <summary>
     /// The stub of <paramref name="name"/> as assembly for the module: `jmp *__tf_slots[slot]`, through r11
     /// (a scratch register no argument uses; rax carries the vector-register count of a variadic call).
@@ -299,14 +280,15 @@ internal sealed class IrRewriter : IDisposable
         if (name.StartsWith('\u0001')) name = name[1..]; // the mangler's "no prefix" marker: the symbol is the rest
         if (name.Length == 0 || name.Any(c => c is '"' or '\\' || char.IsControl(c))) return null;
         var q = $"\"{name}\"";
-        return $"\t.text\n\t.p2align 4\n\t.globl {q}\n\t.type {q},@function\n{q}:\n" +
+        return $"\t.section {StubSection},\"ax\",@progbits\n\t.p2align 4\n\t.globl {q}\n\t.type {q},@function\n{q}:\n" +
                $"\tmovq {RuntimeSymbols.Slots}@GOTPCREL(%rip), %r11\n\tjmpq *{slot * pointerSize}(%r11)\n\t.size {q}, .-{q}\n";
     }
 
     /// <summary>
     /// Gives a stub declaration its body in IR: load the dispatch slot and musttail-call it with the same
     /// arguments (variadic arguments are forwarded by musttail). At any tier this is `jmp *slot`. Used
-    /// only for names StubAssembly cannot write.
+    /// only where StubAssembly cannot serve: a name assembly cannot spell, or a stub an alias points at (an
+    /// alias must name a definition in IR).
     /// </summary>
     public void DefineStub(LLVMValueRef stub, LLVMValueRef slotAddress)
     {

@@ -114,7 +114,7 @@ internal static class ModulePreparer
         // Host-memory arrays and the callback: fresh declarations, resolved to absolute addresses at load.
         int slotsLen = Math.Max(n, 1);
         var slots = rw.DeclareGlobal(RuntimeSymbols.Slots, Llvm.LLVMArrayType2(rw.Ptr, (ulong)slotsLen));
-        int cells = slotsLen * RuntimeSymbols.CellsPerFunction;
+        int cells = slotsLen;
         var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)cells));
         var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
         var onLoop = osrThreshold > 0 ? rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType) : default;
@@ -170,7 +170,8 @@ internal static class ModulePreparer
         byte[] template;
         using (var buf = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m))) template = Ir.BufferBytes(buf);
 
-        // 3. The base module: stubs (assembly where the name allows), countdowns at the first tier, structor runners.
+        // 3. The base module: stubs (assembly where the name allows), counting stubs, OSR points and loop counts at
+        //    the first tier, structor runners.
         var stubAsm = new System.Text.StringBuilder();
         // An alias must name a definition in IR, so a stub an alias points at is defined in IR.
         var aliased = new HashSet<LLVMValueRef>();
@@ -188,7 +189,7 @@ internal static class ModulePreparer
             {
                 // Planned on the body as the template holds it: a continuation compiled later from the template
                 // computes the same layout, so the state this code passes is the state it expects.
-                var cell = rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i, initial));
+                var cell = rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i));
                 if (!onLoop.IsNull)
                 {
                     var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData);
@@ -197,10 +198,14 @@ internal static class ModulePreparer
                         new OsrPoints(onLoop, osrThreshold, plan.Layout, rw.ElementAddress(osrReady, Llvm.LLVMInt8TypeInContext(rw.Context), slotsLen, i)));
                 }
                 else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
-                rw.InsertEntryCountdown(definitions[i], cell, onHot, i);
             }
         }
-        if (stubAsm.Length > 0) Ir.AppendModuleAsm(m, stubAsm.ToString());
+        // Entries are counted by a stub per function in front of its body, not in the body (CountingStubs).
+        if (instrument)
+            stubAsm.Append(CountingStubs.Assembly(Enumerable.Range(0, n).Where(i => pinReasons[i] == null), pointerSize, CountingStubs.VectorWidth(HostTarget.Features)));
+        // A label at the start of the stubs' section, where the host finds it (perf map, fault reports).
+        Ir.AppendModuleAsm(m, $"\t.section {IrRewriter.StubSection},\"ax\",@progbits\n\t.globl {RuntimeSymbols.Stubs}\n" +
+            $"\t.type {RuntimeSymbols.Stubs},@function\n{RuntimeSymbols.Stubs}:\n" + stubAsm);
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));

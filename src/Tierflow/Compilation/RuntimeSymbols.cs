@@ -6,22 +6,31 @@ internal static class RuntimeSymbols
     public const string Prefix = "__tf_";
     /// <summary>[N x ptr] in host memory: the dispatch slot of every tierable function.</summary>
     public const string Slots = "__tf_slots";
+    /// <summary>[N x ptr] in host memory: the code of every tierable function at its current tier. While a
+    /// function is counted, its slot points at its counting stub, which jumps here.</summary>
+    public const string Bodies = "__tf_bodies";
     /// <summary>
-    /// [N*4 x i32] in host memory: one countdown cell per function per tier (cell i*4 + tier). Code of each
-    /// tier counts in its own cell, so a decrement by old code that lands after an install (load, sub and
-    /// store are not atomic) can only disturb the old tier's cell, never the new one's. Re-arms within one
-    /// tier can still lose to such a store; TieredProgram.OnCountdownExpired discards the count that
-    /// produces while a compile is in flight, and elsewhere it only moves a tier-up earlier or later.
+    /// [N x i32] in host memory: one entry countdown per function (CounterCell), decremented by the
+    /// function's counting stub (and, with --count-loops, by its loop headers). The decrement is not atomic
+    /// across threads: a re-arm can lose to a decrement in flight; TieredProgram.CountedEntries ignores the
+    /// implausible count that leaves, and OnCountdownExpired discards a callback made while a compile is in
+    /// flight.
     /// </summary>
     public const string Counters = "__tf_counters";
-    public const int CellsPerFunction = 4;
+    /// <summary>The counting stub of function i: counts the entry, then jumps to __tf_bodies[i] (CountingStubs).</summary>
+    public static string CountingStub(int index) => $"__tf_count_{index}";
+    /// <summary>Where a counting stub goes when its countdown runs out: saves the argument registers, calls
+    /// __tf_on_hot, restores them and jumps to the function's body (CountingStubs).</summary>
+    public const string Hot = "__tf_hot";
+    /// <summary>A label at the start of the base object's section of assembled stubs (IrRewriter.StubSection).</summary>
+    public const string Stubs = "__tf_stubs";
     /// <summary>[N x i8] in host memory: set to 1 once a function's outermost-loop OSR continuation is ready,
     /// so that its O0 frames call the host at the next outermost loop header, not only when their countdown
     /// happens to run out there.</summary>
     public const string OsrReady = "__tf_osr_ready";
     /// <summary>i32 in host memory: the program's id, passed to the callbacks (see IrRewriter.ProgramId).</summary>
     public const string ProgramId = "__tf_program_id";
-    public static int CounterCell(int index, Tiering.OptLevel level) => index * CellsPerFunction + (int)level;
+    public static int CounterCell(int index) => index;
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";
     /// <summary>ptr(i32 program, i32 function, i32 loop): the host callback when a frame's loop countdown runs

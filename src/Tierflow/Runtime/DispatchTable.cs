@@ -4,16 +4,17 @@ namespace Tierflow.Runtime;
 
 /// <summary>
 /// Host memory that JIT code reads on every call: one dispatch slot (code address) per tierable function,
-/// one countdown (int32) per function and tier (RuntimeSymbols.CounterCell), and one OSR-ready flag (byte)
-/// per function, and the program's id. JIT code reaches both through absolute symbols (__tf_slots,
-/// __tf_counters). A slot is swapped with one aligned 8-byte store, which x86-64 makes atomic: a caller
+/// the function's current body (its slot points at its counting stub while it is counted, and the stub
+/// jumps to the body), one countdown (int32) per function (RuntimeSymbols.CounterCell), one OSR-ready flag
+/// (byte) per function, and the program's id. JIT code reaches them through absolute symbols (__tf_slots,
+/// __tf_bodies, __tf_counters). A slot is swapped with one aligned 8-byte store, which x86-64 makes atomic: a caller
 /// sees either the old code or the new, never a torn pointer. Counters are racy by design (see
-/// IrRewriter.InsertEntryCountdown).
+/// RuntimeSymbols.Counters).
 /// </summary>
 internal sealed unsafe class DispatchTable : IDisposable
 {
     readonly int _count;
-    nint _slots, _counters, _osrReady, _programId;
+    nint _slots, _bodies, _counters, _osrReady, _programId;
 
     public DispatchTable(int count, int programId)
     {
@@ -21,7 +22,9 @@ internal sealed unsafe class DispatchTable : IDisposable
         *(int*)_programId = programId;
         _count = Math.Max(count, 1);
         _slots = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 8), 64);
-        int cells = _count * Compilation.RuntimeSymbols.CellsPerFunction;
+        _bodies = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 8), 64);
+        NativeMemory.Clear((void*)_bodies, (nuint)(_count * 8));
+        int cells = _count;
         _counters = (nint)NativeMemory.AlignedAlloc((nuint)(cells * 4), 64);
         NativeMemory.Clear((void*)_slots, (nuint)(_count * 8));
         for (int i = 0; i < cells; i++) ((int*)_counters)[i] = int.MaxValue;
@@ -35,16 +38,19 @@ internal sealed unsafe class DispatchTable : IDisposable
     public void SetOsrReady(int i) => Volatile.Write(ref ((byte*)_osrReady)[i], (byte)1);
 
     public nint SlotsAddress => _slots;
+    public nint BodiesAddress => _bodies;
     public nint CountersAddress => _counters;
 
     public nint ReadSlot(int i) => Volatile.Read(ref ((nint*)_slots)[i]);
     public void WriteSlot(int i, nint code) => Volatile.Write(ref ((nint*)_slots)[i], code);
+    public void WriteBody(int i, nint code) => Volatile.Write(ref ((nint*)_bodies)[i], code);
     public int ReadCounter(int cell) => Volatile.Read(ref ((int*)_counters)[cell]);
     public void WriteCounter(int cell, int value) => Volatile.Write(ref ((int*)_counters)[cell], value);
 
     public void Dispose()
     {
         if (_slots != 0) { NativeMemory.AlignedFree((void*)_slots); _slots = 0; }
+        if (_bodies != 0) { NativeMemory.AlignedFree((void*)_bodies); _bodies = 0; }
         if (_counters != 0) { NativeMemory.AlignedFree((void*)_counters); _counters = 0; }
         if (_osrReady != 0) { NativeMemory.AlignedFree((void*)_osrReady); _osrReady = 0; }
         if (_programId != 0) { NativeMemory.AlignedFree((void*)_programId); _programId = 0; }

@@ -15,15 +15,18 @@ namespace Tierflow.Runtime;
 /// A loaded program and the machinery that tiers it. The lifecycle of a function:
 ///
 ///   1. Load: the whole program is prepared (ModulePreparer) and compiled once at the first tier into the
-///      base object; every slot points at its function's first-tier body; countdowns are armed.
-///   2. Run: each entry decrements the function's countdown (non-final tiers only). When it runs out, the
-///      JIT code calls OnCountdownExpired, which asks the policy (TierPolicy.Decide) and, on promotion,
-///      marks the function in flight and enqueues a request. The caller returns to its code at once.
+///      base object; every slot points at its function's counting stub, which jumps to its first-tier body;
+///      countdowns are armed.
+///   2. Run: each entry decrements the function's countdown in its counting stub (non-final tiers only).
+///      When it runs out, the stub calls OnCountdownExpired, which asks the policy (TierPolicy.Decide)
+///      and, on promotion, marks the function in flight and enqueues a request. The caller returns to its
+///      code at once.
 ///   3. Compile: a worker cuts the function's module from the template, optimizes and codegens it
 ///      (FunctionCompiler), adds the object to LLJIT under its own resource tracker and looks up the
 ///      new symbol. In --sync mode the calling thread does this before it continues.
 ///   4. Install: under the function's gate, if the request is still current (its version matches and the
-///      target is above the current tier, or it was forced), the slot is overwritten with one atomic store.
+///      target is above the current tier, or it was forced), the body's address and the slot are overwritten,
+///      each with one atomic store (Dispatch).
 ///      Every caller, including frames of a recursion already in flight, reaches the new code on its next
 ///      call. The countdown is re-armed for the next rung and TierChanged is raised.
 ///   5. Failure: a compile or link error leaves the function at its tier, running correctly; the error is
@@ -119,6 +122,7 @@ public sealed class TieredProgram : IDisposable
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
                 options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
+            _counted = instrument;
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
             _table = new DispatchTable(_functions.Length, _id);
@@ -133,6 +137,7 @@ public sealed class TieredProgram : IDisposable
             Ir.DefineAbsoluteSymbols(_jit, _jd,
             [
                 (RuntimeSymbols.Slots, _table.SlotsAddress, false),
+                (RuntimeSymbols.Bodies, _table.BodiesAddress, false),
                 (RuntimeSymbols.Counters, _table.CountersAddress, false),
                 (RuntimeSymbols.OsrReady, _table.OsrReadyAddress, false),
                 (RuntimeSymbols.ProgramId, _table.ProgramIdAddress, false),
@@ -156,7 +161,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/1", ModuleKey, options.FastFloat,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/2", ModuleKey, options.FastFloat,
                     useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
                 if (baseObject == null)
@@ -199,6 +204,8 @@ public sealed class TieredProgram : IDisposable
             if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
                 RegisterCode($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
                     anchor.CodeAddress, _ladder.Initial);
+            // The assembled stubs have a section of their own (IrRewriter.StubSection).
+            if (useSlots) RegisterCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -248,12 +255,31 @@ public sealed class TieredProgram : IDisposable
             if (probe != null) probe.CodeAddress = Lookup(probe.Name);
             return;
         }
+        if (_counted) _countingStubs = new nint[_functions.Length];
         foreach (var f in _functions)
         {
             var symbol = f.Info.Pinned ? f.Name : RuntimeSymbols.Body(f.Info.Index);
             f.CodeAddress = Lookup(symbol);
-            if (!f.Info.Pinned) _table.WriteSlot(f.Info.Index, f.CodeAddress);
+            if (f.Info.Pinned) continue;
+            if (_countingStubs != null) _countingStubs[f.Info.Index] = Lookup(RuntimeSymbols.CountingStub(f.Info.Index));
+            Dispatch(f, f.CodeAddress);
         }
+    }
+
+    bool _counted; // entries are counted in JIT code: the base object has counting stubs
+    nint[]? _countingStubs; // their addresses, by function index
+
+    /// <summary>
+    /// Makes <paramref name="code"/> the function's code: its body, and its slot's target, which is the
+    /// counting stub while a rung above remains (Compilation.CountingStubs) and the code itself from the final
+    /// tier on. The slot is written last: one aligned 8-byte store, which x86-64 makes atomic. Caller holds
+    /// f.Gate (or is loading).
+    /// </summary>
+    void Dispatch(JitFunction f, nint code)
+    {
+        int i = f.Info.Index;
+        _table.WriteBody(i, code);
+        _table.WriteSlot(i, _countingStubs != null && f.Tier < FinalTier ? _countingStubs[i] : code);
     }
 
     nint Lookup(string symbol)
@@ -350,12 +376,17 @@ public sealed class TieredProgram : IDisposable
         if (_prepared.UsesSlots) _table.WriteCounter(Cell(f), _options.Counting == CountingMode.AllEntries ? f.Armed : int.MaxValue);
     }
 
-    long CountedEntries(JitFunction f) => _options.Counting == CountingMode.HostCalls
-        ? f.HostCalls
-        : f.EntriesBase + ((long)f.Armed - _table.ReadCounter(Cell(f)));
+    long CountedEntries(JitFunction f)
+    {
+        if (_options.Counting == CountingMode.HostCalls) return f.HostCalls;
+        long counted = (long)f.Armed - _table.ReadCounter(Cell(f));
+        // Negative, or past 2^30: a decrement on another thread undid the last arm (docs/design/dispatch.md,
+        // "Re-arms race with decrements"). Nothing is counted for it; the next arm rewrites the cell.
+        return f.EntriesBase + (counted is < 0 or > 1L << 30 ? 0 : counted);
+    }
 
-    /// <summary>The countdown cell the code of the function's current tier decrements.</summary>
-    static int Cell(JitFunction f) => RuntimeSymbols.CounterCell(f.Info.Index, f.Tier);
+    /// <summary>The function's countdown cell, which its counting stub decrements.</summary>
+    static int Cell(JitFunction f) => RuntimeSymbols.CounterCell(f.Info.Index);
 
     /// <summary>Called from JIT code (any thread) when a function's countdown runs out.</summary>
     internal void OnCountdownExpired(int index)
@@ -735,8 +766,12 @@ public sealed class TieredProgram : IDisposable
         ({ } f, CodeRole.Body) => $"{f.Name} [{tier}]",
         ({ } f, CodeRole.Continuation) => $"{f.Name} [OSR {tier}]",
         ({ } f, CodeRole.InlineCopy) => $"{f.Name} [copy, {tier}]",
+        _ when CountingStubIndex(symbol) is { } i && i < _functions.Length => $"{_functions[i].Name} [count]",
         _ => _byName.ContainsKey(symbol) ? $"{symbol} [stub]" : symbol,
     };
+
+    static int? CountingStubIndex(string symbol) =>
+        symbol.StartsWith("__tf_count_", StringComparison.Ordinal) && int.TryParse(symbol.AsSpan("__tf_count_".Length), out int i) ? i : null;
 
     /// <summary>
     /// A replaced tier's object: freed by the reclaimer once no frame can be in it, when there is one (the
@@ -851,7 +886,7 @@ public sealed class TieredProgram : IDisposable
                     if (f.CodeSymbol is { } replaced && !f.Info.HasBlockAddresses) retire = replaced;
                     f.CodeSymbol = symbol;
                     f.CodeAddress = code;
-                    f.Tier = r.Target; // from here Cell(f) is the new code's countdown, armed below
+                    f.Tier = r.Target;
                     f.Version++;
                     installed = true;
                     change = new TierChange(f.Name, from, r.Target, record);
@@ -868,7 +903,7 @@ public sealed class TieredProgram : IDisposable
             if (_stopping || f.Info.Pinned) Arm(f, entries, silent: true);
             else if (error != null) Arm(f, entries);
             else next = Decide(f, entries);
-            if (installed) _table.WriteSlot(r.Index, code); // the swap: one aligned 8-byte store
+            if (installed) Dispatch(f, code); // the swap: one aligned 8-byte store
             // Only now: the reclaimer may free a retired object as soon as no thread holds a reference into
             // it, and until the store above the slot itself was one.
             if (retire != null) Retire(retire);

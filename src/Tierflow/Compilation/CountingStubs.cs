@@ -1,0 +1,81 @@
+using System.Text;
+
+namespace Tierflow.Compilation;
+
+/// <summary>
+/// The entry countdown, as a stub in front of each function's body (.NET's call-counting stubs). While a
+/// function is counted, its dispatch slot points at its counting stub:
+///
+///     __tf_count_i:  movq __tf_counters@GOTPCREL(%rip), %r11
+///                    subl $1, 4*i(%r11)           ; one countdown per function (RuntimeSymbols.CounterCell)
+///                    jle  1f
+///                    movq __tf_bodies@GOTPCREL(%rip), %r11
+///                    jmpq *8*i(%r11)              ; the body at the current tier
+///                1:  movl $i, %r11d
+///                    jmp  __tf_hot
+///
+/// and once it reaches its final tier the slot points at the body itself, so final code pays nothing.
+/// __tf_hot saves every register an argument can be in (rdi, rsi, rdx, rcx, r8, r9, rax for a variadic
+/// call's vector count, r10 for a static chain, and the vector argument registers at the host's width),
+/// calls the host's on-hot callback, restores them and jumps to the body it read before the callback. So
+/// the entry that ran the countdown out runs the tier it was counted at, as with the countdown prologue
+/// this replaces; with --sync the install inside the callback reaches the next call. The stack arguments
+/// are not touched.
+///
+/// Why not a countdown in the body, as before: the countdown split the body's entry block and called the
+/// host, so at O0 every argument was spilled and reloaded across it and the function needed a frame. A
+/// two-line rotate in sha256 ran 1.68 times as long with it (docs/results/session9-experiments.md), and
+/// the extra blocks cost code generation time at load. The stubs are assembly: the code generator never
+/// sees them (see IrRewriter.StubAssembly).
+/// </summary>
+internal static class CountingStubs
+{
+    /// <summary>Bytes of each vector argument register __tf_hot saves: 64 with AVX-512, 32 with AVX, else 16.</summary>
+    public static int VectorWidth(string hostFeatures)
+    {
+        var features = hostFeatures.Split(',');
+        return features.Contains("+avx512f") ? 64 : features.Contains("+avx") ? 32 : 16;
+    }
+
+    public static string Assembly(IEnumerable<int> functions, int pointerSize, int vectorWidth)
+    {
+        var s = new StringBuilder();
+        s.Append($"\t.section {IrRewriter.StubSection},\"ax\",@progbits\n");
+        foreach (int i in functions)
+        {
+            var name = RuntimeSymbols.CountingStub(i);
+            s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
+            s.Append($"\tmovq {RuntimeSymbols.Counters}@GOTPCREL(%rip), %r11\n");
+            s.Append($"\tsubl $1, {RuntimeSymbols.CounterCell(i) * 4}(%r11)\n");
+            s.Append($"\tjle .L{name}.hot\n");
+            s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %r11\n");
+            s.Append($"\tjmpq *{i * pointerSize}(%r11)\n");
+            s.Append($".L{name}.hot:\n\tmovl ${i}, %r11d\n\tjmp {RuntimeSymbols.Hot}\n");
+            s.Append($"\t.size {name}, .-{name}\n");
+        }
+        // Entered by jmp from a counting stub, so the stack is as the caller left it at its call: rsp is 8 mod 16.
+        // rbp and nine registers (80 bytes) leave rsp 8 mod 16, hence the vector area is 8 bytes larger than it needs.
+        string move = vectorWidth switch { 64 => "vmovdqu64", 32 => "vmovdqu", _ => "movdqu" };
+        string reg = vectorWidth switch { 64 => "zmm", 32 => "ymm", _ => "xmm" };
+        int area = 8 * vectorWidth + 8;
+        string[] saved = ["rdi", "rsi", "rdx", "rcx", "r8", "r9", "rax", "r10", "r11"];
+        var h = RuntimeSymbols.Hot;
+        s.Append($"\t.p2align 4\n\t.globl {h}\n\t.type {h},@function\n{h}:\n");
+        s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n");
+        foreach (var r in saved) s.Append($"\tpushq %{r}\n");
+        s.Append($"\tsubq ${area}, %rsp\n");
+        for (int k = 0; k < 8; k++) s.Append($"\t{move} %{reg}{k}, {k * vectorWidth}(%rsp)\n");
+        // The saved r11 (the function's index, the last push) becomes the jump target: the body this entry was
+        // counted for, read before the callback, so that a --sync install inside it reaches the next call.
+        s.Append($"\tmovl %r11d, %esi\n\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n");
+        s.Append($"\tmovq (%rax,%r11,{pointerSize}), %r11\n\tmovq %r11, {area}(%rsp)\n");
+        s.Append($"\tmovq {RuntimeSymbols.ProgramId}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n");
+        s.Append($"\tcallq *{RuntimeSymbols.OnHot}@GOTPCREL(%rip)\n");
+        for (int k = 0; k < 8; k++) s.Append($"\t{move} {k * vectorWidth}(%rsp), %{reg}{k}\n");
+        s.Append($"\taddq ${area}, %rsp\n");
+        foreach (var r in saved.Reverse()) s.Append($"\tpopq %{r}\n");
+        s.Append("\tpopq %rbp\n\tjmpq *%r11\n");
+        s.Append($"\t.size {h}, .-{h}\n");
+        return s.ToString();
+    }
+}
