@@ -16,7 +16,7 @@ namespace Tierflow.Compilation;
 ///
 /// and once it reaches its final tier the slot points at the body itself, so final code pays nothing.
 /// __tf_hot saves every register an argument can be in (rdi, rsi, rdx, rcx, r8, r9, rax for a variadic
-/// call's vector count, r10 for a static chain, and the vector argument registers at the host's width),
+/// call's vector count, r10 for a static chain, and all sixteen vector registers at the host's width),
 /// calls the host's on-hot callback, restores them and jumps to the body it read before the callback. So
 /// the entry that ran the countdown out runs the tier it was counted at, as with the countdown prologue
 /// this replaces; with --sync the install inside the callback reaches the next call. The stack arguments
@@ -55,23 +55,29 @@ internal static class CountingStubs
         }
         // Entered by jmp from a counting stub, so the stack is as the caller left it at its call: rsp is 8 mod 16.
         // rbp and nine registers (80 bytes) leave rsp 8 mod 16, hence the vector area is 8 bytes larger than it needs.
+        // The other general-purpose registers are callee-saved in the C convention the callback follows, so it
+        // keeps them, whatever the guest's convention passes in them; r11 carries nothing in any convention
+        // LLVM has for x86-64 (the stubs use it).
         string move = vectorWidth switch { 64 => "vmovdqu64", 32 => "vmovdqu", _ => "movdqu" };
         string reg = vectorWidth switch { 64 => "zmm", 32 => "ymm", _ => "xmm" };
-        int area = 8 * vectorWidth + 8;
+        // All sixteen vector registers, not only the eight C passes arguments in: regcall passes arguments in
+        // xmm8-15 and preserve_all expects them kept, and the host's callback may use them.
+        const int vectors = 16;
+        int area = vectors * vectorWidth + 8;
         string[] saved = ["rdi", "rsi", "rdx", "rcx", "r8", "r9", "rax", "r10", "r11"];
         var h = RuntimeSymbols.Hot;
         s.Append($"\t.p2align 4\n\t.globl {h}\n\t.type {h},@function\n{h}:\n");
         s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n");
         foreach (var r in saved) s.Append($"\tpushq %{r}\n");
         s.Append($"\tsubq ${area}, %rsp\n");
-        for (int k = 0; k < 8; k++) s.Append($"\t{move} %{reg}{k}, {k * vectorWidth}(%rsp)\n");
+        for (int k = 0; k < vectors; k++) s.Append($"\t{move} %{reg}{k}, {k * vectorWidth}(%rsp)\n");
         // The saved r11 (the function's index, the last push) becomes the jump target: the body this entry was
         // counted for, read before the callback, so that a --sync install inside it reaches the next call.
         s.Append($"\tmovl %r11d, %esi\n\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n");
         s.Append($"\tmovq (%rax,%r11,{pointerSize}), %r11\n\tmovq %r11, {area}(%rsp)\n");
         s.Append($"\tmovq {RuntimeSymbols.ProgramId}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n");
         s.Append($"\tcallq *{RuntimeSymbols.OnHot}@GOTPCREL(%rip)\n");
-        for (int k = 0; k < 8; k++) s.Append($"\t{move} {k * vectorWidth}(%rsp), %{reg}{k}\n");
+        for (int k = 0; k < vectors; k++) s.Append($"\t{move} {k * vectorWidth}(%rsp), %{reg}{k}\n");
         s.Append($"\taddq ${area}, %rsp\n");
         foreach (var r in saved.Reverse()) s.Append($"\tpopq %{r}\n");
         s.Append("\tpopq %rbp\n\tjmpq *%r11\n");
