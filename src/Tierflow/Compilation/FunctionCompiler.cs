@@ -373,7 +373,9 @@ internal sealed class FunctionCompiler : IDisposable
             foreach (var body in bodies.Values)
                 Llvm.LLVMSetAlignment(body, 64); // see docs/design/compilation.md: alignment decides JIT-vs-AOT ratios
         }
-        else if (_options.Counting == CountingMode.AllEntries)
+        // Below the final tier the body keeps only what counts loops: --count-loops, and at O0 the OSR points.
+        // Entries are counted by the function's counting stub, not in its body (CountingStubs).
+        else if (_options.Counting == CountingMode.AllEntries && (_options.CountLoops || plan != null))
         {
             var counters = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Counters);
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
@@ -391,7 +393,7 @@ internal sealed class FunctionCompiler : IDisposable
                     points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
                         rw.ElementAddress(flags, i8, len, i));
                 }
-                // Entries are counted by the function's counting stub, not in its body (CountingStubs).
+                if (points == null && !_options.CountLoops) continue;
                 rw.InstrumentLoops(body, (i == index ? plan?.Flow : null) ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
             }
         }

@@ -18,7 +18,7 @@ internal static class RuntimeSymbols
     /// </summary>
     public const string Counters = "__tf_counters";
     /// <summary>The counting stub of function i: counts the entry, then jumps to __tf_bodies[i] (CountingStubs).</summary>
-    public static string CountingStub(int index) => $"__tf_count_{index}";
+    public static string CountingStub(int index) => $"__tf_count_{index}"; // TryParseCountingStub reads it back
     /// <summary>Where a counting stub goes when its countdown runs out: saves the argument registers, calls
     /// __tf_on_hot, restores them and jumps to the function's body (CountingStubs).</summary>
     public const string Hot = "__tf_hot";
@@ -55,6 +55,13 @@ internal static class RuntimeSymbols
     public static string Version(int index, Tiering.OptLevel level, string version) => $"__tf_body_{index}.{level}.{version}";
     public static string InlineCopy(int index) => $"__tf_inl_{index}";
     public static string Continuation(int index, string version) => $"__tf_osr_{index}.{version}";
+
+    public static bool TryParseCountingStub(string name, out int index)
+    {
+        index = -1;
+        const string p = "__tf_count_";
+        return name.StartsWith(p, StringComparison.Ordinal) && int.TryParse(name.AsSpan(p.Length), out index);
+    }
 
     public static bool TryParseBody(string name, out int index)
     {

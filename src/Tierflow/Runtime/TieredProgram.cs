@@ -122,7 +122,7 @@ public sealed class TieredProgram : IDisposable
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
                 options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
-            _counted = instrument;
+            if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
             _table = new DispatchTable(_functions.Length, _id);
@@ -204,8 +204,9 @@ public sealed class TieredProgram : IDisposable
             if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
                 RegisterCode($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
                     anchor.CodeAddress, _ladder.Initial);
-            // The assembled stubs have a section of their own (IrRewriter.StubSection).
-            if (useSlots) RegisterCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
+            // The assembled stubs have a section of their own (IrRewriter.StubSection). Perf map only: a guest
+            // fault report has nothing to say about a stub.
+            if (useSlots && _options.PerfMap) WritePerfMap(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -255,7 +256,6 @@ public sealed class TieredProgram : IDisposable
             if (probe != null) probe.CodeAddress = Lookup(probe.Name);
             return;
         }
-        if (_counted) _countingStubs = new nint[_functions.Length];
         foreach (var f in _functions)
         {
             var symbol = f.Info.Pinned ? f.Name : RuntimeSymbols.Body(f.Info.Index);
@@ -266,8 +266,7 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    bool _counted; // entries are counted in JIT code: the base object has counting stubs
-    nint[]? _countingStubs; // their addresses, by function index
+    nint[]? _countingStubs; // by function index; null when entries are not counted in JIT code (no counting stubs)
 
     /// <summary>
     /// Makes <paramref name="code"/> the function's code: its body, and its slot's target, which is the
@@ -726,8 +725,12 @@ public sealed class TieredProgram : IDisposable
     void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier)
     {
         GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
-        if (_options.PerfMap) PerfMap.Write(ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, PerfName(x.Name, tier))));
+        if (_options.PerfMap) WritePerfMap(elf, symbol, address, tier);
     }
+
+    /// <summary>The perf map's lines for the functions in <paramref name="symbol"/>'s section of an object.</summary>
+    void WritePerfMap(byte[] elf, string symbol, nint address, OptLevel tier) =>
+        PerfMap.Write(ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, PerfName(x.Name, tier))));
 
     /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
     (JitFunction Function, CodeRole Role)? CodeOf(string symbol)
@@ -766,12 +769,9 @@ public sealed class TieredProgram : IDisposable
         ({ } f, CodeRole.Body) => $"{f.Name} [{tier}]",
         ({ } f, CodeRole.Continuation) => $"{f.Name} [OSR {tier}]",
         ({ } f, CodeRole.InlineCopy) => $"{f.Name} [copy, {tier}]",
-        _ when CountingStubIndex(symbol) is { } i && i < _functions.Length => $"{_functions[i].Name} [count]",
+        _ when RuntimeSymbols.TryParseCountingStub(symbol, out int i) && i < _functions.Length => $"{_functions[i].Name} [count]",
         _ => _byName.ContainsKey(symbol) ? $"{symbol} [stub]" : symbol,
     };
-
-    static int? CountingStubIndex(string symbol) =>
-        symbol.StartsWith("__tf_count_", StringComparison.Ordinal) && int.TryParse(symbol.AsSpan("__tf_count_".Length), out int i) ? i : null;
 
     /// <summary>
     /// A replaced tier's object: freed by the reclaimer once no frame can be in it, when there is one (the
