@@ -197,28 +197,65 @@ internal sealed class IrRewriter : IDisposable
             var header = cf.Blocks[h];
             if (cf.Predecessors(h).Any(p => Llvm.LLVMGetInstructionOpcode(Llvm.LLVMGetBasicBlockTerminator(cf.Blocks[p])) is not (LLVMOpcode.Br or LLVMOpcode.Switch)))
                 continue;
+            var ready = ReadyCheck.None;
+            if (osr?.Layout?.OuterLoops.Contains(h) == true)
+                ready = cf.LoopParents.Values.Contains(h) || !Llvm.LLVMIsAPHINode(Llvm.LLVMGetFirstInstruction(header)).IsNull
+                    ? ReadyCheck.EachIteration : ReadyCheck.AtEntry;
+            // Layout: [tf.enter,] tf.loop, [tf.osr,] header, each falling through to the next.
+            var enter = ready == ReadyCheck.AtEntry ? Llvm.LLVMInsertBasicBlockInContext(_ctx, header, "tf.enter") : default;
             var head = Llvm.LLVMInsertBasicBlockInContext(_ctx, header, "tf.loop");
-            foreach (int p in cf.Predecessors(h)) Ir.RetargetEdges(cf.Blocks[p], header, head);
+            foreach (int p in cf.Predecessors(h))
+                Ir.RetargetEdges(cf.Blocks[p], header, !enter.IsNull && !cf.Dominates(h, p) ? enter : head);
             Llvm.LLVMPositionBuilderAtEnd(_b, head);
             foreach (var phi in Ir.Instructions(header).TakeWhile(i => !Llvm.LLVMIsAPHINode(i).IsNull).ToList())
             {
                 Llvm.LLVMInstructionRemoveFromParent(phi);
                 Llvm.LLVMInsertIntoBuilder(_b, phi);
             }
-            // Appended at the end: layout is the code generator's business (block placement).
-            var afterCount = osr != null ? Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osr") : header;
+            // The counts sit in the blocks right before the header, falling through to it; only the rarely taken
+            // blocks (the callbacks, the transfer) go to the end of the function. O0 runs no block placement, so
+            // the block order is the code's: counts placed at the end cost every iteration two taken jumps, and
+            // even a block holding nothing but a branch to the next one costs a jump at O0 (FastISel keeps a
+            // block's only branch for its line information).
+            var osrAt = head;
             if (!counterAddress.IsNull)
+            {
+                var afterCount = osr != null ? Llvm.LLVMInsertBasicBlockInContext(_ctx, header, "tf.osr") : header;
                 EmitCountdown(counterAddress, onHot, index, Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.loophot"), afterCount);
-            else Llvm.LLVMBuildBr(_b, afterCount);
-            if (osr != null) EmitOsrPoint(fn, afterCount, header, frameCounter, osr, index, h);
+                osrAt = afterCount;
+            }
+            else if (osr == null) Llvm.LLVMBuildBr(_b, header);
+            if (osr != null) EmitOsrPoint(fn, osrAt, header, frameCounter, osr, index, h, ready, enter, head);
             instrumented++;
         }
         return instrumented;
     }
 
+    /// <summary>
+    /// Where an outermost loop checks <c>__tf_osr_ready</c>, the flag the runtime sets once the continuation
+    /// entered at the outermost loops is ready, so that a frame calls in without running its countdown out.
+    /// </summary>
+    enum ReadyCheck
+    {
+        /// <summary>Not an outermost loop: the continuation that is asked for first cannot be entered here.</summary>
+        None,
+        /// <summary>
+        /// Every iteration, for an outermost loop with loops inside: a frame that asked from an inner loop
+        /// runs its countdown out there, and moves here at its next outer iteration. (Also for a header with
+        /// phis, which an entry block would have to take over.)
+        /// </summary>
+        EachIteration,
+        /// <summary>
+        /// On entering the loop, for an outermost loop with no loop inside: a new frame moves at once, and a
+        /// frame already in the loop runs its countdown out in it and moves within a threshold's worth of
+        /// iterations. No flag load on every iteration of what is often the function's hottest loop.
+        /// </summary>
+        AtEntry,
+    }
+
     /// <summary>The per-frame countdown and, where the loop has a layout, the transfer into the continuation.</summary>
     void EmitOsrPoint(LLVMValueRef fn, LLVMBasicBlockRef at, LLVMBasicBlockRef header, LLVMValueRef frameCounter,
-        OsrPoints osr, int index, int loop)
+        OsrPoints osr, int index, int loop, ReadyCheck readyCheck, LLVMBasicBlockRef enter, LLVMBasicBlockRef head)
     {
         Llvm.LLVMPositionBuilderAtEnd(_b, at);
         var c = Llvm.LLVMBuildLoad2(_b, I32, frameCounter, "tf.fc");
@@ -226,18 +263,21 @@ internal sealed class IrRewriter : IDisposable
         Llvm.LLVMBuildStore(_b, d, frameCounter);
         var due = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.SLT, d, Llvm.LLVMConstInt(I32, 1, 0), "tf.fdue");
         var hot = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osrhot");
-        if (osr.Layout?.OuterLoops.Contains(loop) == true)
+        if (readyCheck == ReadyCheck.EachIteration)
         {
-            // At an outermost loop, also call in once the continuation for these loops is ready: a frame
-            // that asked from an inner loop moves here, at its next outer iteration.
-            var ready = Llvm.LLVMAppendBasicBlockInContext(_ctx, fn, "tf.osrready");
+            var ready = Llvm.LLVMInsertBasicBlockInContext(_ctx, header, "tf.osrready");
             Llvm.LLVMBuildCondBr(_b, due, hot, ready);
             Llvm.LLVMPositionBuilderAtEnd(_b, ready);
-            var flag = Llvm.LLVMBuildLoad2(_b, Llvm.LLVMInt8TypeInContext(_ctx), osr.ReadyFlag, "tf.ready");
-            var set = Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.NE, flag, Llvm.LLVMConstInt(Llvm.LLVMInt8TypeInContext(_ctx), 0, 0), "tf.isready");
-            Llvm.LLVMBuildCondBr(_b, set, hot, header);
+            Llvm.LLVMBuildCondBr(_b, ReadyFlagSet(osr), hot, header);
         }
         else Llvm.LLVMBuildCondBr(_b, due, hot, header);
+        if (readyCheck == ReadyCheck.AtEntry)
+        {
+            // Straight to the callback, past this iteration's count: the header has no phis, so the frame's
+            // state there is the same either way.
+            Llvm.LLVMPositionBuilderAtEnd(_b, enter);
+            Llvm.LLVMBuildCondBr(_b, ReadyFlagSet(osr), hot, head);
+        }
 
         Llvm.LLVMPositionBuilderAtEnd(_b, hot);
         var target = Ir.BuildCall(_b, OnLoopType, osr.OnLoop,
@@ -261,6 +301,13 @@ internal sealed class IrRewriter : IDisposable
         var result = Ir.BuildCall(_b, contType, target, args);
         if (Llvm.LLVMGetTypeKind(ret) == LLVMTypeKind.Void) Llvm.LLVMBuildRetVoid(_b);
         else Llvm.LLVMBuildRet(_b, result);
+    }
+
+    LLVMValueRef ReadyFlagSet(OsrPoints osr)
+    {
+        var i8 = Llvm.LLVMInt8TypeInContext(_ctx);
+        var flag = Llvm.LLVMBuildLoad2(_b, i8, osr.ReadyFlag, "tf.ready");
+        return Llvm.LLVMBuildICmp(_b, LLVMIntPredicate.NE, flag, Llvm.LLVMConstInt(i8, 0, 0), "tf.isready");
     }
 
     /// <summary>The section of the assembled stubs: apart from the program's code, whose layout (and with it
