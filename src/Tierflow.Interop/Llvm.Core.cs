@@ -191,6 +191,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial nint LLVMCreateBuilderInContext(nint c);
     [LibraryImport(Lib)] public static partial void LLVMDisposeBuilder(nint b);
     [LibraryImport(Lib)] public static partial void LLVMPositionBuilderAtEnd(BuilderHandle b, LLVMBasicBlockRef bb);
+    [LibraryImport(Lib)] public static partial LLVMBasicBlockRef LLVMGetInsertBlock(BuilderHandle b);
     [LibraryImport(Lib)] public static partial void LLVMPositionBuilderBefore(BuilderHandle b, LLVMValueRef instr);
     [LibraryImport(Lib)] public static partial void LLVMInsertIntoBuilder(BuilderHandle b, LLVMValueRef instr);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMInstructionClone(LLVMValueRef instr);
