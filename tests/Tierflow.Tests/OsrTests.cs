@@ -234,15 +234,8 @@ public class OsrTests
         // The every-loop continuation of a three-deep nest: each loop must keep a single way in, or LLVM's
         // loop passes skip it. Reducible means every retreating edge of a depth-first walk goes to a block
         // that dominates its source.
-        var c = TestSupport.WriteScratch("osr_reducible.c", StuckInner);
-        var ll = Path.Combine(TestSupport.Scratch, "osr_reducible.ll");
-        var build = TestSupport.Run("clang-19", ["-O0", "-Xclang", "-disable-O0-optnone", "-S", "-emit-llvm", "-o", ll, c]);
-        Assert.True(build.ExitCode == 0, build.Stderr);
         using var ctx = ContextHandle.Create();
-        var buffer = Ir.BufferFromBytes(File.ReadAllBytes(ll), "osr_reducible.ll");
-        Assert.Equal(0, Llvm.LLVMParseIRInContext(ctx, buffer, out nint module, out _));
-        buffer.MarkTransferred();
-        using var m = new LlvmModuleHandle(module);
+        using var m = ParseO0(ctx, "osr_reducible", StuckInner);
         var main = Llvm.LLVMGetNamedFunction(m, "main");
         var plan = LoopPlan.Of(main, hasBlockAddresses: false, Llvm.LLVMGetModuleDataLayout(m));
         var layout = plan.Layout!;
@@ -258,6 +251,75 @@ public class OsrTests
         foreach (var (from, to) in retreating) Assert.True(cf.Dominates(to, from), $"bb{from} -> bb{to} enters a loop from the side");
         // Both nests are there: the original (entered at its header) and the copy the inner entries go through.
         Assert.True(cf.LoopHeaders.Count >= 5, $"{cf.LoopHeaders.Count} loops");
+    }
+
+    [Fact]
+    public void OsrPointsFallThroughToTheHeaderAndShareOneTransfer()
+    {
+        // O0 runs no block placement, so the blocks' order is the code's. Each header must be preceded by its
+        // count, which falls through to it (a count placed elsewhere costs two taken jumps per iteration);
+        // the function calls its continuation from one place; and an outermost loop with no loop inside
+        // reads the ready flag only on the way in, never inside the loop.
+        const string source = """
+            int sink(int);
+            int nest(int n) {
+                int s = 0;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        for (int k = 0; k < n; k++) s += sink(i ^ j ^ k);
+                return s;
+            }
+            int leaf(int n) { int s = 0; for (int i = 0; i < n; i++) s += sink(i); return s; }
+            """;
+        using var ctx = ContextHandle.Create();
+        using var m = ParseO0(ctx, "osr_points", source);
+        using var rw = new Tierflow.Compilation.IrRewriter(m);
+        var onLoop = rw.DeclareFunction("on_loop", rw.OnLoopType);
+        var flags = rw.DeclareGlobal("ready", Llvm.LLVMArrayType2(Llvm.LLVMInt8TypeInContext(rw.Context), 2));
+
+        foreach (var (name, loops) in new[] { ("nest", 3), ("leaf", 1) })
+        {
+            var fn = Llvm.LLVMGetNamedFunction(m, name);
+            var plan = LoopPlan.Of(fn, hasBlockAddresses: false, Llvm.LLVMGetModuleDataLayout(m));
+            var headers = plan.Flow.LoopHeaders.Select(h => plan.Flow.Blocks[h]).ToList();
+            Assert.Equal(loops, headers.Count);
+            var flag = rw.ElementAddress(flags, Llvm.LLVMInt8TypeInContext(rw.Context), 2, 0);
+            Assert.Equal(loops, rw.InstrumentLoops(fn, plan.Flow, default, default, 0, new Tierflow.Compilation.OsrPoints(onLoop, 1000, plan.Layout, flag)));
+            Assert.True(Llvm.LLVMVerifyModule(m, 2, out nint message) == 0, LlvmError.TakeString(message));
+
+            var blocks = Ir.Blocks(fn).ToList();
+            foreach (var header in headers)
+            {
+                var before = Llvm.LLVMGetBasicBlockTerminator(blocks[blocks.IndexOf(header) - 1]);
+                uint n = Llvm.LLVMGetNumSuccessors(before);
+                Assert.True(n == 2 && Llvm.LLVMGetSuccessor(before, 1) == header, $"{name}: the block before a header does not fall through to it");
+            }
+            var transfers = Ir.Instructions(fn).Where(i => Llvm.LLVMGetInstructionOpcode(i) == LLVMOpcode.Call
+                && Llvm.LLVMIsAFunction(Llvm.LLVMGetCalledValue(i)).IsNull);
+            Assert.Single(transfers);
+
+            var cf = ControlFlow.Of(fn);
+            var outer = cf.IndexOf(headers[0]); // LoopHeaders come in block order: the outermost first
+            var flagReads = Ir.Instructions(fn).Where(i => Llvm.LLVMGetInstructionOpcode(i) == LLVMOpcode.Load && Llvm.LLVMGetOperand(i, 0) == flag)
+                .Select(i => cf.IndexOf(Llvm.LLVMGetInstructionParent(i))).ToList();
+            var read = Assert.Single(flagReads);
+            // nest: read on every outer iteration (a frame that asked from an inner loop moves there);
+            // leaf: read on the way in only.
+            Assert.Equal(name == "nest", cf.ReachableFrom(outer)[read]);
+        }
+    }
+
+    /// <summary>C source as clang -O0 builds it (without optnone), parsed into <paramref name="ctx"/>.</summary>
+    static LlvmModuleHandle ParseO0(ContextHandle ctx, string name, string source)
+    {
+        var c = TestSupport.WriteScratch(name + ".c", source);
+        var ll = Path.Combine(TestSupport.Scratch, name + ".ll");
+        var build = TestSupport.Run("clang-19", ["-O0", "-Xclang", "-disable-O0-optnone", "-S", "-emit-llvm", "-o", ll, c]);
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        var buffer = Ir.BufferFromBytes(File.ReadAllBytes(ll), name + ".ll");
+        Assert.Equal(0, Llvm.LLVMParseIRInContext(ctx, buffer, out nint module, out _));
+        buffer.MarkTransferred();
+        return new LlvmModuleHandle(module);
     }
 
     static List<(int From, int To)> RetreatingEdges(ControlFlow cf)
