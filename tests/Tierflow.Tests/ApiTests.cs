@@ -38,6 +38,28 @@ public class ApiTests
     static int Fib(int n) => n <= 1 ? n : Fib(n - 1) + Fib(n - 2);
 
     [Fact]
+    public void ACountdownARaceUndidCountsNothing()
+    {
+        // A decrement on another core can load the countdown cell before a re-arm and store after it, undoing
+        // the arm (docs/design/dispatch.md). The cell then says nothing about entries: a count read from it
+        // (negative, or past 2^30) must be ignored, not promote the function or show in its statistics.
+        using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });
+        var twice = p.GetDelegate<LongToLong>("twice");
+        for (int i = 0; i < 10; i++) Assert.Equal(2L * i, twice(i));
+
+        // Far below zero: read as an entry count, about 2^31 entries, enough for the final tier at once.
+        p.OverwriteCountdownForTesting("twice", int.MinValue + 1);
+        for (int i = 0; i < 150; i++) Assert.Equal(2L * i, twice(i));
+        // The run-out countdown was re-armed with nothing counted, so 100 more entries took it to O1 only.
+        Assert.Equal(OptLevel.O1, p.GetTier("twice"));
+
+        // Above what was armed: the count would be negative. What was counted up to the O1 install stays.
+        p.OverwriteCountdownForTesting("twice", p["twice"].Armed + 1000);
+        p.Shutdown();
+        Assert.InRange(p["twice"].Entries, 100, 160);
+    }
+
+    [Fact]
     public void TypedEntryCallsTheFunction()
     {
         using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });

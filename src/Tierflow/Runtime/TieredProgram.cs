@@ -384,6 +384,16 @@ public sealed class TieredProgram : IDisposable
         return f.EntriesBase + (counted is < 0 or > 1L << 30 ? 0 : counted);
     }
 
+    /// <summary>
+    /// Testing: writes <paramref name="value"/> into the function's countdown cell, as a decrement on
+    /// another core that loaded the cell before a re-arm and stored after it would (CountedEntries).
+    /// </summary>
+    internal void OverwriteCountdownForTesting(string name, int value)
+    {
+        var f = GetFunction(name);
+        lock (f.Gate) _table.WriteCounter(Cell(f), value);
+    }
+
     /// <summary>The function's countdown cell, which its counting stub decrements.</summary>
     static int Cell(JitFunction f) => RuntimeSymbols.CounterCell(f.Info.Index);
 
