@@ -7,7 +7,7 @@ namespace Tierflow.Compilation;
 /// function is counted, its dispatch slot points at its counting stub:
 ///
 ///     __tf_count_i:  movq __tf_counters@GOTPCREL(%rip), %r11
-///                    subl $1, 4*i(%r11)           ; one countdown per function (RuntimeSymbols.CounterCell)
+///                    subl $1, 4*i(%r11)           ; one countdown per function (RuntimeSymbols.Counters)
 ///                    jle  1f
 ///                    movq __tf_bodies@GOTPCREL(%rip), %r11
 ///                    jmpq *8*i(%r11)              ; the body at the current tier
@@ -46,7 +46,7 @@ internal static class CountingStubs
             var name = RuntimeSymbols.CountingStub(i);
             s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
             s.Append($"\tmovq {RuntimeSymbols.Counters}@GOTPCREL(%rip), %r11\n");
-            s.Append($"\tsubl $1, {RuntimeSymbols.CounterCell(i) * 4}(%r11)\n");
+            s.Append($"\tsubl $1, {i * 4}(%r11)\n");
             s.Append($"\tjle .L{name}.hot\n");
             s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %r11\n");
             s.Append($"\tjmpq *{i * pointerSize}(%r11)\n");

@@ -384,7 +384,7 @@ internal sealed class FunctionCompiler : IDisposable
             {
                 var body = bodies[i];
                 if (IrRewriter.IsNaked(body)) continue;
-                var cell = rw.ElementAddress(counters, rw.I32, len, RuntimeSymbols.CounterCell(i));
+                var cell = rw.ElementAddress(counters, rw.I32, len, i);
                 OsrPoints? points = null;
                 if (plan != null && i == index)
                 {

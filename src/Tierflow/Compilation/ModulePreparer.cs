@@ -114,8 +114,7 @@ internal static class ModulePreparer
         // Host-memory arrays and the callback: fresh declarations, resolved to absolute addresses at load.
         int slotsLen = Math.Max(n, 1);
         var slots = rw.DeclareGlobal(RuntimeSymbols.Slots, Llvm.LLVMArrayType2(rw.Ptr, (ulong)slotsLen));
-        int cells = slotsLen;
-        var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)cells));
+        var counters = rw.DeclareGlobal(RuntimeSymbols.Counters, Llvm.LLVMArrayType2(rw.I32, (ulong)slotsLen));
         var onHot = rw.DeclareFunction(RuntimeSymbols.OnHot, rw.OnHotType);
         var onLoop = osrThreshold > 0 ? rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType) : default;
         var osrReady = osrThreshold > 0 ? rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(Llvm.LLVMInt8TypeInContext(rw.Context), (ulong)slotsLen)) : default;
@@ -189,7 +188,7 @@ internal static class ModulePreparer
             {
                 // Planned on the body as the template holds it: a continuation compiled later from the template
                 // computes the same layout, so the state this code passes is the state it expects.
-                var cell = rw.ElementAddress(counters, rw.I32, cells, RuntimeSymbols.CounterCell(i));
+                var cell = rw.ElementAddress(counters, rw.I32, slotsLen, i);
                 if (!onLoop.IsNull)
                 {
                     var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData);

@@ -10,7 +10,7 @@ internal static class RuntimeSymbols
     /// function is counted, its slot points at its counting stub, which jumps here.</summary>
     public const string Bodies = "__tf_bodies";
     /// <summary>
-    /// [N x i32] in host memory: one entry countdown per function (CounterCell), decremented by the
+    /// [N x i32] in host memory: one entry countdown per function, at its index, decremented by the
     /// function's counting stub (and, with --count-loops, by its loop headers). The decrement is not atomic
     /// across threads: a re-arm can lose to a decrement in flight; TieredProgram.CountedEntries ignores the
     /// implausible count that leaves, and OnCountdownExpired discards a callback made while a compile is in
@@ -18,7 +18,8 @@ internal static class RuntimeSymbols
     /// </summary>
     public const string Counters = "__tf_counters";
     /// <summary>The counting stub of function i: counts the entry, then jumps to __tf_bodies[i] (CountingStubs).</summary>
-    public static string CountingStub(int index) => $"__tf_count_{index}"; // TryParseCountingStub reads it back
+    public static string CountingStub(int index) => CountingStubPrefix + index;
+    const string CountingStubPrefix = "__tf_count_";
     /// <summary>Where a counting stub goes when its countdown runs out: saves the argument registers, calls
     /// __tf_on_hot, restores them and jumps to the function's body (CountingStubs).</summary>
     public const string Hot = "__tf_hot";
@@ -30,7 +31,6 @@ internal static class RuntimeSymbols
     public const string OsrReady = "__tf_osr_ready";
     /// <summary>i32 in host memory: the program's id, passed to the callbacks (see IrRewriter.ProgramId).</summary>
     public const string ProgramId = "__tf_program_id";
-    public static int CounterCell(int index) => index;
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";
     /// <summary>ptr(i32 program, i32 function, i32 loop): the host callback when a frame's loop countdown runs
@@ -59,8 +59,8 @@ internal static class RuntimeSymbols
     public static bool TryParseCountingStub(string name, out int index)
     {
         index = -1;
-        const string p = "__tf_count_";
-        return name.StartsWith(p, StringComparison.Ordinal) && int.TryParse(name.AsSpan(p.Length), out index);
+        return name.StartsWith(CountingStubPrefix, StringComparison.Ordinal)
+            && int.TryParse(name.AsSpan(CountingStubPrefix.Length), out index);
     }
 
     public static bool TryParseBody(string name, out int index)

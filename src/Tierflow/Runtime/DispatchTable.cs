@@ -5,7 +5,7 @@ namespace Tierflow.Runtime;
 /// <summary>
 /// Host memory that JIT code reads on every call: one dispatch slot (code address) per tierable function,
 /// the function's current body (its slot points at its counting stub while it is counted, and the stub
-/// jumps to the body), one countdown (int32) per function (RuntimeSymbols.CounterCell), one OSR-ready flag
+/// jumps to the body), one countdown (int32) per function (RuntimeSymbols.Counters), one OSR-ready flag
 /// (byte) per function, and the program's id. JIT code reaches them through absolute symbols (__tf_slots,
 /// __tf_bodies, __tf_counters). A slot is swapped with one aligned 8-byte store, which x86-64 makes atomic: a caller
 /// sees either the old code or the new, never a torn pointer. Counters are racy by design (see
@@ -24,10 +24,9 @@ internal sealed unsafe class DispatchTable : IDisposable
         _slots = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 8), 64);
         _bodies = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 8), 64);
         NativeMemory.Clear((void*)_bodies, (nuint)(_count * 8));
-        int cells = _count;
-        _counters = (nint)NativeMemory.AlignedAlloc((nuint)(cells * 4), 64);
+        _counters = (nint)NativeMemory.AlignedAlloc((nuint)(_count * 4), 64);
         NativeMemory.Clear((void*)_slots, (nuint)(_count * 8));
-        for (int i = 0; i < cells; i++) ((int*)_counters)[i] = int.MaxValue;
+        for (int i = 0; i < _count; i++) ((int*)_counters)[i] = int.MaxValue;
         _osrReady = (nint)NativeMemory.AlignedAlloc((nuint)_count, 64);
         NativeMemory.Clear((void*)_osrReady, (nuint)_count);
     }

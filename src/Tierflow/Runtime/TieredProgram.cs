@@ -395,7 +395,7 @@ public sealed class TieredProgram : IDisposable
     }
 
     /// <summary>The function's countdown cell, which its counting stub decrements.</summary>
-    static int Cell(JitFunction f) => RuntimeSymbols.CounterCell(f.Info.Index);
+    static int Cell(JitFunction f) => f.Info.Index;
 
     /// <summary>Called from JIT code (any thread) when a function's countdown runs out.</summary>
     internal void OnCountdownExpired(int index)
