@@ -222,5 +222,8 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial void LLVMInstallFatalErrorHandler(delegate* unmanaged<nint, void> handler);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial int LLVMLoadLibraryPermanently(string? fileName);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial nint LLVMSearchForAddressOfSymbol(string name);
+    /// <summary>Sets LLVM's process-wide cl::opt options; argv[0] is a program name. An option LLVM does not know
+    /// makes it print an error and exit the process: pass only options this LLVM has.</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial void LLVMParseCommandLineOptions(int argc, string[] argv, string? overview);
     [LibraryImport(Lib)] public static partial void LLVMGetVersion(out uint major, out uint minor, out uint patch);
 }

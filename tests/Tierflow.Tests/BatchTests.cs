@@ -39,13 +39,6 @@ public class BatchTests
         }
         """;
 
-    static string Expected(string c)
-    {
-        var exe = c + ".native";
-        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-o", exe, c]).ExitCode);
-        return TestSupport.Run(exe, []).Stdout;
-    }
-
     static List<JsonObject> ReadTrace(string path) =>
         File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
 
@@ -58,7 +51,7 @@ public class BatchTests
         var json = Path.Combine(TestSupport.Scratch, "batch_many.jsonl");
         var r = TestSupport.Tierflow("run", c, "--stress", "--trace-json", json);
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal(Expected(c), r.Stdout);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
         var compiles = ReadTrace(json).Where(IsCompile).ToList();
         Assert.All(compiles, o => Assert.Null((string?)o["error"]));
         var batched = compiles.Where(o => (int)o["batch"]! > 1).ToList();
@@ -81,7 +74,7 @@ public class BatchTests
         // --no-osr: main's continuation would otherwise take the worker first, for 100-300 ms.
         var r = TestSupport.Tierflow("run", c, "--stress", "--no-osr", "--inject-compile-failure", "*@batch", "--trace-json", json, "--trace");
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal(Expected(c), r.Stdout);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
         var trace = ReadTrace(json);
         var failed = trace.Where(o => (string?)o["event"] == "batch_failed").ToList();
         Assert.NotEmpty(failed);
@@ -106,7 +99,7 @@ public class BatchTests
         var json = Path.Combine(TestSupport.Scratch, "batch_fatal.jsonl");
         var r = TestSupport.Tierflow("run", c, "--stress", "--no-osr", "--inject-compile-failure", "*@batch:fatal", "--trace-json", json);
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal(Expected(c), r.Stdout);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
         var compiles = ReadTrace(json).Where(IsCompile).ToList();
         // Every function of the batch fails with it: at least two records (whether a compile succeeds
         // after it, before the program ends, depends on timing).

@@ -48,6 +48,14 @@ internal static class TestSupport
     public static Result Tierflow(params string[] args) => Run("dotnet", new[] { Cli }.Concat(args));
     public static Result Tierflow(IEnumerable<string> args, IDictionary<string, string>? env = null) => Run("dotnet", new[] { Cli }.Concat(args), env: env);
 
+    /// <summary>The stdout of <paramref name="c"/> built with clang-19 -O2 (into the scratch directory) and run.</summary>
+    public static string NativeOutput(string c)
+    {
+        var exe = Path.Combine(Scratch, Path.GetFileNameWithoutExtension(c) + ".native");
+        Assert.Equal(0, Run("clang-19", ["-O2", "-o", exe, c]).ExitCode);
+        return Run(exe, []).Stdout;
+    }
+
     public static string WriteScratch(string name, string text)
     {
         var path = Path.Combine(Scratch, name);

@@ -14,8 +14,8 @@ namespace Tierflow.Persistence;
 ///
 /// Keys are SHA-256 digests of everything that changes an object's bytes: the per-function module's bitcode
 /// after Tierflow's own rewriting (which names the function, its callees' declarations, the countdowns), the
-/// tier, the host's triple, CPU name and features, the LLVM version, the Tierflow version and this format's
-/// version (<see cref="Fingerprint"/>). Nothing about the running process goes in: symbols in a cached
+/// tier, the host's triple, CPU name and features, the LLVM version and the options Tierflow sets in it, the
+/// Tierflow version and this format's version (<see cref="Fingerprint"/>). Nothing about the running process goes in: symbols in a cached
 /// object are named after its key (FunctionCompiler), not after a per-process counter.
 ///
 /// Safety:
@@ -55,14 +55,16 @@ public sealed class CodeCache
     public long PublishedBytes => Interlocked.Read(ref _publishedBytes);
 
     /// <summary>
-    /// What every key includes besides the IR: host triple, CPU and features, LLVM and Tierflow versions.
+    /// What every key includes besides the IR: host triple, CPU and features, LLVM and Tierflow versions, and the
+    /// LLVM options Tierflow sets (HostTarget.LlvmOptions).
     /// An object compiled for another CPU or by another LLVM is never linked here.
     /// </summary>
     public static string Fingerprint { get; } = string.Join("\n",
         FormatVersion,
         "tierflow " + typeof(CodeCache).Assembly.GetName().Version + " build " + BuildId(),
         "llvm " + Interop.Ir.Version(),
-        Compilation.HostTarget.Triple, Compilation.HostTarget.Cpu, Compilation.HostTarget.Features);
+        Compilation.HostTarget.Triple, Compilation.HostTarget.Cpu, Compilation.HostTarget.Features,
+        string.Join(" ", Compilation.HostTarget.LlvmOptions));
 
     /// <summary>
     /// This build of Tierflow: the engine's module version id (a new one at every compile of the engine), so
