@@ -25,6 +25,10 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial nint LLVMGetModuleContext(LlvmModuleHandle m);
     [LibraryImport(Lib)] public static partial nint LLVMGetModuleInlineAsm(LlvmModuleHandle m, out nuint len);
     [LibraryImport(Lib)] public static partial void LLVMAppendModuleInlineAsm(LlvmModuleHandle m, byte* asm, nuint len);
+    [LibraryImport(Lib)] public static partial void LLVMSetModuleInlineAsm2(LlvmModuleHandle m, byte* asm, nuint len);
+    /// <summary>llvm-c/Linker.h: links <paramref name="src"/> into <paramref name="dest"/> and destroys src, whether or
+    /// not it succeeds (the caller marks its handle transferred). Returns nonzero on error.</summary>
+    [LibraryImport(Lib)] public static partial int LLVMLinkModules2(LlvmModuleHandle dest, LlvmModuleHandle src);
 
     // --- memory buffers, parsing, bitcode, verification
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial nint LLVMCreateMemoryBufferWithMemoryRangeCopy(byte* data, nuint length, string name);

@@ -42,4 +42,54 @@ public class TopTierCodeTests
         Assert.Contains("define", ir);
         Assert.DoesNotContain("pred.store", ir);
     }
+
+    // A small function that calls itself twice, and a larger one that calls itself once: both reach the top
+    // tier with --stress --sync, and only the small one may get a recursion copy.
+    const string Recursion = """
+        #include <stdio.h>
+        int fib(int n) { return n <= 1 ? n : fib(n - 1) + fib(n - 2); }
+        int walk(const int *t, int i, int n) {
+            if (i >= n) return 0;
+            int s = t[i] * 3 + (t[i] >> 2) - (i & 7);
+            if (s & 1) s ^= t[(i * 7) % n]; else s += t[(i * 5) % n];
+            if (s % 3 == 0) s = s * 5 + 1; else if (s % 3 == 1) s = s / 2 - 3; else s = ~s;
+            if (t[i] > 50) s += walk(t, i + 2, n); else s -= walk(t, i + 1, n);
+            return s + (s > 0 ? 1 : -1) * (i % 11) + t[n - 1 - i % n] * (s & 15);
+        }
+        int main(void) {
+            int t[64];
+            for (int i = 0; i < 64; i++) t[i] = (i * 37) % 101;
+            long sum = 0;
+            for (int k = 0; k < 40; k++) sum += fib(18 + k % 3) + walk(t, k % 5, 64);
+            printf("%ld\n", sum);
+            return 0;
+        }
+        """;
+
+    [Fact]
+    public void ASmallFunctionThatCallsItselfGetsOneLevelOfItsRecursionInlined()
+    {
+        var c = TestSupport.WriteScratch("recursion_inline.c", Recursion);
+        var expected = TestSupport.NativeOutput(c);
+        foreach (var level in new[] { "1", "0" })
+        {
+            var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, $"recursion_inline.{level}")).FullName;
+            // --no-osr: main stays at O0 and calls both through their slots (a continuation of main would inline them).
+            var r = TestSupport.Tierflow(["run", c, "--stress", "--sync", "--no-osr", "--recursive-inline", level],
+                new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(expected, r.Stdout);
+            // The final tier's modules, before and after optimization (one per function and tier).
+            var before = Directory.GetFiles(dump, "__tf_body_*.O3.*.before.ll").Select(File.ReadAllText).ToList();
+            var after = Directory.GetFiles(dump, "__tf_body_*.O3.*.after.ll").Select(File.ReadAllText).ToList();
+            Assert.NotEmpty(before);
+            var copies = before.SelectMany(m => m.Split('\n')).Where(l => l.StartsWith("define") && l.Contains("@__tf_rec_")).ToList();
+            if (level == "0") { Assert.Empty(copies); continue; }
+            // fib (about 20 template instructions) gets one copy; walk (well over 120) gets none.
+            Assert.Single(copies);
+            Assert.Contains("(i32 noundef %0)", copies[0]);
+            // ... and the inliner took it: no copy is left as a function of its own.
+            Assert.DoesNotContain(after.SelectMany(m => m.Split('\n')), l => l.StartsWith("define") && l.Contains("@__tf_rec_"));
+        }
+    }
 }

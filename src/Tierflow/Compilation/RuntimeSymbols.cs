@@ -54,6 +54,8 @@ internal static class RuntimeSymbols
     /// the start of the code cache key (the same symbol for the same code in every process).</summary>
     public static string Version(int index, Tiering.OptLevel level, string version) => $"__tf_body_{index}.{level}.{version}";
     public static string InlineCopy(int index) => $"__tf_inl_{index}";
+    /// <summary>The <paramref name="level"/>th private copy of a function that calls itself (recursive inlining).</summary>
+    public static string RecursionCopy(int index, int level) => $"__tf_rec_{index}_{level}";
     public static string Continuation(int index, string version) => $"__tf_osr_{index}.{version}";
 
     public static bool TryParseCountingStub(string name, out int index)

@@ -70,6 +70,13 @@ public sealed record TierflowOptions
     public int InlineCalleeLimit { get; init; } = 400;
     /// <summary>Total size (instructions) of the callee copies one final-tier compile may take, callees of callees included.</summary>
     public int InlineBudget { get; init; } = 2000;
+    /// <summary>
+    /// Levels of its own recursion a function that calls itself gets inlined at the final tier (like HotSpot's
+    /// MaxRecursiveInlineLevel, also 1 by default): the optimizer gets that many private copies of the function,
+    /// chained, the last calling the function again. 0: none. Only for small functions (at most 120 template
+    /// instructions, FunctionCompiler.RecursionCopyLimit), and not with InlineCallees off.
+    /// </summary>
+    public int RecursiveInlineLevel { get; init; } = 1;
     /// <summary>Verify after every optimization pass (slow; for debugging Tierflow). Generated modules are always verified once.</summary>
     public bool VerifyEach { get; init; }
     /// <summary>
