@@ -345,8 +345,12 @@ public class FuzzTests
     {
         var json = Path.Combine(TestSupport.Scratch, "fuzz.json");
         var failures = Path.Combine(TestSupport.Scratch, "fuzz-failures");
-        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "fuzz", "--count", "4", "--seed", "1000", "--json", json, "--out", failures], timeoutMs: 600_000);
+        // Run from an empty directory, which must stay empty: nothing is written where the user stands.
+        var cwd = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, "fuzz-cwd")).FullName;
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "fuzz", "--count", "4", "--seed", "1000", "--json", json, "--out", failures],
+            timeoutMs: 600_000, workingDirectory: cwd);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cwd));
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.True(doc.RootElement.GetProperty("compared").GetInt32() >= 2, r.Stderr);
         Assert.Equal(0, doc.RootElement.GetProperty("mismatches").GetArrayLength());

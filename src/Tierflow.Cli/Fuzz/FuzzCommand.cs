@@ -66,7 +66,8 @@ internal static class FuzzCommand
                 var c = Path.Combine(scratch, $"p{seed}.c");
                 var ll = Path.ChangeExtension(c, ".ll");
                 var exe = Path.ChangeExtension(c, ".native");
-                var gen = Proc.Run("csmith", ["--seed", seed.ToString(), "-o", c], 60);
+                // In the scratch directory: csmith writes platform.info into its working directory.
+                var gen = Proc.Run("csmith", ["--seed", seed.ToString(), "-o", c], 60, workingDirectory: scratch);
                 string? skip = gen.ExitCode != 0 ? "csmith failed"
                     : Proc.Run("clang-19", ["-O2", "-w", "-I", CsmithInclude, "-o", exe, c], 120).ExitCode != 0 ? "reference does not build"
                     : Proc.Run("clang-19", [.. Frontend.Clang.FrontEndFlags.Where(f => f != "-c"), "-S", "-w", "-I", CsmithInclude, "-o", ll, c], 120).ExitCode != 0 ? "IR does not build"
@@ -185,9 +186,10 @@ internal static class Proc
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr, bool TimedOut, double Seconds);
 
-    public static Result Run(string exe, IEnumerable<string> args, double timeoutSeconds)
+    public static Result Run(string exe, IEnumerable<string> args, double timeoutSeconds, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
         foreach (var a in args) psi.ArgumentList.Add(a);
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
