@@ -411,11 +411,12 @@ internal sealed class FunctionCompiler : IDisposable
 
     /// <summary>
     /// The largest function (template instructions) that gets recursion copies. LLVM's inliner takes a callee
-    /// of up to about 50 instructions once simplified (threshold 250 at O3, about 5 per instruction), and
-    /// template instructions are O0's, two to three times as many (allocas, loads, stores). A copy the inliner
-    /// does not take doubles the code and removes no call: bench <c>json</c>'s <c>gen_value</c> (197
-    /// instructions) kept its copy as a function of its own, its module's optimized IR grew 1.8 times, and
-    /// <c>json</c> medium took 1.04× / 1.07× as long (min / median of 11 rounds).
+    /// whose simplified cost is under its threshold (250 at O3, 5 per instruction), and template instructions
+    /// are O0's, with loads and stores around most values. A copy the inliner does not take doubles the code and
+    /// removes no call. In bench <c>json</c>, <c>walk</c> (119 instructions) and <c>free_tree</c> (34) had
+    /// their copies inlined. <c>gen_value</c> (197) kept its copy as a function of its own: its module's
+    /// optimized IR grew 1.8 times, and <c>json</c> medium took 1.04× / 1.07× as long (min / median of 11
+    /// rounds).
     /// </summary>
     const int RecursionCopyLimit = 120;
 
