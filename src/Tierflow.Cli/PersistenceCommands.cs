@@ -23,13 +23,16 @@ internal static class PersistenceCommands
             if (File.Exists(profilePath)) profile = Profile.Read(profilePath);
             else if (cl.Options.ProfilePath != null) throw new TierflowException($"{profilePath}: no such profile", ExitCodes.NoInput);
         }
-        var r = NativeExport.Run(source, output, profile, cl.Has("--shared"), cl.Options.FastFloat, cl.Libraries);
+        var r = NativeExport.Run(source, output, profile, cl.Has("--shared"), cl.Options.FastFloat, cl.Libraries,
+            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0);
         Console.WriteLine($"tierflow: exported {path} to {r.Output} ({r.Bytes} bytes, {(cl.Has("--shared") ? "shared library" : "executable")}; " +
                           $"opt {r.OptimizeMs:F1} ms, codegen {r.CodegenMs:F1} ms, link {r.LinkMs:F1} ms)");
         Console.WriteLine(profile == null
             ? "tierflow: no profile: every function compiled at O3"
             : $"tierflow: profile of {profile.Runs} run(s): {r.Hot} hot (O3, hot), {r.Warm} warm (O3), {r.Cold} cold (optsize), " +
               $"{r.NeverRun} never run (cold, minsize), {r.Unprofiled} not in the profile (O3)");
+        if (r.RecursionInlined.Count > 0)
+            Console.WriteLine($"tierflow: recursion inlined {cl.Options.RecursiveInlineLevel} level(s) deep in: {string.Join(", ", r.RecursionInlined)}");
         return 0;
     }
 

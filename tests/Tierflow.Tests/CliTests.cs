@@ -144,6 +144,62 @@ public class CliTests
     }
 
     [Fact]
+    public void JitDumpHoldsTheMachineCodeOfEveryTier()
+    {
+        // --jitdump writes perf's /tmp/jit-PID.dump: a header, then one JIT_CODE_LOAD record per function of
+        // every linked object, with its address, name (as in the perf map) and machine code as linked.
+        var c = TestSupport.WriteScratch("jitdump.c", """
+            #include <stdio.h>
+            #include <unistd.h>
+            __attribute__((noinline)) int add1(int x) { return x + 1; }
+            int main(void) {
+                int s = 0;
+                for (int i = 0; i < 20; i++) s = add1(s);
+                printf("%d %d\n", (int)getpid(), s);
+                return 0;
+            }
+            """);
+        var r = Run("run", c, "--stress", "--sync", "--no-osr", "--jitdump");
+        Assert.Equal(0, r.ExitCode);
+        var fields = r.Stdout.Split(' ');
+        Assert.Equal("20\n", fields[1]);
+        var path = $"/tmp/jit-{fields[0]}.dump";
+        try
+        {
+            var d = File.ReadAllBytes(path);
+            Assert.Equal(0x4A695444u, BitConverter.ToUInt32(d, 0)); // "JiTD"
+            Assert.Equal(1u, BitConverter.ToUInt32(d, 4)); // version
+            Assert.Equal(40u, BitConverter.ToUInt32(d, 8)); // header size
+            Assert.Equal(62u, BitConverter.ToUInt32(d, 12)); // EM_X86_64
+            Assert.Equal(uint.Parse(fields[0]), BitConverter.ToUInt32(d, 20));
+            var code = new Dictionary<string, byte[]>();
+            var indices = new List<ulong>();
+            for (int p = 40; p < d.Length;)
+            {
+                uint id = BitConverter.ToUInt32(d, p), size = BitConverter.ToUInt32(d, p + 4);
+                Assert.Equal(0u, id); // JIT_CODE_LOAD
+                ulong vma = BitConverter.ToUInt64(d, p + 24), addr = BitConverter.ToUInt64(d, p + 32), codeSize = BitConverter.ToUInt64(d, p + 40);
+                Assert.Equal(vma, addr);
+                indices.Add(BitConverter.ToUInt64(d, p + 48));
+                int name = p + 56, end = Array.IndexOf(d, (byte)0, name);
+                Assert.Equal((ulong)(p + size - end - 1), codeSize); // the record ends with the code
+                code[System.Text.Encoding.UTF8.GetString(d, name, end - name)] = d[(end + 1)..(p + (int)size)];
+                p += (int)size;
+            }
+            Assert.Equal(indices.Count, indices.Distinct().Count());
+            Assert.Contains("add1 [O0]", code.Keys);
+            Assert.Contains("main [O0]", code.Keys);
+            Assert.Contains("add1 [stub]", code.Keys);
+            // At O3, add1 is `lea eax, [rdi + 1]; ret`.
+            Assert.Equal(new byte[] { 0x8d, 0x47, 0x01, 0xc3 }, code["add1 [O3]"]);
+        }
+        finally { File.Delete(path); }
+
+        r = Run("run", c, "--stress", "--sync", "--no-osr");
+        Assert.False(File.Exists($"/tmp/jit-{r.Stdout.Split(' ')[0]}.dump"));
+    }
+
+    [Fact]
     public void TraceShowsOneLinePerCompilation()
     {
         var f = TestSupport.WriteScratch("traced.c", "int sq(int x) { return x * x; }\nint main(void) { int s = 0; for (int i = 0; i < 50; i++) s += sq(i); return s % 7; }\n");

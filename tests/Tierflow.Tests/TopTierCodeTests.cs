@@ -44,11 +44,8 @@ public class TopTierCodeTests
         Assert.DoesNotContain("pred.store", ir);
     }
 
-    // A small function that calls itself twice, and a larger one that calls itself once: both reach the top
-    // tier with --stress --sync, and only the small one may get a recursion copy.
-    const string Recursion = """
-        #include <stdio.h>
-        int fib(int n) { return n <= 1 ? n : fib(n - 1) + fib(n - 2); }
+    // A function that calls itself once, too large for recursion copies (RecursiveInlining.SizeLimit).
+    const string Walk = """
         int walk(const int *t, int i, int n) {
             if (i >= n) return 0;
             int s = t[i] * 3 + (t[i] >> 2) - (i & 7);
@@ -57,6 +54,14 @@ public class TopTierCodeTests
             if (t[i] > 50) s += walk(t, i + 2, n); else s -= walk(t, i + 1, n);
             return s + (s > 0 ? 1 : -1) * (i % 11) + t[n - 1 - i % n] * (s & 15);
         }
+        """;
+
+    // A small function that calls itself twice, and a larger one that calls itself once: both reach the top
+    // tier with --stress --sync, and only the small one may get a recursion copy.
+    const string Recursion = $$"""
+        #include <stdio.h>
+        int fib(int n) { return n <= 1 ? n : fib(n - 1) + fib(n - 2); }
+        {{Walk}}
         int main(void) {
             int t[64];
             for (int i = 0; i < 64; i++) t[i] = (i * 37) % 101;
@@ -92,5 +97,67 @@ public class TopTierCodeTests
             // ... and the inliner took it: no copy is left as a function of its own.
             Assert.DoesNotContain(after.SelectMany(m => m.Split('\n')), l => l.StartsWith("define") && l.Contains("@__tf_rec_"));
         }
+    }
+
+    // As Recursion, but the recursive function is static and counts its calls in a static variable, a
+    // function-local static and a static helper, and reads a table of string constants: in a whole-program
+    // module all of these are internal or private, and a copy must use the same ones, not copies of them.
+    const string RecursionWithStatics = $$"""
+        #include <stdio.h>
+        static long calls;
+        static const char *names[] = {"leaf", "node"};
+        static int deepest;
+        static void seen(int d) { if (d > deepest) deepest = d; }
+        static int fib(int n, int d) {
+            static int odd;
+            calls++;
+            seen(d);
+            if (n & 1) odd++;
+            return n <= 1 ? n + (names[n][0] == 'l') : fib(n - 1, d + 1) + fib(n - 2, d + 1) + (int)(calls & 1);
+        }
+        {{Walk}}
+        int main(void) {
+            int t[64];
+            for (int i = 0; i < 64; i++) t[i] = (i * 37) % 101;
+            long sum = 0;
+            for (int k = 0; k < 40; k++) sum += fib(14 + k % 3, 0) + walk(t, k % 5, 64);
+            printf("%ld %ld %d\n", sum, calls, deepest);
+            return 0;
+        }
+        """;
+
+    [Fact]
+    public void EagerModesAndExportGetTheSameRecursionCopiesAsTheFinalTier()
+    {
+        var c = TestSupport.WriteScratch("recursion_statics.c", RecursionWithStatics);
+        var expected = TestSupport.NativeOutput(c);
+        foreach (var level in new[] { "1", "0" })
+        {
+            var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, $"recursion_statics.{level}")).FullName;
+            var r = TestSupport.Tierflow(["run", c, "--eager", "O3", "--recursive-inline", level],
+                new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(expected, r.Stdout);
+            var before = File.ReadAllLines(Path.Combine(dump, "base.before.ll"));
+            var copies = before.Where(l => l.StartsWith("define") && l.Contains("@__tf_rec_")).ToList();
+            if (level == "0") { Assert.Empty(copies); continue; }
+            // fib gets one copy, walk (over the size limit) none; the copy is internal and shares fib's statics:
+            // one definition each of calls, odd and deepest.
+            Assert.Single(copies);
+            Assert.Contains("define internal", copies[0]);
+            Assert.Single(before, l => l.StartsWith("@calls ="));
+            Assert.Single(before, l => l.StartsWith("@deepest ="));
+            Assert.Single(before, l => l.StartsWith("@fib.odd ="));
+            Assert.DoesNotContain(File.ReadAllLines(Path.Combine(dump, "base.after.ll")), l => l.StartsWith("define") && l.Contains("@__tf_rec_"));
+        }
+
+        var exe = Path.Combine(TestSupport.Scratch, "recursion_statics.exported");
+        var export = TestSupport.Tierflow("export", c, "-o", exe);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Contains("tierflow: recursion inlined 1 level(s) deep in: fib", export.Stdout);
+        Assert.Equal(expected, TestSupport.Run(exe, []).Stdout);
+        var none = TestSupport.Tierflow("export", c, "-o", exe, "--recursive-inline", "0");
+        Assert.True(none.ExitCode == 0, none.Stderr);
+        Assert.DoesNotContain("recursion inlined", none.Stdout);
     }
 }

@@ -410,78 +410,23 @@ internal sealed class FunctionCompiler : IDisposable
     }
 
     /// <summary>
-    /// The largest function (template instructions) that gets recursion copies. LLVM's inliner takes a callee
-    /// whose simplified cost is under its threshold (250 at O3, 5 per instruction), and template instructions
-    /// are O0's, with loads and stores around most values. A copy the inliner does not take doubles the code and
-    /// removes no call. In bench <c>json</c>, <c>walk</c> (119 instructions) and <c>free_tree</c> (34) had
-    /// their copies inlined. <c>gen_value</c> (197) kept its copy as a function of its own: its module's
-    /// optimized IR grew 1.8 times, and <c>json</c> medium took 1.04× / 1.07× as long (min / median of 11
-    /// rounds).
-    /// </summary>
-    const int RecursionCopyLimit = 120;
-
-    /// <summary>
     /// The private copies of function <paramref name="index"/> (<paramref name="body"/>, in final-tier module
-    /// <paramref name="m"/>) that recursive inlining chains (RecursiveInlineLevel): none unless it calls itself
-    /// directly and has at most RecursionCopyLimit instructions. Made before any slot call is rewritten, so a copy calls
-    /// through slots, as the body does, and refers to nothing private to this module.
+    /// <paramref name="m"/>) that recursive inlining chains (RecursiveInlining): none unless it calls itself
+    /// directly and has at most RecursiveInlining.SizeLimit instructions. Made before any slot call is rewritten,
+    /// so a copy calls through slots, as the body does.
     /// <para>
     /// Why: LLVM's inliner never inlines a function into itself, and clang -O2 turns <c>fib(n-1) + fib(n-2)</c>
-    /// into a loop around one call. HotSpot inlines one level of recursion by default. With one copy, bench
-    /// <c>fib</c>'s two calls become four, of which two are the same call of a function the optimizer knows
-    /// reads no memory, so it makes three: <c>fib</c> at long size took 0.29–0.30 s against clang -O2's
-    /// 3.26–3.84 s (3 runs each).
+    /// into a loop around one call. With one copy, bench <c>fib</c>'s two calls become four, of which two are
+    /// the same call of a function the optimizer knows reads no memory, so it makes three: <c>fib</c> at long
+    /// size took 0.29–0.30 s against clang -O2's 3.26–3.84 s (3 runs each).
     /// </para>
     /// </summary>
     List<LLVMValueRef> RecursionCopies(LlvmModuleHandle m, int index, LLVMValueRef body)
     {
         var f = _functions[index];
         if (!_options.InlineCallees || _options.RecursiveInlineLevel <= 0 || !f.DirectCallees.Contains(index)
-            || f.HasBlockAddresses || f.InstructionCount > RecursionCopyLimit) return [];
-        return Enumerable.Range(1, _options.RecursiveInlineLevel).Select(k => CloneFunction(m, body, RuntimeSymbols.RecursionCopy(index, k))).ToList();
-    }
-
-    /// <summary>
-    /// An internal copy of <paramref name="f"/> in <paramref name="m"/>, named <paramref name="name"/>. The C API
-    /// has no function cloner, so the module is cloned, cut down to the copy (every other definition deleted, or
-    /// a declaration where something still uses it) and linked back into <paramref name="m"/>.
-    /// </summary>
-    static unsafe LLVMValueRef CloneFunction(LlvmModuleHandle m, LLVMValueRef f, string name)
-    {
-        var original = Ir.Name(f);
-        var r = new LlvmModuleHandle(Llvm.LLVMCloneModule(m));
-        try
-        {
-            using (var rw = new IrRewriter(r))
-            {
-                var copy = Llvm.LLVMGetNamedFunction(r, original);
-                bool deleted = true;
-                while (deleted) // unused definitions, until none is left: deleting one can leave another unused
-                {
-                    deleted = false;
-                    foreach (var g in Ir.Functions(r).ToList())
-                        if (g != copy && Llvm.LLVMIsDeclaration(g) == 0 && Llvm.LLVMGetFirstUse(g).IsNull) { Llvm.LLVMDeleteFunction(g); deleted = true; }
-                }
-                foreach (var g in Ir.Functions(r).ToList())
-                {
-                    if (g == copy || Llvm.LLVMIsDeclaration(g) != 0) continue;
-                    if (Llvm.LLVMGetLinkage(g) is LLVMLinkage.Internal or LLVMLinkage.Private)
-                        throw new LlvmException($"recursive inlining: {original} refers to the private function {Ir.Name(g)}");
-                    rw.FunctionToDeclaration(g); // used by the copy: m has its definition
-                }
-                Ir.SetName(copy, name); // external until linked: the linker leaves out unused internal functions
-                Llvm.LLVMSetComdat(copy, 0); // an internal copy joins no comdat
-                Llvm.LLVMSetModuleInlineAsm2(r, null, 0); // the program's own module assembly is in m already
-            }
-            int failed = Llvm.LLVMLinkModules2(m, r);
-            r.MarkTransferred(); // destroyed by the link, even a failed one
-            if (failed != 0) throw new LlvmException($"recursive inlining: linking a copy of {original} failed");
-        }
-        finally { r.Dispose(); }
-        var linked = Llvm.LLVMGetNamedFunction(m, name);
-        if (linked.IsNull) throw new LlvmException($"recursive inlining: the copy of {original} was not linked");
-        Llvm.LLVMSetLinkage(linked, LLVMLinkage.Internal);
-        return linked;
+            || f.HasBlockAddresses || f.InstructionCount > RecursiveInlining.SizeLimit) return [];
+        return Enumerable.Range(1, _options.RecursiveInlineLevel).Select(k => RecursiveInlining.Clone(m, body, RuntimeSymbols.RecursionCopy(index, k))).ToList();
     }
 
     /// <summary>Replaces each load of a slot in <paramref name="direct"/> inside <paramref name="f"/> with the function it maps to.</summary>

@@ -10,7 +10,7 @@ namespace Tierflow.Export;
 
 /// <summary>What an export produced.</summary>
 public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, int Cold, int NeverRun, int Unprofiled,
-    double OptimizeMs, double CodegenMs, double LinkMs);
+    double OptimizeMs, double CodegenMs, double LinkMs, IReadOnlyList<string> RecursionInlined);
 
 /// <summary>
 /// `tierflow export`: the whole program as one native executable or shared library, with neither Tierflow
@@ -20,14 +20,16 @@ public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, 
 ///   - warm: O3 as is;
 ///   - cold (ran, never promoted): `optsize`;
 ///   - never run: `cold` + `minsize` (and its call sites then count as unlikely for the optimizer).
-/// Without a profile every function is compiled at O3. The whole module then goes through default&lt;O3&gt;
+/// Without a profile every function is compiled at O3. Small functions that call themselves get the JIT's
+/// recursion copies (RecursiveInlining), so a recursion runs as fast exported as at the JIT's final tier.
+/// The whole module then goes through default&lt;O3&gt;
 /// and the host target machine (like clang -O3 -march=native), and clang-19 links the object with libc
 /// and libm. The output is written under a temporary name and renamed, and never replaces the input.
 /// </summary>
 public static class NativeExport
 {
     public static ExportResult Run(ProgramSource source, string output, Profile? profile, bool shared, bool fastFloat,
-        IReadOnlyList<string> libraries)
+        IReadOnlyList<string> libraries, int recursiveInlineLevel = 1)
     {
         var full = Path.GetFullPath(output);
         if (Directory.Exists(full)) throw new TierflowException($"{output}: is a directory; -o takes the file to write", ExitCodes.Usage);
@@ -57,6 +59,8 @@ public static class NativeExport
                 case Heat.NeverRun: AddAttributes(ctx, f, "cold", "optsize", "minsize"); break;
             }
         }
+        // The same recursion copies as the JIT's final tier, so the export is as fast on a recursion as the JIT.
+        var recursive = RecursiveInlining.AddToWholeProgram(m, recursiveInlineLevel);
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
             throw new TierflowException($"{source.DisplayName}: internal error: the export module does not verify: {LlvmError.TakeString(vmsg)}", ExitCodes.Internal);
         LlvmError.TakeString(vmsg);
@@ -114,7 +118,7 @@ public static class NativeExport
             try { File.Delete(tmpOut); } catch (IOException) { }
         }
         return new ExportResult(full, new FileInfo(full).Length, counts.GetValueOrDefault(Heat.Hot), counts.GetValueOrDefault(Heat.Warm),
-            counts.GetValueOrDefault(Heat.Cold), counts.GetValueOrDefault(Heat.NeverRun), unprofiled, opt, codegen, sw.Elapsed.TotalMilliseconds);
+            counts.GetValueOrDefault(Heat.Cold), counts.GetValueOrDefault(Heat.NeverRun), unprofiled, opt, codegen, sw.Elapsed.TotalMilliseconds, recursive);
     }
 
     static void AddAttributes(nint ctx, LLVMValueRef f, params string[] names)

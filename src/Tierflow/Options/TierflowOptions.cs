@@ -41,6 +41,8 @@ public sealed record TierflowOptions
     public string? TraceJson { get; init; }
     /// <summary>Write perf's map of the JIT's code to /tmp/perf-PID.map (Diagnostics.PerfMap).</summary>
     public bool PerfMap { get; init; }
+    /// <summary>Write perf's jitdump of the JIT's code, machine code included, to /tmp/jit-PID.dump (Diagnostics.JitDump).</summary>
+    public bool JitDump { get; init; }
     /// <summary>Print a per-function summary to stderr when the program ends.</summary>
     public bool Stats { get; init; }
     /// <summary>
@@ -71,10 +73,11 @@ public sealed record TierflowOptions
     /// <summary>Total size (instructions) of the callee copies one final-tier compile may take, callees of callees included.</summary>
     public int InlineBudget { get; init; } = 2000;
     /// <summary>
-    /// Levels of its own recursion a function that calls itself gets inlined at the final tier (like HotSpot's
-    /// MaxRecursiveInlineLevel, also 1 by default): the optimizer gets that many private copies of the function,
-    /// chained, the last calling the function again. 0: none. Only for small functions (at most 120 template
-    /// instructions, FunctionCompiler.RecursionCopyLimit), and not with InlineCallees off.
+    /// Levels of its own recursion a function that calls itself gets inlined at the final tier, in the eager
+    /// modes above O0 and by `tierflow export` (like HotSpot's MaxRecursiveInlineLevel, also 1 by default): the
+    /// optimizer gets that many private copies of the function, chained, the last calling the function again.
+    /// 0: none. Only for small functions (at most 120 template instructions, RecursiveInlining.SizeLimit), and
+    /// not with InlineCallees off.
     /// </summary>
     public int RecursiveInlineLevel { get; init; } = 1;
     /// <summary>Verify after every optimization pass (slow; for debugging Tierflow). Generated modules are always verified once.</summary>

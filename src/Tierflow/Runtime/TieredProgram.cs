@@ -122,6 +122,9 @@ public sealed class TieredProgram : IDisposable
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
                 options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
+            // An eager tier compiles whole functions once, as the JIT's final tier does: the same recursion copies.
+            if (!useSlots && _ladder.Initial > OptLevel.O0 && options.InlineCallees)
+                RecursiveInlining.AddToWholeProgram(_prepared.Base, options.RecursiveInlineLevel);
             if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
@@ -161,8 +164,9 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/2", ModuleKey, options.FastFloat,
-                    useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0)), $"{_ladder.Initial}/base");
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/3", ModuleKey, options.FastFloat,
+                    useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
+                    useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
                 if (baseObject == null)
                 {
@@ -206,7 +210,7 @@ public sealed class TieredProgram : IDisposable
                     anchor.CodeAddress, _ladder.Initial);
             // The assembled stubs have a section of their own (IrRewriter.StubSection). Perf map only: a guest
             // fault report has nothing to say about a stub.
-            if (useSlots && _options.PerfMap) WritePerfMap(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
+            if (useSlots && (_options.PerfMap || _options.JitDump)) PublishToPerf(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -730,17 +734,21 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>
     /// Makes the functions of a linked object's section (placed by <paramref name="symbol"/> at
-    /// <paramref name="address"/>) known to guest-fault reports and, with --perf-map, to perf.
+    /// <paramref name="address"/>) known to guest-fault reports and, with --perf-map or --jitdump, to perf.
     /// </summary>
     void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier)
     {
         GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
-        if (_options.PerfMap) WritePerfMap(elf, symbol, address, tier);
+        if (_options.PerfMap || _options.JitDump) PublishToPerf(elf, symbol, address, tier);
     }
 
-    /// <summary>The perf map's lines for the functions in <paramref name="symbol"/>'s section of an object.</summary>
-    void WritePerfMap(byte[] elf, string symbol, nint address, OptLevel tier) =>
-        PerfMap.Write(ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, PerfName(x.Name, tier))));
+    /// <summary>The perf map's lines and the jitdump's records for the functions in <paramref name="symbol"/>'s section of an object.</summary>
+    void PublishToPerf(byte[] elf, string symbol, nint address, OptLevel tier)
+    {
+        var functions = ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, PerfName(x.Name, tier))).ToList();
+        if (_options.PerfMap) PerfMap.Write(functions);
+        if (_options.JitDump) JitDump.Write(functions);
+    }
 
     /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
     (JitFunction Function, CodeRole Role)? CodeOf(string symbol)
