@@ -208,7 +208,7 @@ public sealed class TieredProgram : IDisposable
             if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
                 RegisterCode($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
                     anchor.CodeAddress, _ladder.Initial);
-            // The assembled stubs have a section of their own (IrRewriter.StubSection). Perf map only: a guest
+            // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf only: a guest
             // fault report has nothing to say about a stub.
             if (useSlots && (_options.PerfMap || _options.JitDump)) PublishToPerf(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
             double link = sw.Elapsed.TotalMicroseconds;
