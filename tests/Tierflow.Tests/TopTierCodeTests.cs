@@ -115,12 +115,13 @@ public class TopTierCodeTests
             if (n & 1) odd++;
             return n <= 1 ? n + (names[n][0] == 'l') : fib(n - 1, d + 1) + fib(n - 2, d + 1) + (int)(calls & 1);
         }
+        static int sum_fib(int n) { return n <= 0 ? 0 : fib(n % 7, 0) + sum_fib(n - 1); }
         {{Walk}}
         int main(void) {
             int t[64];
             for (int i = 0; i < 64; i++) t[i] = (i * 37) % 101;
             long sum = 0;
-            for (int k = 0; k < 40; k++) sum += fib(14 + k % 3, 0) + walk(t, k % 5, 64);
+            for (int k = 0; k < 40; k++) sum += fib(14 + k % 3, 0) + walk(t, k % 5, 64) + sum_fib(k);
             printf("%ld %ld %d\n", sum, calls, deepest);
             return 0;
         }
@@ -141,11 +142,18 @@ public class TopTierCodeTests
             var before = File.ReadAllLines(Path.Combine(dump, "base.before.ll"));
             var copies = before.Where(l => l.StartsWith("define") && l.Contains("@__tf_rec_")).ToList();
             if (level == "0") { Assert.Empty(copies); continue; }
-            // fib gets one copy, walk (over the size limit) none; the copy is internal and shares fib's statics:
-            // one definition each of calls, odd and deepest (a linked-in second one would be @calls.1 and so on),
-            // and the output above would differ if the copy counted in one of its own.
-            Assert.Single(copies);
-            Assert.Contains("define internal", copies[0]);
+            // fib and sum_fib get one copy each, walk (over the size limit) none. The copies are internal; each
+            // calls the functions themselves, not the other's copy (both are made from one clone of the module);
+            // and they share fib's statics: one definition each of calls, odd and deepest (a linked-in second
+            // one would be @calls.1 and so on), and the output above would differ if a copy counted in its own.
+            Assert.Equal(2, copies.Count);
+            Assert.All(copies, c => Assert.StartsWith("define internal", c));
+            var text = string.Join('\n', before);
+            foreach (var copy in copies)
+            {
+                int start = text.IndexOf(copy, StringComparison.Ordinal), end = text.IndexOf("\n}", start, StringComparison.Ordinal);
+                Assert.DoesNotContain(text[start..end].Split('\n').Skip(1), l => l.Contains("@__tf_rec_"));
+            }
             foreach (var global in new[] { "@calls", "@deepest", "@fib.odd", "@names" })
                 Assert.Single(before, l => l.StartsWith(global + " =") || l.StartsWith(global + "."));
             Assert.DoesNotContain(File.ReadAllLines(Path.Combine(dump, "base.after.ll")), l => l.StartsWith("define") && l.Contains("@__tf_rec_"));
@@ -154,7 +162,7 @@ public class TopTierCodeTests
         var exe = Path.Combine(TestSupport.Scratch, "recursion_statics.exported");
         var export = TestSupport.Tierflow("export", c, "-o", exe);
         Assert.True(export.ExitCode == 0, export.Stderr);
-        Assert.Contains("tierflow: recursion inlined 1 level(s) deep in: fib", export.Stdout);
+        Assert.Contains("tierflow: recursion inlined 1 level(s) deep in: fib, sum_fib", export.Stdout);
         Assert.Equal(expected, TestSupport.Run(exe, []).Stdout);
         var none = TestSupport.Tierflow("export", c, "-o", exe, "--recursive-inline", "0");
         Assert.True(none.ExitCode == 0, none.Stderr);

@@ -425,8 +425,8 @@ internal sealed class FunctionCompiler : IDisposable
     {
         var f = _functions[index];
         if (!_options.InlineCallees || _options.RecursiveInlineLevel <= 0 || !f.DirectCallees.Contains(index)
-            || f.HasBlockAddresses || f.InstructionCount > RecursiveInlining.SizeLimit) return [];
-        return Enumerable.Range(1, _options.RecursiveInlineLevel).Select(k => RecursiveInlining.Clone(m, body, RuntimeSymbols.RecursionCopy(index, k))).ToList();
+            || f.HasBlockAddresses || f.InstructionCount > RecursiveInlining.SizeLimit || !RecursiveInlining.CanCopy(body)) return [];
+        return Enumerable.Range(1, _options.RecursiveInlineLevel).Select(k => RecursiveInlining.Clone(m, [(body, RuntimeSymbols.RecursionCopy(index, k))])[0]).ToList();
     }
 
     /// <summary>Replaces each load of a slot in <paramref name="direct"/> inside <paramref name="f"/> with the function it maps to.</summary>

@@ -36,27 +36,48 @@ internal static class RecursiveInlining
     public static IReadOnlyList<string> AddToWholeProgram(LlvmModuleHandle m, int levels)
     {
         if (levels <= 0 || !Llvm.LLVMGetFirstGlobalIFunc(m).IsNull) return [];
-        var given = new List<string>();
         var definitions = Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList();
-        for (int i = 0; i < definitions.Count; i++)
+        var chosen = Enumerable.Range(0, definitions.Count).Where(i => CanCopy(definitions[i]) && SmallAndSelfCalling(definitions[i])).ToList();
+        if (chosen.Count == 0) return [];
+        // One module clone per level for all the functions together (a clone per function would copy the whole
+        // program that many times). Every copy is made before any call is retargeted: each is the function as
+        // written.
+        var chains = chosen.ToDictionary(i => i, _ => new List<LLVMValueRef>());
+        for (int k = 1; k <= levels; k++)
+        {
+            var copies = Clone(m, chosen.Select(i => (definitions[i], FreeName(m, RuntimeSymbols.RecursionCopy(i, k)))).ToList());
+            for (int j = 0; j < chosen.Count; j++) chains[chosen[j]].Add(copies[j]);
+            // In the clone the chosen functions called one another's copies: back to the functions.
+            for (int j = 0; j < chosen.Count; j++)
+                for (int o = 0; o < chosen.Count; o++)
+                    if (o != j) Retarget(copies[j], copies[o], definitions[chosen[o]]);
+        }
+        foreach (var (i, chain) in chains)
         {
             var f = definitions[i];
-            if (!Eligible(f)) continue;
-            // Every copy is made before any call is retargeted: each is then the function as written.
-            var chain = Enumerable.Range(1, levels).Select(k => Clone(m, f, FreeName(m, RuntimeSymbols.RecursionCopy(i, k)))).ToList();
             Retarget(f, f, chain[0]);
             for (int k = 0; k < chain.Count; k++) Retarget(chain[k], chain[k], k + 1 < chain.Count ? chain[k + 1] : f);
-            given.Add(Ir.Name(f));
         }
-        return given;
+        return chosen.Select(i => Ir.Name(definitions[i])).ToList();
     }
 
-    static bool Eligible(LLVMValueRef f)
+    /// <summary>
+    /// Whether a copy of <paramref name="f"/> could be inlined and would mean the same: not variadic, not
+    /// <c>noinline</c> or <c>optnone</c> (the copy would carry the attribute and stay a call), and no block
+    /// of it has its address taken (a copy's blockaddress would name the wrong function). The JIT's final
+    /// tier asks this too (FunctionCompiler.RecursionCopies), besides its own size and self-call checks.
+    /// </summary>
+    public static bool CanCopy(LLVMValueRef f)
     {
         if (Llvm.LLVMIsFunctionVarArg(Llvm.LLVMGlobalGetValueType(f)) != 0) return false;
         foreach (var attribute in new[] { "noinline", "optnone" })
             if (!Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind(attribute)).IsNull) return false;
-        if (Ir.Users(f).Any(u => !Llvm.LLVMIsABlockAddress(u).IsNull)) return false;
+        return !Ir.Users(f).Any(u => !Llvm.LLVMIsABlockAddress(u).IsNull);
+    }
+
+    /// <summary>At most SizeLimit instructions, one of them a direct call to itself (a whole-program module calls directly).</summary>
+    static bool SmallAndSelfCalling(LLVMValueRef f)
+    {
         int count = 0;
         bool callsItself = false;
         foreach (var instruction in Ir.Instructions(f))
@@ -82,16 +103,16 @@ internal static class RecursiveInlining
     }
 
     /// <summary>
-    /// An internal copy of <paramref name="f"/> in <paramref name="m"/>, named <paramref name="name"/>. The C API
-    /// has no function cloner, so the module is cloned, cut down to the copy (every other definition deleted, or
-    /// a declaration where the copy still uses it) and linked back into <paramref name="m"/>, where those
-    /// declarations resolve to the definitions. For that, m's internal and private symbols are made external
-    /// (and named, if unnamed) for the time of the link, then given back their linkage and names: a private
-    /// global linked in as a second definition would be a second copy of a variable.
+    /// Internal copies in <paramref name="m"/> of the given functions, under the given names, in that order. The C
+    /// API has no function cloner, so the module is cloned, cut down to the copies (every other definition
+    /// deleted, or a declaration where a copy still uses it) and linked back into <paramref name="m"/>, where
+    /// those declarations resolve to the definitions. For that, m's internal and private symbols are made
+    /// external (and named, if unnamed) for the time of the link, then given back their linkage and names: a
+    /// private global linked in as a second definition would be a second copy of a variable.
     /// </summary>
-    public static LLVMValueRef Clone(LlvmModuleHandle m, LLVMValueRef f, string name)
+    public static List<LLVMValueRef> Clone(LlvmModuleHandle m, IReadOnlyList<(LLVMValueRef Function, string Name)> wanted)
     {
-        var original = Ir.Name(f);
+        var originals = wanted.Select(w => (Original: Ir.Name(w.Function), w.Name)).ToList();
         var restore = new List<(LLVMValueRef Value, LLVMLinkage Linkage, bool Unnamed)>();
         int anonymous = 0;
         foreach (var v in Ir.Globals(m).Concat(Ir.Functions(m)))
@@ -108,10 +129,10 @@ internal static class RecursiveInlining
             var r = new LlvmModuleHandle(Llvm.LLVMCloneModule(m));
             try
             {
-                CutTo(r, original, name);
+                CutTo(r, originals);
                 int failed = Llvm.LLVMLinkModules2(m, r);
                 r.MarkTransferred(); // destroyed by the link, even a failed one
-                if (failed != 0) throw new LlvmException($"recursive inlining: linking a copy of {original} failed");
+                if (failed != 0) throw new LlvmException($"recursive inlining: linking copies of {string.Join(", ", originals.Select(o => o.Original))} failed");
             }
             finally { r.Dispose(); }
         }
@@ -123,23 +144,27 @@ internal static class RecursiveInlining
                 if (unnamed) Ir.SetName(v, "");
             }
         }
-        var linked = Llvm.LLVMGetNamedFunction(m, name);
-        if (linked.IsNull) throw new LlvmException($"recursive inlining: the copy of {original} was not linked");
-        Llvm.LLVMSetLinkage(linked, LLVMLinkage.Internal);
-        return linked;
+        return originals.Select(o =>
+        {
+            var linked = Llvm.LLVMGetNamedFunction(m, o.Name);
+            if (linked.IsNull) throw new LlvmException($"recursive inlining: the copy of {o.Original} was not linked");
+            Llvm.LLVMSetLinkage(linked, LLVMLinkage.Internal);
+            return linked;
+        }).ToList();
     }
 
-    /// <summary>Reduces clone <paramref name="r"/> to function <paramref name="original"/>, renamed <paramref name="name"/>, and declarations.</summary>
-    static void CutTo(LlvmModuleHandle r, string original, string name)
+    /// <summary>Reduces clone <paramref name="r"/> to the functions named, each renamed as given, and declarations.</summary>
+    static void CutTo(LlvmModuleHandle r, IReadOnlyList<(string Original, string Name)> wanted)
     {
         using var rw = new IrRewriter(r);
-        var copy = Llvm.LLVMGetNamedFunction(r, original);
-        // An alias is used through what it aliases, then points at the copy, private and dead: an alias of a
+        var copies = wanted.Select(w => Llvm.LLVMGetNamedFunction(r, w.Original)).ToList();
+        var keep = copies.ToHashSet();
+        // An alias is used through what it aliases, then points at a copy, private and dead: an alias of a
         // declaration is not valid IR, and the optimizer drops a dead private alias.
         foreach (var alias in Ir.Aliases(r).ToList())
         {
             Llvm.LLVMReplaceAllUsesWith(alias, Llvm.LLVMAliasGetAliasee(alias));
-            Llvm.LLVMAliasSetAliasee(alias, copy);
+            Llvm.LLVMAliasSetAliasee(alias, copies[0]);
             Llvm.LLVMSetLinkage(alias, LLVMLinkage.Private);
         }
         bool deleted = true;
@@ -147,17 +172,20 @@ internal static class RecursiveInlining
         {
             deleted = false;
             foreach (var g in Ir.Functions(r).ToList())
-                if (g != copy && Llvm.LLVMIsDeclaration(g) == 0 && Llvm.LLVMGetFirstUse(g).IsNull) { Llvm.LLVMDeleteFunction(g); deleted = true; }
+                if (!keep.Contains(g) && Llvm.LLVMIsDeclaration(g) == 0 && Llvm.LLVMGetFirstUse(g).IsNull) { Llvm.LLVMDeleteFunction(g); deleted = true; }
         }
         foreach (var g in Ir.Functions(r).ToList())
-            if (g != copy && Llvm.LLVMIsDeclaration(g) == 0) rw.FunctionToDeclaration(g); // used by the copy: m has its definition
+            if (!keep.Contains(g) && Llvm.LLVMIsDeclaration(g) == 0) rw.FunctionToDeclaration(g); // used by a copy: m has its definition
         foreach (var g in Ir.Globals(r).ToList())
         {
             if (Llvm.LLVMGetLinkage(g) == LLVMLinkage.Appending) Llvm.LLVMDeleteGlobal(g); // llvm.used, llvm.global_ctors: m has them
             else if (Llvm.LLVMIsDeclaration(g) == 0) rw.GlobalToDeclaration(g);
         }
-        Ir.SetName(copy, name); // external until linked: the linker leaves out unused internal functions
-        Llvm.LLVMSetComdat(copy, 0); // an internal copy joins no comdat
+        for (int i = 0; i < copies.Count; i++)
+        {
+            Ir.SetName(copies[i], wanted[i].Name); // external until linked: the linker leaves out unused internal functions
+            Llvm.LLVMSetComdat(copies[i], 0); // an internal copy joins no comdat
+        }
         unsafe { Llvm.LLVMSetModuleInlineAsm2(r, null, 0); } // the program's own module assembly is in m already
     }
 }
