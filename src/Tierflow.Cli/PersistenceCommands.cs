@@ -24,7 +24,7 @@ internal static class PersistenceCommands
             else if (cl.Options.ProfilePath != null) throw new TierflowException($"{profilePath}: no such profile", ExitCodes.NoInput);
         }
         var r = NativeExport.Run(source, output, profile, cl.Has("--shared"), cl.Options.FastFloat, cl.Libraries,
-            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0);
+            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0, cl.Options.MallocTuning);
         Console.WriteLine($"tierflow: exported {path} to {r.Output} ({r.Bytes} bytes, {(cl.Has("--shared") ? "shared library" : "executable")}; " +
                           $"opt {r.OptimizeMs:F1} ms, codegen {r.CodegenMs:F1} ms, link {r.LinkMs:F1} ms)");
         Console.WriteLine(profile == null

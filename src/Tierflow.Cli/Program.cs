@@ -81,6 +81,10 @@ internal static class Commands
         if (cl.Options.Counting == CountingMode.HostCalls)
             throw new TierflowException("--counting host counts calls made by the host harness ('tierflow call' or CallHarness); under 'run' the host calls only main, so nothing would tier up", ExitCodes.Usage);
         GuestFaults.Install(); // a guest that dies of a signal gets a line naming the function and tier
+        // Before the load: the guest's first allocation may come from a constructor, and LLVM's and the
+        // runtime's own allocations on this thread share the guest's heap.
+        if (cl.Options.MallocTuning) GuestHeap.Tune(GuestHeap.ProcessEnvironment());
+        else GuestHeap.Declined();
         var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
         // This process ends when the guest does, without LLVM's teardown (ProcessExit). Before anything of the
         // guest's is registered (RunMain registers its destructors and runs its constructors). Not when a

@@ -144,6 +144,58 @@ public class CliTests
     }
 
     [Fact]
+    public void RunAndExportStartGlibcMallocThresholdsAtTheirAdaptiveCeilingUnlessTheUserSetThem()
+    {
+        // Runtime.GuestHeap: under `tierflow run` a 20 MiB block comes from the heap (mmap threshold 32 MiB);
+        // natively, with --no-malloc-tuning, or with the user's own MALLOC_MMAP_THRESHOLD_, it gets its own
+        // mmap (glibc's start value is 128 KiB). glibc marks an mmapped block in its chunk header: bit 1 of the
+        // size word just before the pointer.
+        var c = TestSupport.WriteScratch("malloc_tuning.c", """
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <string.h>
+            static size_t header(void *p) { size_t *volatile q = p; return q[-1]; } /* opaque to the optimizer */
+            int main(void) {
+                size_t n = 20u << 20;
+                char *p = malloc(n);
+                if (!p) return 1;
+                memset(p, 1, n);
+                printf("%s %d\n", (header(p) & 2) ? "mmap" : "heap", p[n - 1]);
+                free(p);
+                return 0;
+            }
+            """);
+        Assert.Equal("mmap 1\n", TestSupport.NativeOutput(c));
+
+        var tuned = Run("run", c, "--stats");
+        Assert.True(tuned.ExitCode == 0, tuned.Stderr);
+        Assert.Equal("heap 1\n", tuned.Stdout);
+        Assert.Contains("glibc malloc: mmap threshold 32 MiB, trim threshold 64 MiB", tuned.Stderr);
+
+        var declined = Run("run", c, "--stats", "--no-malloc-tuning");
+        Assert.Equal("mmap 1\n", declined.Stdout);
+        Assert.Contains("glibc malloc: thresholds left as they were: --no-malloc-tuning", declined.Stderr);
+
+        var users = TestSupport.Tierflow(["run", c, "--stats"], new Dictionary<string, string> { ["MALLOC_MMAP_THRESHOLD_"] = "1048576" });
+        Assert.Equal("mmap 1\n", users.Stdout);
+        Assert.Contains("glibc malloc: thresholds left as they were: MALLOC_MMAP_THRESHOLD_ is set", users.Stderr);
+        var tunables = TestSupport.Tierflow(["run", c], new Dictionary<string, string> { ["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=1048576" });
+        Assert.Equal("mmap 1\n", tunables.Stdout);
+
+        // tierflow export links the same policy into an executable (a constructor), and leaves it out on request.
+        foreach (var (flag, expect) in new[] { ("", "heap 1\n"), ("--no-malloc-tuning", "mmap 1\n") })
+        {
+            var exe = Path.Combine(TestSupport.Scratch, "malloc_tuning" + flag + ".exported");
+            var e = Run(new[] { "export", c, "-o", exe, flag }.Where(a => a.Length > 0).ToArray());
+            Assert.True(e.ExitCode == 0, e.Stderr);
+            Assert.Equal(expect, TestSupport.Run(exe, []).Stdout);
+        }
+        var userExport = TestSupport.Run(Path.Combine(TestSupport.Scratch, "malloc_tuning.exported"), [],
+            env: new Dictionary<string, string> { ["MALLOC_TRIM_THRESHOLD_"] = "131072" });
+        Assert.Equal("mmap 1\n", userExport.Stdout);
+    }
+
+    [Fact]
     public void JitDumpHoldsTheMachineCodeOfEveryTier()
     {
         // --jitdump writes perf's /tmp/jit-PID.dump: a header, then one JIT_CODE_LOAD record per function of

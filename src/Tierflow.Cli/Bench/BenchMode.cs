@@ -26,6 +26,8 @@ internal sealed record BenchMode(string Name, string Description, bool IsTierflo
             a => [.. tierflow, "run", a.Ir, "--count-loops", "--"], OnRequest: true),
         new("tierflow-top-O2", "Tierflow default with O2 as the top of the ladder (--max-tier O2): O0→O1→O2, OSR continuations at O2", true,
             a => [.. tierflow, "run", a.Ir, "--max-tier", "O2", "--"], OnRequest: true),
+        new("tierflow-glibc-malloc", "Tierflow default with glibc's malloc thresholds left at their start values (--no-malloc-tuning)", true,
+            a => [.. tierflow, "run", a.Ir, "--no-malloc-tuning", "--"], OnRequest: true),
         new("tierflow-O0", "Tierflow, everything at O0 up front (--eager O0)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O0", "--"]),
         // Counter overhead at the first tier: the counters run but never fire (thresholds out of reach).
         new("tierflow-O0-entry-counters", "Tierflow at O0 with entry countdowns only (never firing)", true,
@@ -38,6 +40,9 @@ internal sealed record BenchMode(string Name, string Description, bool IsTierflo
         new("tierflow-O2", "Tierflow, everything at O2 up front (--eager O2)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O2", "--"]),
         new("tierflow-O3", "Tierflow, everything at O3 up front (--eager O3)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O3", "--"]),
         new("clang-O2", "native, clang-19 -O2 (the reference)", false, a => [a.ClangO2]),
+        // What Tierflow's malloc thresholds (Runtime.GuestHeap) alone give a native build: glibc reads these at start-up.
+        new("clang-O2-malloc-tuned", "native, clang-19 -O2, run with Tierflow's glibc malloc thresholds (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)", false,
+            a => ["env", $"MALLOC_MMAP_THRESHOLD_={Runtime.GuestHeap.MmapThreshold}", $"MALLOC_TRIM_THRESHOLD_={Runtime.GuestHeap.TrimThreshold}", a.ClangO2], OnRequest: true),
         new("clang-O3-native", "native, clang-19 -O3 -march=native", false, a => [a.ClangO3Native]),
         new("gcc-O2", "native, gcc -O2", false, a => [a.GccO2]),
         new("lli", "lli-19 -jit-kind=orc-lazy on the unoptimized IR", false, a => ["lli-19", "-jit-kind=orc-lazy", a.Ir]),

@@ -24,12 +24,12 @@ public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, 
 /// recursion copies (RecursiveInlining), so a recursion runs as fast exported as at the JIT's final tier.
 /// The whole module then goes through default&lt;O3&gt;
 /// and the host target machine (like clang -O3 -march=native), and clang-19 links the object with libc
-/// and libm. The output is written under a temporary name and renamed, and never replaces the input.
+/// and libm (and, in an executable, the guest heap's malloc thresholds, Runtime.GuestHeap). The output is written under a temporary name and renamed, and never replaces the input.
 /// </summary>
 public static class NativeExport
 {
     public static ExportResult Run(ProgramSource source, string output, Profile? profile, bool shared, bool fastFloat,
-        IReadOnlyList<string> libraries, int recursiveInlineLevel = 1)
+        IReadOnlyList<string> libraries, int recursiveInlineLevel = 1, bool mallocTuning = true)
     {
         var full = Path.GetFullPath(output);
         if (Directory.Exists(full)) throw new TierflowException($"{output}: is a directory; -o takes the file to write", ExitCodes.Usage);
@@ -89,7 +89,16 @@ public static class NativeExport
             File.WriteAllBytes(objPath, obj);
             var psi = new ProcessStartInfo(Clang.Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
             if (shared) psi.ArgumentList.Add("-shared");
-            foreach (var a in new[] { "-o", tmpOut, objPath, "-lm" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "-o", tmpOut, objPath }) psi.ArgumentList.Add(a);
+            // An executable starts glibc's malloc thresholds as `tierflow run` does (Runtime.GuestHeap). Not a
+            // shared library: the allocator belongs to the process that loads it.
+            if (mallocTuning && !shared)
+            {
+                var tuning = Path.Combine(work, "malloc_tuning.c");
+                File.WriteAllText(tuning, Runtime.GuestHeap.ExportConstructorSource());
+                foreach (var a in new[] { "-O2", tuning }) psi.ArgumentList.Add(a);
+            }
+            psi.ArgumentList.Add("-lm");
             foreach (var lib in libraries) psi.ArgumentList.Add(lib.Contains('/') ? lib : "-l" + lib);
             Process p;
             try { p = Process.Start(psi)!; }

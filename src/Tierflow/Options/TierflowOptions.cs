@@ -66,6 +66,11 @@ public sealed record TierflowOptions
     public int OsrInnerWaitMs { get; init; } = 50;
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
     public bool FastFloat { get; init; }
+    /// <summary>
+    /// `tierflow run`, and executables from `tierflow export`: start glibc's malloc thresholds where its own
+    /// adaptation ends (Runtime.GuestHeap). Library hosts are never touched.
+    /// </summary>
+    public bool MallocTuning { get; init; } = true;
     /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>
     public bool InlineCallees { get; init; } = true;
     /// <summary>Largest callee (in instructions) copied for inlining at the final tier.</summary>

@@ -16,6 +16,7 @@ internal static class Statistics
         var osr = all.Where(c => c.IsOsr).ToList();
         sb.AppendLine($"[tierflow] {tiers.Count} tier-up compilation(s), {tiers.Count(c => !c.Succeeded)} failed, " +
                       $"{all.Sum(c => c.CompileMicros) / 1000:F2} ms compiling in total");
+        if (GuestHeap.Status is { } heap) sb.AppendLine($"[tierflow] {heap}");
         if (p.Cache is { } cache)
             sb.AppendLine($"[tierflow] code cache: {cache.Hits} hit(s), {cache.Misses} miss(es) ({cache.Corrupt} damaged), {cache.Published} published; {cache.Root}");
         if (p.Reclaimer is { } r)
