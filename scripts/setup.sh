@@ -4,8 +4,9 @@
 set -euo pipefail
 need=()
 # clang-19/libllvm19: the front end and the JIT; llvm-19: lli-19 and opt-19 (benchmark peers); gcc and
-# time (/usr/bin/time, peak RSS): benchmark peers and measurement; csmith/libcsmith-dev: `tierflow fuzz`.
-for pkg in clang-19 llvm-19 libllvm19 llvm-19-dev gcc time csmith libcsmith-dev; do
+# time (/usr/bin/time, peak RSS): benchmark peers and measurement; csmith/libcsmith-dev: `tierflow fuzz`;
+# gdb: the test of --gdb.
+for pkg in clang-19 llvm-19 libllvm19 llvm-19-dev gcc time csmith libcsmith-dev gdb; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

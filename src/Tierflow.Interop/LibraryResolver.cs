@@ -25,6 +25,9 @@ public static class LibraryResolver
         NativeLibrary.SetDllImportResolver(typeof(LibraryResolver).Assembly, Resolve);
     }
 
+    /// <summary>The handle of the libLLVM the bindings use (for symbols the C API has no function for).</summary>
+    public static nint Load() => Resolve(LogicalName, typeof(LibraryResolver).Assembly, null);
+
     static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != LogicalName) return 0;

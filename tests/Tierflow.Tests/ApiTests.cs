@@ -60,6 +60,21 @@ public class ApiTests
     }
 
     [Fact]
+    public void GdbSymbolFilesGoWithTheirCode()
+    {
+        // --gdb (TierflowOptions.Gdb): one symbol file per linked object in gdb's JIT list, all taken back when
+        // the program is disposed, before its code is freed. A library host keeps replaced tiers until then.
+        int before = GdbJit.Registered;
+        var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true, Gdb = true });
+        var twice = p.GetDelegate<LongToLong>("twice");
+        for (int i = 0; i < 20_000; i++) Assert.Equal(2L * i, twice(i));
+        Assert.Equal(OptLevel.O3, p.GetTier("twice"));
+        Assert.True(GdbJit.Registered >= before + 4, $"{GdbJit.Registered - before} registered"); // the base object, then O1, O2, O3
+        p.Dispose();
+        Assert.Equal(before, GdbJit.Registered);
+    }
+
+    [Fact]
     public void TypedEntryCallsTheFunction()
     {
         using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });

@@ -7,7 +7,8 @@ namespace Tierflow.Compilation;
 /// was needed (docs/design/compilation.md has the numbers):
 /// - clang's per-function target-cpu / target-features / tune-cpu override the JIT's host CPU (a
 ///   vectorizable loop got 0 AVX instructions instead of 17): removed, so the target machine decides;
-/// - frame-pointer=all from -O0 IR costs a register: removed;
+/// - frame-pointer=all from -O0 IR costs a register: removed (and set on every function instead under --gdb,
+///   which walks JIT frames by their frame pointers);
 /// - noinline + optnone that clang -O0 puts on every function made O2 code 1.21x slower than clang -O2:
 ///   removed when every definition has them (they came from -O0, not from the source);
 /// - llvm.fmuladd would fuse into FMA on this host and change results against clang -O2's x86-64 build:
@@ -17,7 +18,7 @@ internal static class IrNormalizer
 {
     static readonly string[] TargetAttributes = ["target-cpu", "target-features", "tune-cpu", "frame-pointer"];
 
-    public static void Normalize(LlvmModuleHandle m, string triple, string dataLayout, bool fastFloat)
+    public static void Normalize(LlvmModuleHandle m, string triple, string dataLayout, bool fastFloat, bool framePointers = false)
     {
         Llvm.LLVMSetTarget(m, triple);
         Llvm.LLVMSetDataLayout(m, dataLayout);
@@ -28,6 +29,8 @@ internal static class IrNormalizer
         foreach (var f in Ir.Functions(m))
         {
             foreach (var key in TargetAttributes) Ir.RemoveStringAttribute(f, LLVMAttributeIndex.Function, key);
+            if (framePointers && Llvm.LLVMIsDeclaration(f) == 0)
+                Llvm.LLVMAddAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.StringAttribute(Llvm.LLVMGetModuleContext(m), "frame-pointer", "all"));
             if (fromO0)
             {
                 Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, optnone);

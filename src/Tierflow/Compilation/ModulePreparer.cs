@@ -43,9 +43,9 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
-        bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold)
+        bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold, bool framePointers = false)
     {
-        IrNormalizer.Normalize(m, triple, dataLayout, fastFloat);
+        IrNormalizer.Normalize(m, triple, dataLayout, fastFloat, framePointers);
         RefuseReservedNames(m, displayName);
         TlsLowering.Lower(m);
         using var rw = new IrRewriter(m);

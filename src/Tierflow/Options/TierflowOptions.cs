@@ -43,6 +43,8 @@ public sealed record TierflowOptions
     public bool PerfMap { get; init; }
     /// <summary>Write perf's jitdump of the JIT's code, machine code included, to /tmp/jit-PID.dump (Diagnostics.JitDump).</summary>
     public bool JitDump { get; init; }
+    /// <summary>Register the JIT's code with gdb's JIT interface and keep frame pointers in it (Diagnostics.GdbJit).</summary>
+    public bool Gdb { get; init; }
     /// <summary>Print a per-function summary to stderr when the program ends.</summary>
     public bool Stats { get; init; }
     /// <summary>

@@ -121,7 +121,7 @@ public sealed class TieredProgram : IDisposable
             // .NET likewise places patchpoints in Tier0 code alone.
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0);
+                options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0, options.Gdb);
             // An eager tier compiles whole functions once, as the JIT's final tier does: the same recursion copies.
             if (!useSlots && _ladder.Initial > OptLevel.O0 && options.InlineCallees)
                 RecursiveInlining.AddToWholeProgram(_prepared.Base, options.RecursiveInlineLevel);
@@ -164,7 +164,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/3", ModuleKey, options.FastFloat,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/4", ModuleKey, options.FastFloat, options.Gdb,
                     useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
@@ -740,7 +740,16 @@ public sealed class TieredProgram : IDisposable
     {
         GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
         if (_options.PerfMap || _options.JitDump) PublishToPerf(elf, symbol, address, tier);
+        if (_options.Gdb)
+        {
+            var functions = ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, GdbName(x.Name, tier))).ToList();
+            GdbJit.Register(key, CodeOf(symbol)?.Role == CodeRole.Continuation ? $".text [OSR {tier}]" : $".text [{tier}]", functions);
+        }
     }
+
+    /// <summary>The name gdb knows a function's code by: its C name for every tier's body, continuation and
+    /// copy (so `break f` covers them all), the perf name for anything else.</summary>
+    string GdbName(string symbol, OptLevel tier) => CodeOf(symbol) is ({ } f, _) ? f.Name : PerfName(symbol, tier);
 
     /// <summary>The perf map's lines and the jitdump's records for the functions in <paramref name="symbol"/>'s section of an object.</summary>
     void PublishToPerf(byte[] elf, string symbol, nint address, OptLevel tier)
@@ -853,7 +862,7 @@ public sealed class TieredProgram : IDisposable
                 FreedBytes += (long)(t.End - t.Start);
                 TierflowMetrics.CodeReclaimed((long)(t.End - t.Start));
             }
-            foreach (var key in linked.FaultKeys) GuestFaults.Unregister(key);
+            foreach (var key in linked.FaultKeys) { GuestFaults.Unregister(key); GdbJit.Unregister(key); }
             LlvmError.TakeMessage(Llvm.LLVMOrcResourceTrackerRemove(linked.Tracker));
             linked.Tracker.Dispose();
         }
@@ -1172,6 +1181,7 @@ public sealed class TieredProgram : IDisposable
         Shutdown();
         HostCallbacks.Unregister(_id);
         lock (_syncCompilerLock) _syncCompiler?.Dispose();
+        GdbJit.UnregisterAll($"{_id}:"); // before the code goes
         lock (_linked) foreach (var o in _linked.Values.Distinct()) o.Tracker.Dispose();
         _jit.Dispose();
         _table.Dispose();
