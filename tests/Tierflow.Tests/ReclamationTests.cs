@@ -147,15 +147,23 @@ public class ReclamationTests
         // Four threads call the functions while they tier up (main waits in pthread_join); each thread
         // clears what its own stack does not hold at its calls into the runtime, and the others while they
         // are blocked. A replaced object freed while a thread still ran in it would crash or change the sums.
+        // The shared functions reach their final tier long before any thread finishes, and a thread running
+        // final-tier code never calls the runtime: so that every thread shows itself after the last of
+        // those replacements, however the threads were scheduled, each then tiers up a function of its own
+        // (its tier-ups are calls into the runtime; under CI's load the freeing otherwise depended on timing).
         var c = TestSupport.WriteScratch("reclaim_workers.c", $$"""
             #include <pthread.h>
             #include <stdio.h>
             {{SixFunctions}}
+            #define G(n) static long g##n(long x) { return x ^ (x >> (n + 1)); }
+            G(0) G(1) G(2) G(3)
+            static long (*const gs[4])(long) = {g0, g1, g2, g3};
             static long sums[4];
             static void *work(void *arg) {
                 long k = (long)arg, s = 0;
                 for (int round = 0; round < 100; round++)
                     for (int p = 0; p < 6; p++) for (long i = 0; i < 20000; i++) s += fs[(p + k) % 6](i + k);
+                for (long i = 0; i < 12000; i++) s += gs[k](i);
                 sums[k] = s;
                 return NULL;
             }

@@ -24,7 +24,8 @@ public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, 
 /// recursion copies (RecursiveInlining), so a recursion runs as fast exported as at the JIT's final tier.
 /// The whole module then goes through default&lt;O3&gt;
 /// and the host target machine (like clang -O3 -march=native), and clang-19 links the object with libc
-/// and libm (and, in an executable, the guest heap's malloc thresholds, Runtime.GuestHeap). The output is written under a temporary name and renamed, and never replaces the input.
+/// and libm (and, in an executable, the guest heap's malloc thresholds, Runtime.GuestHeap). The output is
+/// written under a temporary name and renamed, and never replaces the input.
 /// </summary>
 public static class NativeExport
 {

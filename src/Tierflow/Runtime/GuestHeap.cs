@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// glibc malloc's thresholds for the process that runs a guest's <c>main</c> (the CLI's <c>run</c>; never a
-/// library host, whose allocator is its own business).
+/// glibc malloc's thresholds for the process that runs a guest's <c>main</c> (the CLI's <c>run</c>, and an
+/// executable from <c>export</c> through <see cref="ExportConstructorSource"/>; never a library host, whose
+/// allocator is its own business).
 /// <para>
 /// glibc returns the top of its main heap to the kernel (<c>brk</c>) once more than the trim threshold of
 /// it is free, and serves blocks at or above the mmap threshold with their own <c>mmap</c>. Both start at
@@ -18,7 +19,8 @@ namespace Tierflow.Runtime;
 /// </para>
 /// <para>
 /// Policy: start the guest where glibc's own adaptation ends, mmap threshold 32 MiB and trim threshold
-/// 64 MiB. Peak memory is unchanged (only freed memory is kept, and at most 64 MiB of it at the heap's top).
+/// 64 MiB. What changes is what happens to freed memory: kept for reuse (at most 64 MiB of it at the heap's
+/// top) rather than given back; the peak, what the program has in use at once, stays its own.
 /// Not <c>M_TOP_PAD</c>: setting any threshold turns glibc's adaptation off, and with only the top pad raised
 /// the mmap threshold stays at 128 KiB; a loop that allocates and frees 8 MiB then took 157 s instead of 3.8
 /// (the same file). A user's own setting wins: with any <c>MALLOC_*_</c> threshold variable or a
