@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 R=docs/results
 T=scripts/tierflow
 
-# Long runs (2-5 s native): the targets of issues 3 and 6. OSR against no OSR, side by side.
-$T bench --size long --runs 3 --modes tierflow,tierflow-no-osr,tierflow-O3,clang-O2,gcc-O2,lli-opt \
+# Long runs (2-5 s native): the targets of issues 3 and 6. OSR against no OSR, side by side; the native
+# build also with Tierflow's glibc malloc thresholds (what that setting alone is worth, docs/results/malloc-tuning.md).
+$T bench --size long --runs 3 --modes tierflow,tierflow-no-osr,tierflow-O3,clang-O2,clang-O2-malloc-tuned,gcc-O2,lli-opt \
   --json $R/bench-long.json --markdown $R/bench-long.md --plot $R | tee $R/bench-long.txt
 
 # Medium: the design questions (OSR threshold, loop counting, counter overhead) next to the fixed tiers.
