@@ -5,7 +5,7 @@ namespace Tierflow.Cli;
 
 /// <summary>
 /// The parsed command line. Engine flags come from <see cref="OptionTable"/> (so `--help`, the
-/// environment variables and the library agree); the few front-end flags (-I, -D, -std, -l) pass to clang
+/// environment variables and the library agree); the few front-end flags (-I, -D, -U, -std, -g, -l) pass to clang
 /// or the loader. Everything after `--` belongs to the guest program.
 /// </summary>
 internal sealed class CommandLine
@@ -52,7 +52,7 @@ internal sealed class CommandLine
             }
             else if (LocalFlags.TryGetValue(flag, out bool takesValue))
                 cl.Local[flag] = TakesValue(cl.Command, flag, takesValue) ? inlineValue ?? Next(args, ref i, flag) : "on";
-            else if (a.StartsWith("-I") || a.StartsWith("-D") || a.StartsWith("-U") || a.StartsWith("-std=") || a == "-include")
+            else if (a.StartsWith("-I") || a.StartsWith("-D") || a.StartsWith("-U") || a.StartsWith("-std=") || a == "-include" || a == "-g")
             {
                 cl.ClangArgs.Add(a);
                 if (a is "-I" or "-D" or "-U" or "-include") cl.ClangArgs.Add(Next(args, ref i, a));

@@ -17,7 +17,8 @@ namespace Tierflow.Diagnostics;
 /// its C name, so a breakpoint on a name gets a location in every tier as it is compiled. The section is
 /// named after the tier (<c>.text [O3]</c>, <c>.text [OSR O3]</c>), which <c>info symbol</c> prints. Counting
 /// stubs and slot stubs keep their perf names (<c>fib [count]</c>), so <c>break fib</c> does not stop in
-/// them. There is no line information: the objects are compiled without debug info.
+/// them. There is no line information: a program built with -g keeps its DWARF in the objects, but this file
+/// passes on names only (docs/design/compilation.md, "Debugging JIT code with gdb").
 /// </para>
 /// <para>
 /// For gdb to walk the stack through JIT frames, --gdb also keeps frame pointers in all JIT code
