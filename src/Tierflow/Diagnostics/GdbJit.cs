@@ -15,9 +15,10 @@ namespace Tierflow.Diagnostics;
 /// Each symbol file is a minimal relocatable ELF: one <c>SHT_NOBITS</c> code section placed at the object's
 /// code (gdb reads the instructions from the process) and one global function symbol per function, under
 /// its C name, so a breakpoint on a name gets a location in every tier as it is compiled. The section is
-/// named after the tier (<c>.text [O3]</c>, <c>.text [OSR O3]</c>), which <c>info symbol</c> prints. Counting
-/// stubs and slot stubs keep their perf names (<c>fib [count]</c>), so <c>break fib</c> does not stop in
-/// them. There is no line information: a program built with -g keeps its DWARF in the objects, but this file
+/// named after the tier (<c>.text [O3]</c>, <c>.text [OSR O3]</c>), which <c>info symbol</c> prints. The
+/// stubs' section (<c>.text [stubs]</c>) keeps their perf names (<c>fib [stub]</c>, <c>fib [count]</c>), so
+/// <c>break fib</c> does not also stop in the stub under fib's name; <c>__tf_hot</c> is registered so that
+/// gdb knows its bounds and walks past its frame when the runtime is on the stack. There is no line information: a program built with -g keeps its DWARF in the objects, but this file
 /// passes on names only (docs/design/compilation.md, "Debugging JIT code with gdb").
 /// </para>
 /// <para>

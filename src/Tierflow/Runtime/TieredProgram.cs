@@ -208,9 +208,13 @@ public sealed class TieredProgram : IDisposable
             if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
                 RegisterCode($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
                     anchor.CodeAddress, _ladder.Initial);
-            // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf only: a guest
-            // fault report has nothing to say about a stub.
+            // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
+            // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
+            // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
             if (useSlots && (_options.PerfMap || _options.JitDump)) PublishToPerf(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
+            if (useSlots && _options.Gdb)
+                GdbJit.Register($"{_id}:stubs", ".text [stubs]", ElfSymbols.Placed(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs))
+                    .Select(x => (x.Start, x.End, GdbName(x.Name, _ladder.Initial))).ToList());
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
