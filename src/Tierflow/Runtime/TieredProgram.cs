@@ -233,6 +233,7 @@ public sealed class TieredProgram : IDisposable
         {
             GuestFaults.EndLoad();
             HostCallbacks.Unregister(_id);
+            GdbJit.UnregisterAll($"{_id}:"); // before the code goes
             _trace.Dispose();
             _jit?.Dispose();
             _table?.Dispose();
