@@ -41,7 +41,7 @@ public static unsafe class GdbJit
     static readonly Dictionary<string, nint> Entries = [];
     static Descriptor* _descriptor;
     static delegate* unmanaged<void> _notify;
-    static bool _resolved, _warned;
+    static bool _resolved;
 
     /// <summary>Registers the functions of one object's code section under <paramref name="key"/>.</summary>
     internal static void Register(string key, string section, IReadOnlyList<(ulong Start, ulong End, string Name)> functions)
@@ -110,8 +110,7 @@ public static unsafe class GdbJit
             _notify = (delegate* unmanaged<void>)f;
             return true;
         }
-        if (!_warned) Console.Error.WriteLine("tierflow: warning: --gdb: libLLVM does not define __jit_debug_descriptor; JIT code stays unknown to gdb");
-        _warned = true;
+        Console.Error.WriteLine("tierflow: warning: --gdb: libLLVM does not define __jit_debug_descriptor; JIT code stays unknown to gdb");
         return false;
     }
 

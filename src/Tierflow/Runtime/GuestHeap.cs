@@ -38,6 +38,9 @@ internal static partial class GuestHeap
 
     [LibraryImport("libc", EntryPoint = "mallopt")] private static partial int Mallopt(int param, int value);
 
+    /// <summary>The environment variables through which a user sets glibc's malloc thresholds (glibc reads them at start-up).</summary>
+    static readonly string[] UserVariables = ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_"];
+
     /// <summary>What <see cref="Tune"/> did, for --stats; null in a process that never called it (a library host).</summary>
     public static string? Status { get; private set; }
 
@@ -64,7 +67,7 @@ internal static partial class GuestHeap
     {
         foreach (var (name, value) in environment)
         {
-            if (name is "MALLOC_MMAP_THRESHOLD_" or "MALLOC_TRIM_THRESHOLD_" or "MALLOC_TOP_PAD_" or "MALLOC_MMAP_MAX_")
+            if (UserVariables.Contains(name))
                 return $"{name} is set";
             if (name == "GLIBC_TUNABLES" && value.Contains("glibc.malloc.", StringComparison.Ordinal))
                 return "GLIBC_TUNABLES sets glibc.malloc parameters";
@@ -86,7 +89,7 @@ internal static partial class GuestHeap
         #include <stdlib.h>
         #include <string.h>
         __attribute__((constructor(101))) static void tierflow_malloc_tuning(void) {
-            static const char *const user[] = {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_"};
+            static const char *const user[] = {{{string.Join(", ", UserVariables.Select(v => $"\"{v}\""))}}};
             for (unsigned i = 0; i < sizeof user / sizeof *user; i++)
                 if (getenv(user[i])) return;
             const char *t = getenv("GLIBC_TUNABLES");

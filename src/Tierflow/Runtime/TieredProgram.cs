@@ -211,10 +211,7 @@ public sealed class TieredProgram : IDisposable
             // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
             // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
             // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
-            if (useSlots && (_options.PerfMap || _options.JitDump)) PublishToPerf(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial);
-            if (useSlots && _options.Gdb)
-                GdbJit.Register($"{_id}:stubs", ".text [stubs]", ElfSymbols.Placed(baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs))
-                    .Select(x => (x.Start, x.End, GdbName(x.Name, _ladder.Initial))).ToList());
+            if (useSlots) PublishCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial, ".text [stubs]");
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -739,29 +736,29 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>
     /// Makes the functions of a linked object's section (placed by <paramref name="symbol"/> at
-    /// <paramref name="address"/>) known to guest-fault reports and, with --perf-map or --jitdump, to perf.
+    /// <paramref name="address"/>) known to guest-fault reports, and to the profilers and debugger asked for.
     /// </summary>
     void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier)
     {
         GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
-        if (_options.PerfMap || _options.JitDump) PublishToPerf(elf, symbol, address, tier);
-        if (_options.Gdb)
-        {
-            var functions = ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, GdbName(x.Name, tier))).ToList();
-            GdbJit.Register(key, CodeOf(symbol)?.Role == CodeRole.Continuation ? $".text [OSR {tier}]" : $".text [{tier}]", functions);
-        }
+        PublishCode(key, elf, symbol, address, tier, CodeOf(symbol)?.Role == CodeRole.Continuation ? $".text [OSR {tier}]" : $".text [{tier}]");
     }
 
-    /// <summary>The name gdb knows a function's code by: its C name for every tier's body, continuation and
-    /// copy (so `break f` covers them all), the perf name for anything else.</summary>
-    string GdbName(string symbol, OptLevel tier) => CodeOf(symbol) is ({ } f, _) ? f.Name : PerfName(symbol, tier);
-
-    /// <summary>The perf map's lines and the jitdump's records for the functions in <paramref name="symbol"/>'s section of an object.</summary>
-    void PublishToPerf(byte[] elf, string symbol, nint address, OptLevel tier)
+    /// <summary>
+    /// The perf map's lines and the jitdump's records for the functions in <paramref name="symbol"/>'s section
+    /// of an object, under their perf names (fib [O3]); and, with --gdb, a symbol file for gdb under
+    /// <paramref name="key"/>, its section named <paramref name="gdbSection"/>, with the C names of bodies,
+    /// continuations and copies (so `break f` covers every tier of f) and the perf names of anything else.
+    /// </summary>
+    void PublishCode(string key, byte[] elf, string symbol, nint address, OptLevel tier, string gdbSection)
     {
-        var functions = ElfSymbols.Placed(elf, symbol, address).Select(x => (x.Start, x.End, PerfName(x.Name, tier))).ToList();
-        if (_options.PerfMap) PerfMap.Write(functions);
-        if (_options.JitDump) JitDump.Write(functions);
+        if (!_options.PerfMap && !_options.JitDump && !_options.Gdb) return;
+        var placed = ElfSymbols.Placed(elf, symbol, address).ToList();
+        var perf = placed.Select(x => (x.Start, x.End, PerfName(x.Name, tier))).ToList();
+        if (_options.PerfMap) PerfMap.Write(perf);
+        if (_options.JitDump) JitDump.Write(perf);
+        if (_options.Gdb)
+            GdbJit.Register(key, gdbSection, placed.Select((x, i) => (x.Start, x.End, CodeOf(x.Name) is ({ } f, _) ? f.Name : perf[i].Item3)).ToList());
     }
 
     /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
