@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Tierflow.Compilation.Osr;
 using Tierflow.Diagnostics;
 using Tierflow.Interop;
@@ -402,6 +403,99 @@ public class OsrTests
                 Assert.DoesNotContain("FAILED", r.Stderr);
             }
         }
+    }
+
+    // main's loop calls four callees, each marked by a constant: one without loops, one small single loop,
+    // a loop nest, and a recursive one with a loop.
+    const string Callees = """
+        #include <stdio.h>
+        static unsigned plain(unsigned x) { return x * 2718281u + 1; }
+        static unsigned small(const unsigned *a, int n) {
+            unsigned s = 0;
+            for (int i = 0; i < n; i++) s += a[i] * 3141592u;
+            return s;
+        }
+        static unsigned nest(const unsigned *a, int n) {
+            unsigned s = 0;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) s += a[i] ^ (a[j] * 1234567u);
+            return s;
+        }
+        static unsigned rec(const unsigned *a, int n) {
+            if (n < 2) return a[0];
+            unsigned s = 0;
+            for (int i = 0; i < n; i++) s += a[i] * 7654321u;
+            return s + rec(a, n / 2);
+        }
+        int main(void) {
+            unsigned a[16];
+            for (int i = 0; i < 16; i++) a[i] = i * 2654435761u;
+            unsigned s = 0;
+            for (int r = 0; r < 3000; r++) s += plain(s) + small(a, 16) + nest(a, 8) + rec(a, 16);
+            printf("%u\n", s);
+            return 0;
+        }
+        """;
+
+    [Fact]
+    public void AContinuationCopiesCalleesWithoutLoopNestsAndRecursiveOnes()
+    {
+        var c = TestSupport.WriteScratch("osr_callees.c", Callees);
+        var dump = Path.Combine(TestSupport.Scratch, "osr_callees.ir");
+        if (Directory.Exists(dump)) Directory.Delete(dump, true);
+        var r = TestSupport.Tierflow(["run", c, "--sync", "--osr-threshold", "500", "--thresholds", "100000,200000,300000"],
+            new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
+        // main's continuation, before optimization: which callee bodies it took copies of.
+        var before = Assert.Single(Directory.GetFiles(dump, "__tf_osr_*.before.ll"));
+        var copies = File.ReadAllText(before).Split("\ndefine ").Skip(1).Where(d => d.Contains("@__tf_inl_")
+            && d.IndexOf("@__tf_inl_", StringComparison.Ordinal) < d.IndexOf('(')).ToList();
+        bool Copied(string mark) => copies.Any(d => d.Contains(mark));
+        Assert.True(Copied("2718281"), "a callee without loops is copied");
+        Assert.True(Copied("3141592"), "a small callee with one loop is copied");
+        Assert.True(Copied("7654321"), "a recursive callee is copied: its copy runs the whole recursion");
+        Assert.False(Copied("1234567"), "a loop nest is not copied: the frame would wait longer at O0 for it");
+    }
+
+    [Fact]
+    public void RepeatedTransfersAreTracedOnceAndCountedAtExit()
+    {
+        // work is called through a pointer (no copy in main's continuation): once its continuation is ready,
+        // each call moves at its loop's entry.
+        var c = TestSupport.WriteScratch("osr_repeated.c", """
+            #include <stdio.h>
+            static unsigned work(const unsigned *a, int n) {
+                unsigned s = 0;
+                for (int i = 0; i < n; i++) s += a[i] * 3u + (s >> 3);
+                return s;
+            }
+            unsigned (*volatile fp)(const unsigned *, int) = work;
+            int main(void) {
+                static unsigned big[5000];
+                for (int i = 0; i < 5000; i++) big[i] = i;
+                unsigned s = fp(big, 5000);
+                for (int k = 0; k < 300; k++) s += fp(big, 16 + k % 7);
+                printf("%u\n", s);
+                return 0;
+            }
+            """);
+        var json = Path.Combine(TestSupport.Scratch, "osr-repeated.jsonl");
+        var r = TestSupport.Tierflow("run", c, "--sync", "--osr-threshold", "1000", "--thresholds", "100000,200000,300000",
+            "--trace", "--trace-json", json, "--stats");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
+        var stats = Regex.Match(r.Stderr, @"OSR work: (\d+) transfer\(s\)");
+        Assert.True(stats.Success, r.Stderr);
+        long n = long.Parse(stats.Groups[1].Value);
+        Assert.True(n >= 300, $"every call after the first moves: {n}");
+        Assert.Single(r.Stderr.Split('\n'), l => l.Contains("work: OSR transfer"));
+        Assert.Contains($"work: {n} OSR transfers O0 → O3 at loop", r.Stderr);
+        var events = File.ReadAllLines(json).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("event", out _) && e.TryGetProperty("function", out var f) && f.GetString() == "work").ToList();
+        Assert.Single(events, e => e.GetProperty("event").GetString() == "osr_transfer");
+        var total = Assert.Single(events, e => e.GetProperty("event").GetString() == "osr_transfers");
+        Assert.Equal(n, total.GetProperty("count").GetInt64());
     }
 
     static TestSupport.Result Native(string c)

@@ -7,8 +7,8 @@ public class TierPolicyTests
 {
     readonly TierPolicy _p = new(TierLadder.Default);
 
-    static FunctionSnapshot S(OptLevel tier, long entries, OptLevel? inFlight = null, int failed = 0, OptLevel? pinned = null, OptLevel? max = null) =>
-        new("f", tier, entries, inFlight, failed, pinned, max);
+    static FunctionSnapshot S(OptLevel tier, long entries, OptLevel? inFlight = null, int failed = 0, OptLevel? pinned = null, OptLevel? max = null, bool loopsHot = false) =>
+        new("f", tier, entries, inFlight, failed, pinned, max, loopsHot);
 
     [Theory]
     [InlineData(OptLevel.O0, 99, null)]
@@ -29,6 +29,20 @@ public class TierPolicyTests
     [Fact]
     public void ReasonNamesCountAndThreshold() =>
         Assert.Equal("100 entries ≥ 100", _p.Decide(S(OptLevel.O0, 100)).Reason);
+
+    [Fact]
+    public void HotLoopsGoToTheCapWhenTheCallsReachAThreshold()
+    {
+        // Its calls already run their loops in final-tier code (OSR): a middle rung would be slower.
+        Assert.Null(_p.Decide(S(OptLevel.O0, 99, loopsHot: true)).Target);
+        var d = _p.Decide(S(OptLevel.O0, 100, loopsHot: true));
+        Assert.Equal(OptLevel.O3, d.Target);
+        Assert.Equal("100 entries ≥ 100, and its loops are hot (OSR): O3", d.Reason);
+        Assert.Equal(OptLevel.O3, _p.Decide(S(OptLevel.O1, 1000, loopsHot: true)).Target);
+        Assert.Equal(OptLevel.O2, _p.Decide(S(OptLevel.O0, 100, max: OptLevel.O2, loopsHot: true)).Target);
+        Assert.Null(_p.Decide(S(OptLevel.O0, 100, inFlight: OptLevel.O1, loopsHot: true)).Target);
+        Assert.Null(_p.Decide(S(OptLevel.O0, 100, pinned: OptLevel.O0, loopsHot: true)).Target);
+    }
 
     [Fact]
     public void NothingWhileACompileIsInFlight()

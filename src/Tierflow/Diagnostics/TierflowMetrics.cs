@@ -40,7 +40,13 @@ public static class TierflowMetrics
         Linked.Add(r.ObjectBytes, k);
     }
 
-    internal static void Record(OsrTransfer t) => Transfers.Add(1, new KeyValuePair<string, object?>("tier", t.To.ToString()));
+    /// <summary>Whether anyone listens to the transfer counter (a transfer is only described when someone does).</summary>
+    internal static bool TransfersEnabled => Transfers.Enabled;
+
+    internal static void Record(OsrTransfer t)
+    {
+        if (Transfers.Enabled) Transfers.Add(1, new KeyValuePair<string, object?>("tier", t.To.ToString()));
+    }
 
     internal static void CodeReclaimed(long bytes) => Reclaimed.Add(bytes);
 }

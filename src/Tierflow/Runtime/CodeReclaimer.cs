@@ -102,22 +102,21 @@ internal sealed unsafe partial class CodeReclaimer
     /// in (the caller frees them). Empty on a host thread, and when nothing was retired since the last scan
     /// and that was less than the interval ago.
     /// </summary>
-    public List<string> Collect()
+    public IReadOnlyList<string> Collect()
     {
-        var free = new List<string>();
-        int self = gettid();
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         Retired[] candidates;
         lock (_retired)
         {
             // Checked first, on every call into the runtime: the rest reads /proc.
-            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < _interval)) return free;
+            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < _interval)) return [];
             if (_retiredSince) _interval = MinInterval;
             _lastAttempt = now;
             _retiredSince = false;
             candidates = [.. _retired];
         }
-        if (IsHost(self)) return free;
+        int self = gettid(); // after the check above: a system call, and this runs on every call into the runtime
+        if (IsHost(self)) return [];
         ulong top = OwnStackTop();
         // This thread: its registers, then every frame from here to the top of its stack (the getcontext
         // buffer is in this frame, so the scan starts at it). Not when this frame is on another stack (a
@@ -128,10 +127,11 @@ internal sealed unsafe partial class CodeReclaimer
             Clear(self, candidates, Scan((ulong*)context, (ulong*)top, candidates, new bool[candidates.Length]));
 
         var threads = Threads();
-        if (threads == null) return free;
+        if (threads == null) return [];
         var guests = threads.Where(t => t == self || !IsHost(t)).ToHashSet();
         guests.Add(self);
         List<(ulong Start, ulong End)>? maps = null;
+        var free = new List<string>();
         foreach (int t in guests)
         {
             if (t == self) continue;

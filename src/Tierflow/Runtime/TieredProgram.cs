@@ -444,7 +444,7 @@ public sealed class TieredProgram : IDisposable
         var site = f.Osr;
         lock (f.Gate)
         {
-            var info = f.Info.Loops.FirstOrDefault(l => l.Id == loop);
+            var info = LoopOf(f, loop);
             if (info?.OsrRefusal is { } why)
             {
                 if (!site.Reported.Add(loop)) return 0;
@@ -469,7 +469,7 @@ public sealed class TieredProgram : IDisposable
         if (refused != null) { _trace.WriteNoOsr(f.Name, LoopName(f, loop), refused); return 0; }
         Submit(request!);
         // With --sync the continuation was compiled on this thread just now: move at once if it fits.
-        lock (f.Gate) return Usable(site, f.Info.Loops.First(l => l.Id == loop)) is { } now ? Transfer(f, loop, now) : 0;
+        lock (f.Gate) return Usable(site, LoopOf(f, loop)!) is { } now ? Transfer(f, loop, now) : 0;
     }
 
     /// <summary>A ready continuation that can be entered at this loop. Caller holds f.Gate.</summary>
@@ -477,18 +477,35 @@ public sealed class TieredProgram : IDisposable
         site.All.State == OsrState.Ready ? site.All
         : loop.Outermost && site.Outer.State == OsrState.Ready ? site.Outer : null;
 
-    /// <summary>Counts and reports a transfer. Caller holds f.Gate.</summary>
+    /// <summary>
+    /// Counts a transfer, and reports it to whoever listens: the trace (the first at each loop; the totals at
+    /// exit), the meter and the event (every one). A function called in a loop while its tier-up waits moves
+    /// at every call, and this runs each time: nothing here allocates, reads the clock or formats when no one
+    /// listens (session 14: a call that entered O0 and moved cost 0.7 µs more than one of final-tier code,
+    /// 6 µs under --trace-json; now 0.2 µs; docs/results/session14-experiments.md). Caller holds f.Gate.
+    /// </summary>
     nint Transfer(JitFunction f, int loop, OsrContinuation into)
     {
-        f.Osr.Transfers[loop] = f.Osr.Transfers.GetValueOrDefault(loop) + 1;
-        var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTier, Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
-        _trace.Write(t);
-        TierflowMetrics.Record(t);
-        Raise(OsrTransferred, t);
+        ref long count = ref CollectionsMarshal.GetValueRefOrAddDefault(f.Osr.Transfers, loop, out _);
+        bool first = ++count == 1;
+        if ((first && _trace.WantsTransfers) || TierflowMetrics.TransfersEnabled || OsrTransferred != null)
+        {
+            var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTier, Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
+            if (first) _trace.Write(t);
+            TierflowMetrics.Record(t);
+            Raise(OsrTransferred, t);
+        }
         return into.Code;
     }
 
-    static string LoopName(JitFunction f, int loop) => f.Info.Loops.FirstOrDefault(l => l.Id == loop)?.Name ?? $"bb{loop}";
+    /// <summary>The loop with this id (a plain search: it runs at every transfer).</summary>
+    static LoopInfo? LoopOf(JitFunction f, int loop)
+    {
+        foreach (var l in f.Info.Loops) if (l.Id == loop) return l;
+        return null;
+    }
+
+    static string LoopName(JitFunction f, int loop) => LoopOf(f, loop)?.Name ?? $"bb{loop}";
 
     /// <summary>Called by the host harness for every call it makes (the seed's host-call counting).</summary>
     internal void OnHostCall(JitFunction f)
@@ -509,12 +526,16 @@ public sealed class TieredProgram : IDisposable
     CompileRequest? Decide(JitFunction f, long entries)
     {
         if (f.Info.Pinned || !_prepared.UsesSlots) { Arm(f, entries, silent: true); return null; }
-        var d = _policy.Decide(new FunctionSnapshot(f.Name, f.Tier, entries, f.InFlight, f.FailedAttempts, f.PinnedTier, _options.MaxTier));
+        var d = _policy.Decide(Snapshot(f, entries, f.InFlight));
         if (d.Target is not { } target) { Arm(f, entries); return null; }
         f.InFlight = target;
         Arm(f, entries);
         return new CompileRequest(f.Info.Index, f.Tier, target, d.Reason, Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false);
     }
+
+    /// <summary>What the policy sees of <paramref name="f"/>. Caller holds f.Gate.</summary>
+    FunctionSnapshot Snapshot(JitFunction f, long entries, OptLevel? inFlight) =>
+        new(f.Name, f.Tier, entries, inFlight, f.FailedAttempts, f.PinnedTier, _options.MaxTier, LoopsHot: f.Osr.Outer.State != OsrState.None);
 
     /// <summary>
     /// Called by a worker as it takes a tier-up request off the queue: if the function's entries reached a
@@ -532,7 +553,7 @@ public sealed class TieredProgram : IDisposable
         {
             if (f.InFlight != r.Target || f.Version != r.Version) return r;
             long entries = CountedEntries(f);
-            var d = _policy.Decide(new FunctionSnapshot(f.Name, f.Tier, entries, null, f.FailedAttempts, f.PinnedTier, _options.MaxTier));
+            var d = _policy.Decide(Snapshot(f, entries, null));
             if (d.Target is not { } higher || higher <= r.Target) return r;
             f.InFlight = higher;
             return r with { Target = higher, Reason = $"{r.Reason}, raised to {higher} when dequeued: {d.Reason}" };
@@ -1172,6 +1193,10 @@ public sealed class TieredProgram : IDisposable
             if (_options.Coverage) Console.Error.Write(Coverage.Format(CaptureProfile()));
             WriteProfileAtExit();
             try { if (_cache?.Published > 0) _cache.Evict(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            _trace.WriteTransferTotals(_functions.SelectMany(f =>
+            {
+                lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTier, kv.Value)).ToList();
+            }));
             _trace.Dispose();
             _shutdown = true;
         }

@@ -8,11 +8,15 @@ namespace Tierflow.Runtime;
 internal sealed class Trace(TierflowOptions options) : IDisposable
 {
     readonly object _lock = new();
-    // --trace prints the first OSR transfer at each loop and counts the rest, printed at Dispose: a function
-    // called in a loop that leaves O0 by OSR at every call (bench `transformer`'s matvec) printed a line per
-    // call, thousands in all. The JSON trace and the OsrTransferred event keep every transfer.
-    readonly Dictionary<(string Function, string Loop), (OsrTransfer First, long Count)> _transfers = [];
+    // Only the first OSR transfer at each loop is written, as a line (--trace) and as an event (--trace-json);
+    // the totals follow at exit (WriteTransferTotals). A function called in a loop that leaves O0 by OSR at
+    // every call while its tier-up waits moves thousands of times (bench `transformer` at medium size: 6,797),
+    // and a flushed JSON line each cost 6 µs, many times the transfer. The OsrTransferred event and the meter
+    // still see every transfer.
     StreamWriter? _json = options.TraceJson is { } path ? OpenJson(path) : null;
+
+    /// <summary>Whether OSR transfers are written anywhere.</summary>
+    public bool WantsTransfers => options.Trace || _json != null;
 
     static StreamWriter OpenJson(string path)
     {
@@ -48,19 +52,13 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["cached"] = r.Cached,
             ["batch"] = r.BatchSize,
         }.ToJsonString();
-        lock (_lock) _json?.WriteLine(line);
+        WriteJson(line);
     }
 
+    /// <summary>The first OSR transfer at one loop of one function.</summary>
     public void Write(OsrTransfer t)
     {
-        if (options.Trace)
-            lock (_lock)
-            {
-                var key = (t.Function, t.Loop);
-                var seen = _transfers.GetValueOrDefault(key, (t, 0));
-                _transfers[key] = (seen.First, seen.Count + 1);
-                if (seen.Count == 0) Console.Error.WriteLine(t.ToTraceLine());
-            }
+        if (options.Trace) lock (_lock) Console.Error.WriteLine(t.ToTraceLine());
         if (_json == null) return;
         var line = new JsonObject
         {
@@ -74,7 +72,24 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["thread"] = t.ThreadId,
             ["transfer_mono_ns"] = t.MonotonicNs,
         }.ToJsonString();
-        lock (_lock) _json?.WriteLine(line);
+        WriteJson(line);
+    }
+
+    /// <summary>At exit: how many transfers each loop had in all, where there was more than the first.</summary>
+    public void WriteTransferTotals(IEnumerable<(string Function, string Loop, Tiering.OptLevel From, Tiering.OptLevel To, long Count)> totals)
+    {
+        foreach (var (function, loop, from, to, count) in totals)
+        {
+            if (count < 2) continue;
+            if (options.Trace)
+                lock (_lock) Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} {function}: {count} OSR transfers {from} → {to} at loop {loop} in all (the first is printed above)");
+            if (_json == null) continue;
+            WriteJson(new JsonObject
+            {
+                ["event"] = "osr_transfers", ["time"] = DateTime.Now.ToString("O"), ["function"] = function,
+                ["from"] = from.ToString(), ["to"] = to.ToString(), ["osr_loop"] = loop, ["count"] = count,
+            }.ToJsonString());
+        }
     }
 
     /// <summary>A batch (several tier-ups in one module) failed to compile or link; its functions are compiled
@@ -89,7 +104,7 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["event"] = "batch_failed", ["time"] = DateTime.Now.ToString("O"), ["to"] = tier.ToString(),
             ["functions"] = new JsonArray(functions.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()), ["error"] = error,
         }.ToJsonString();
-        lock (_lock) _json?.WriteLine(line);
+        WriteJson(line);
     }
 
     /// <summary>A loop got hot in a function whose frames cannot be moved: said once per loop.</summary>
@@ -98,6 +113,11 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
         if (options.Trace) lock (_lock) Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} {function}: loop {loop} is hot but has no OSR: {reason}; the call stays at its tier");
         if (_json == null) return;
         var line = new JsonObject { ["event"] = "osr_refused", ["time"] = DateTime.Now.ToString("O"), ["function"] = function, ["osr_loop"] = loop, ["reason"] = reason }.ToJsonString();
+        WriteJson(line);
+    }
+
+    void WriteJson(string line)
+    {
         lock (_lock) _json?.WriteLine(line);
     }
 
@@ -105,10 +125,6 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
     {
         lock (_lock)
         {
-            foreach (var ((function, loop), (first, count)) in _transfers)
-                if (count > 1)
-                    Console.Error.WriteLine($"[tierflow] {DateTime.Now:HH:mm:ss.ffffff} {function}: {count} OSR transfers {first.From} → {first.To} at loop {loop} in all (the first is printed above)");
-            _transfers.Clear(); // printed once; a transfer after this (in an exit handler) prints its own line
             _json?.Dispose();
             _json = null;
         }
