@@ -52,9 +52,9 @@ public sealed class TierPolicy(TierLadder ladder, int maxFailedAttempts = 3)
         // A function whose calls loop long enough for OSR goes to the top when its calls are counted up: its
         // frames already move into final-tier code at their loops, so a rung below would make each call
         // slower than the O0 entry and OSR transfer it replaces. bench `matmul` (each multiply kernel called
-        // 150 times, 13 million iterations a call) had its kernels at O1 after 100 calls, 8% slower at long
-        // size than with the kernels in main's final-tier continuation. HotSpot counts back-edges towards
-        // a method's compile for the same reason.
+        // 150 times, 13 million iterations a call) had its kernels at O1 after 100 calls: 2.54 s at long size
+        // against 2.28 s with this rule (docs/results/session14-experiments.md). HotSpot counts back-edges
+        // towards a method's compile for the same reason.
         if (s.LoopsHot && target < cap)
             return new TierDecision(cap, $"{s.Entries} entries ≥ {threshold}, and its loops are hot (OSR): {cap}");
         return new TierDecision(target, $"{s.Entries} entries ≥ {threshold}");
