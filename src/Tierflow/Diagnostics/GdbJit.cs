@@ -18,8 +18,9 @@ namespace Tierflow.Diagnostics;
 /// named after the tier (<c>.text [O3]</c>, <c>.text [OSR O3]</c>), which <c>info symbol</c> prints. The
 /// stubs' section (<c>.text [stubs]</c>) keeps their perf names (<c>fib [stub]</c>, <c>fib [count]</c>), so
 /// <c>break fib</c> does not also stop in the stub under fib's name; <c>__tf_hot</c> is registered so that
-/// gdb knows its bounds and walks past its frame when the runtime is on the stack. There is no line information: a program built with -g keeps its DWARF in the objects, but this file
-/// passes on names only (docs/design/compilation.md, "Debugging JIT code with gdb").
+/// gdb knows its bounds and walks past its frame when the runtime is on the stack. There is no line
+/// information: a program built with -g keeps its DWARF in the objects, but this file passes on names only
+/// (docs/design/compilation.md, "Debugging JIT code with gdb").
 /// </para>
 /// <para>
 /// For gdb to walk the stack through JIT frames, --gdb also keeps frame pointers in all JIT code

@@ -1193,10 +1193,11 @@ public sealed class TieredProgram : IDisposable
             if (_options.Coverage) Console.Error.Write(Coverage.Format(CaptureProfile()));
             WriteProfileAtExit();
             try { if (_cache?.Published > 0) _cache.Evict(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            _trace.WriteTransferTotals(_functions.SelectMany(f =>
-            {
-                lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTier, kv.Value)).ToList();
-            }));
+            if (_trace.WantsTransfers)
+                _trace.WriteTransferTotals(_functions.SelectMany(f =>
+                {
+                    lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTier, kv.Value)).ToList();
+                }));
             _trace.Dispose();
             _shutdown = true;
         }
