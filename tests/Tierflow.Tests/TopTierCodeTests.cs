@@ -168,4 +168,43 @@ public class TopTierCodeTests
         Assert.True(none.ExitCode == 0, none.Stderr);
         Assert.DoesNotContain("recursion inlined", none.Stdout);
     }
+    // Two helpers, one written noinline in the source.
+    const string Helpers = """
+        #include <stdio.h>
+        static int square(int x) { return x * x + 1; }
+        __attribute__((noinline)) static int cube(int x) { return x * x * x - 1; }
+        int main(void) {
+            long s = 0;
+            for (int i = 0; i < 1000; i++) s += square(i) ^ cube(i);
+            printf("%ld\n", s);
+            return 0;
+        }
+        """;
+
+    [Theory]
+    [InlineData(false)] // clang -O0 -Xclang -disable-O0-optnone: noinline on every definition
+    [InlineData(true)]  // clang -O0: optnone and noinline on every definition
+    public void IrFromClangO0IsInlinedAtTheFinalTier(bool optnone)
+    {
+        var c = TestSupport.WriteScratch("o0_helpers.c", Helpers);
+        var ll = Path.Combine(TestSupport.Scratch, $"o0_helpers.{optnone}.ll");
+        var build = TestSupport.Run("clang-19", new[] { "-O0" }.Concat(optnone ? [] : new[] { "-Xclang", "-disable-O0-optnone" })
+            .Concat(["-S", "-emit-llvm", "-o", ll, c]));
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        var attributes = File.ReadAllLines(ll).Where(l => l.StartsWith("attributes #")).ToList();
+        Assert.All(attributes.Where(a => a.Contains("uwtable")), a => Assert.Contains("noinline", a));
+        Assert.Equal(optnone, attributes.Any(a => a.Contains("optnone")));
+
+        var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, $"o0_helpers.{optnone}.ir")).FullName;
+        var r = TestSupport.Tierflow(["run", ll, "--eager", "O3"], new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
+        // The -O0 attributes are gone, so square is inlined; cube's noinline cannot be told from -O0's and goes too.
+        var after = File.ReadAllText(Path.Combine(dump, "base.after.ll"));
+        Assert.DoesNotContain("noinline", after);
+        Assert.DoesNotContain("optnone", after);
+        var main = after[after.IndexOf("@main(", StringComparison.Ordinal)..];
+        main = main[..main.IndexOf("\n}", StringComparison.Ordinal)];
+        Assert.DoesNotContain(main.Split('\n'), l => l.Contains("call ") && !l.Contains("@printf") && !l.Contains("@llvm."));
+    }
 }

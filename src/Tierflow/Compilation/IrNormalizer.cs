@@ -10,7 +10,10 @@ namespace Tierflow.Compilation;
 /// - frame-pointer=all from -O0 IR costs a register: removed (and set on every function instead under --gdb,
 ///   which walks JIT frames by their frame pointers);
 /// - noinline + optnone that clang -O0 puts on every function made O2 code 1.21x slower than clang -O2:
-///   removed when every definition has them (they came from -O0, not from the source);
+///   removed when every definition has them (they came from -O0, not from the source); noinline alone when
+///   every definition has it, as from `clang -O0 -Xclang -disable-O0-optnone`, the usual way to make IR for
+///   opt (kept, no callee was ever inlined: bench smallfuncs built so, medium size, ran in 1.11 s at --eager O3,
+///   0.57 s without them; clang -O2 0.41 s);
 /// - llvm.fmuladd would fuse into FMA on this host and change results against clang -O2's x86-64 build:
 ///   lowered to fmul + fadd unless fast floating point was asked for.
 /// </summary>
@@ -25,7 +28,11 @@ internal static class IrNormalizer
 
         var definitions = Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList();
         uint optnone = Ir.EnumAttributeKind("optnone"), noinline = Ir.EnumAttributeKind("noinline");
-        bool fromO0 = definitions.Count > 0 && definitions.All(f => !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, optnone).IsNull);
+        bool Has(LLVMValueRef f, uint kind) => !Llvm.LLVMGetEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, kind).IsNull;
+        bool fromO0 = definitions.Count > 0 && definitions.All(f => Has(f, optnone));
+        // Without optnone, a noinline on every definition is -O0's too. An optnone written in the source stays,
+        // and so does its noinline, which the verifier requires with it.
+        bool fromO0WithoutOptnone = !fromO0 && definitions.Count > 0 && definitions.All(f => Has(f, noinline));
         foreach (var f in Ir.Functions(m))
         {
             foreach (var key in TargetAttributes) Ir.RemoveStringAttribute(f, LLVMAttributeIndex.Function, key);
@@ -36,6 +43,8 @@ internal static class IrNormalizer
                 Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, optnone);
                 Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, noinline);
             }
+            else if (fromO0WithoutOptnone && !Has(f, optnone))
+                Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, noinline);
         }
         if (!fastFloat) LowerFmulAdd(m);
     }
