@@ -155,6 +155,15 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetCalledValue(LLVMValueRef call);
     [LibraryImport(Lib)] public static partial LLVMTypeRef LLVMGetCalledFunctionType(LLVMValueRef call);
     [LibraryImport(Lib)] public static partial uint LLVMGetNumArgOperands(LLVMValueRef call);
+    /// <summary>A function's DISubprogram (debug info), or 0; LLVMSetSubprogram with 0 removes it.</summary>
+    [LibraryImport(Lib)] public static partial nint LLVMGetSubprogram(LLVMValueRef f);
+    [LibraryImport(Lib)] public static partial void LLVMSetSubprogram(LLVMValueRef f, nint subprogram);
+    /// <summary>A global's metadata attachments: a copy the caller frees with LLVMDisposeValueMetadataEntries.</summary>
+    [LibraryImport(Lib)] public static partial nint LLVMGlobalCopyAllMetadata(LLVMValueRef global, out nuint count);
+    [LibraryImport(Lib)] public static partial uint LLVMValueMetadataEntriesGetKind(nint entries, uint index);
+    [LibraryImport(Lib)] public static partial nint LLVMValueMetadataEntriesGetMetadata(nint entries, uint index);
+    [LibraryImport(Lib)] public static partial void LLVMDisposeValueMetadataEntries(nint entries);
+    [LibraryImport(Lib)] public static partial void LLVMGlobalSetMetadata(LLVMValueRef global, uint kind, nint metadata);
     [LibraryImport(Lib)] public static partial void LLVMSetTailCallKind(LLVMValueRef call, LLVMTailCallKind kind);
     [LibraryImport(Lib)] public static partial void LLVMInstructionRemoveFromParent(LLVMValueRef i);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAAllocaInst(LLVMValueRef v);

@@ -450,6 +450,98 @@ public class PublishedCliTests
         Assert.Equal([".text [O0]", ".text [O1]", ".text [O2]", ".text [O3]"], sections.Order());
     }
 
+    const string GdbPreamble = """
+        set pagination off
+        set confirm off
+        set debuginfod enabled off
+        set breakpoint pending on
+        handle SIGUSR1 SIGUSR2 SIGPIPE SIGCHLD SIG34 SIG35 SIG36 SIG37 nostop noprint pass
+
+        """;
+
+    [Fact]
+    public void GdbHasSourceLinesAndVariablesInEveryTierOfAProgramBuiltWithDebugInfo()
+    {
+        // With -g the objects carry DWARF, and --gdb registers each object whole (GdbJit.DebugFile): a breakpoint
+        // on a source line binds in every tier as it is compiled, and each stop has the line, the arguments'
+        // values, the program's variables (a global, and a static, which the tiers' objects only declare) and
+        // a backtrace with lines (call frame information from .debug_frame, IrNormalizer).
+        var c = TestSupport.WriteScratch("gdb_lines.c", """
+            #include <stdio.h>
+            static long calls; long total;
+            __attribute__((noinline)) int leaf(int x) { calls++; total += x; return x * 2 + 1; }
+            __attribute__((noinline)) int middle(int x) { return leaf(x) + 1; }
+            int main(void) {
+                int s = 0;
+                for (int i = 0; i < 50; i++) s += middle(i);
+                printf("sum %d\n", s);
+                return 0;
+            }
+            """);
+        var script = TestSupport.WriteScratch("gdb_lines.cmd", GdbPreamble + """
+            break gdb_lines.c:3
+            commands
+              silent
+              bt 3
+              info symbol $pc
+              print calls
+              print total
+              continue
+            end
+            run
+            """);
+        var r = TestSupport.Run("gdb", ["-batch", "-nx", "-x", script, "--args", Published, "run", c, "-g", "--gdb", "--stress", "--sync", "--no-osr"],
+            timeoutMs: 300_000);
+        var lines = r.Stdout.Split('\n');
+        Assert.Contains("sum 2550", lines);
+        Assert.Contains(lines, l => l.Contains("exited normally"));
+        for (int x = 0; x < 50; x++)
+        {
+            int stop = Array.FindIndex(lines, l => l.StartsWith("#0 ") && l.Contains($" leaf (x={x}) at ") && l.EndsWith("gdb_lines.c:3"));
+            Assert.True(stop >= 0, $"no stop with x={x}:\n{r.Stdout}");
+            Assert.Single(lines, l => l.StartsWith("#1 ") && l.Contains($" in middle (x={x}) at ") && l.EndsWith("gdb_lines.c:4"));
+            // Before this call's increments: x calls so far, and the sum of 0 .. x-1.
+            var values = lines.Skip(stop).Where(l => l.StartsWith('$')).Take(2).Select(l => l[(l.IndexOf(" = ") + 3)..]).ToList();
+            Assert.Equal([$"{x}", $"{x * (x - 1) / 2}"], values);
+        }
+        Assert.Equal(50, lines.Count(l => l.StartsWith("#2 ") && l.Contains(" in main () at ") && l.EndsWith("gdb_lines.c:7")));
+        var sections = lines.Where(l => l.StartsWith("leaf + ")).Select(l => l[(l.IndexOf("section ") + 8)..l.IndexOf(" of ")]).ToHashSet();
+        Assert.Equal([".text [O0]", ".text [O1]", ".text [O2]", ".text [O3]"], sections.Order());
+    }
+
+    [Fact]
+    public void GdbStopsOnASourceLineOfAnOsrContinuationAndWalksBackToTheFrameItLeft()
+    {
+        // main's loop moves into its continuation (--sync: at once), which has main's debug info
+        // (ContinuationBuilder): the line after the loop is in optimized code, and the backtrace goes through
+        // the O0 frame that made the transfer call back to the runtime.
+        var c = TestSupport.WriteScratch("gdb_osr.c", """
+            #include <stdio.h>
+            int main(void) {
+                unsigned long s = 0;
+                for (int i = 0; i < 1000000; i++)
+                    s = s * 31 + (unsigned)i;
+                printf("%lu\n", s);
+                return 0;
+            }
+            """);
+        var script = TestSupport.WriteScratch("gdb_osr.cmd", GdbPreamble + """
+            break gdb_osr.c:6
+            run
+            bt 3
+            info symbol $pc
+            continue
+            """);
+        var r = TestSupport.Run("gdb", ["-batch", "-nx", "-x", script, "--args", Published, "run", c, "-g", "--gdb", "--sync"], timeoutMs: 300_000);
+        var lines = r.Stdout.Split('\n');
+        Assert.Contains(TestSupport.NativeOutput(c).TrimEnd('\n'), lines);
+        Assert.Contains(lines, l => l.Contains("exited normally"));
+        Assert.Contains(lines, l => l.StartsWith("#0 ") && l.Contains("main () at ") && l.EndsWith("gdb_osr.c:6"));
+        Assert.Contains(lines, l => l.StartsWith("#1 ") && l.Contains(" in main () at ") && l.Contains("gdb_osr.c:"));
+        Assert.Contains(lines, l => l.StartsWith("#2 ") && l.Contains("MainRunner"));
+        Assert.Contains(lines, l => l.StartsWith("main + ") && l.Contains("section .text [OSR O3]"));
+    }
+
     [Fact]
     public void NativeAotCliRunsTracesAndReports()
     {

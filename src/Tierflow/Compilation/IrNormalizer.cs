@@ -8,7 +8,8 @@ namespace Tierflow.Compilation;
 /// - clang's per-function target-cpu / target-features / tune-cpu override the JIT's host CPU (a
 ///   vectorizable loop got 0 AVX instructions instead of 17): removed, so the target machine decides;
 /// - frame-pointer=all from -O0 IR costs a register: removed (and set on every function instead under --gdb,
-///   which walks JIT frames by their frame pointers);
+///   which walks JIT frames by their frame pointers; there a function with debug info also loses uwtable, so
+///   its call frame information goes to .debug_frame, which gdb reads);
 /// - noinline + optnone that clang -O0 puts on every function made O2 code 1.21x slower than clang -O2:
 ///   removed when every definition has them (they came from -O0, not from the source); noinline alone when
 ///   every definition has it, as from `clang -O0 -Xclang -disable-O0-optnone`, the usual way to make IR for
@@ -37,7 +38,14 @@ internal static class IrNormalizer
         {
             foreach (var key in TargetAttributes) Ir.RemoveStringAttribute(f, LLVMAttributeIndex.Function, key);
             if (framePointers && Llvm.LLVMIsDeclaration(f) == 0)
+            {
                 Llvm.LLVMAddAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.StringAttribute(Llvm.LLVMGetModuleContext(m), "frame-pointer", "all"));
+                // A function with debug info and no unwind table gets its call frame information in .debug_frame,
+                // which gdb reads from the object GdbJit registers. It ignores an .eh_frame there, and frame
+                // pointers alone lose the caller in the middle of shrink-wrapped code (the prologue is not at
+                // the entry). What may throw keeps its .eh_frame regardless.
+                if (Llvm.LLVMGetSubprogram(f) != 0) Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, Ir.EnumAttributeKind("uwtable"));
+            }
             if (fromO0)
             {
                 Llvm.LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeIndex.Function, optnone);

@@ -83,7 +83,9 @@ internal sealed class IrRewriter : IDisposable
     /// <summary>
     /// Replaces a global variable definition by a fresh declaration of the same name. A constant whose type
     /// holds no pointers keeps its initializer as available_externally, so the optimizer can still fold
-    /// loads from lookup tables without emitting a second copy.
+    /// loads from lookup tables without emitting a second copy. Its metadata (debug info: the variable as the
+    /// source declared it) goes along, so the object's DWARF locates the variable through the symbol the linker
+    /// resolves; without it a static variable was "optimized out" in gdb at every tier but the first.
     /// </summary>
     public void GlobalToDeclaration(LLVMValueRef g)
     {
@@ -101,6 +103,13 @@ internal sealed class IrRewriter : IDisposable
             Llvm.LLVMSetGlobalConstant(d, 1);
             Llvm.LLVMSetLinkage(d, LLVMLinkage.AvailableExternally);
         }
+        nint entries = Llvm.LLVMGlobalCopyAllMetadata(g, out nuint count);
+        try
+        {
+            for (uint k = 0; k < count; k++)
+                Llvm.LLVMGlobalSetMetadata(d, Llvm.LLVMValueMetadataEntriesGetKind(entries, k), Llvm.LLVMValueMetadataEntriesGetMetadata(entries, k));
+        }
+        finally { if (entries != 0) Llvm.LLVMDisposeValueMetadataEntries(entries); }
         Llvm.LLVMReplaceAllUsesWith(g, d);
         Llvm.LLVMDeleteGlobal(g);
     }

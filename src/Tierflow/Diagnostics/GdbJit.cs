@@ -10,7 +10,7 @@ namespace Tierflow.Diagnostics;
 /// in-memory ELF files hangs off <c>__jit_debug_descriptor</c>, and gdb keeps a breakpoint in
 /// <c>__jit_debug_register_code</c>, which is called after each change. libLLVM defines both (ORC's own GDB
 /// support uses them), so the process has exactly one descriptor and gdb finds it there; ORC's registration
-/// plugin is not reachable through the C API, and would need the objects' debug sections anyway.
+/// plugin is not reachable through the C API.
 /// <para>
 /// Each symbol file is a minimal relocatable ELF: one <c>SHT_NOBITS</c> code section placed at the object's
 /// code (gdb reads the instructions from the process) and one global function symbol per function, under
@@ -18,8 +18,11 @@ namespace Tierflow.Diagnostics;
 /// named after the tier (<c>.text [O3]</c>, <c>.text [OSR O3]</c>), which <c>info symbol</c> prints. The
 /// stubs' section (<c>.text [stubs]</c>) keeps their perf names (<c>fib [stub]</c>, <c>fib [count]</c>), so
 /// <c>break fib</c> does not also stop in the stub under fib's name; <c>__tf_hot</c> is registered so that
-/// gdb knows its bounds and walks past its frame when the runtime is on the stack. There is no line
-/// information: a program built with -g keeps its DWARF in the objects, but this file passes on names only
+/// gdb knows its bounds and walks past its frame when the runtime is on the stack.
+/// </para>
+/// <para>
+/// An object with DWARF (a program built with -g) is registered whole instead (<see cref="DebugFile"/>), its
+/// sections placed where JITLink put them, so gdb has source lines, variables and call frame information
 /// (docs/design/compilation.md, "Debugging JIT code with gdb").
 /// </para>
 /// <para>
@@ -48,7 +51,12 @@ public static unsafe class GdbJit
     internal static void Register(string key, string section, IReadOnlyList<(ulong Start, ulong End, string Name)> functions)
     {
         if (functions.Count == 0) return;
-        var file = SymbolFile(section, functions);
+        Register(key, SymbolFile(section, functions));
+    }
+
+    /// <summary>Registers a symbol file (<see cref="SymbolFile"/> or <see cref="DebugFile"/>) under <paramref name="key"/>.</summary>
+    internal static void Register(string key, byte[] file)
+    {
         lock (Gate)
         {
             if (!Resolve() || Entries.ContainsKey(key)) return;
@@ -174,5 +182,174 @@ public static unsafe class GdbJit
         o.Write((ushort)0); o.Write((ushort)0); // program header size and count
         o.Write((ushort)64); o.Write((ushort)5); o.Write((ushort)4); // section header size, count, names' section
         return file.ToArray();
+    }
+    /// <summary>Whether an ELF object carries DWARF (it was compiled from IR with debug metadata: a program built with -g).</summary>
+    internal static bool HasDebugInfo(byte[] elf) => Elf.Read(elf) is { } e && e.Sections.Any(x => e.NameOf(x) == ".debug_info");
+
+    /// <summary>
+    /// The symbol file for an object with DWARF: the object itself, so gdb gets its line tables, call frame
+    /// information and variables, with what gdb needs changed in a copy:
+    ///   - each allocated section's address (<c>sh_addr</c>) is where JITLink placed it: gdb relocates a
+    ///     relocatable file's debug sections against its sections' addresses, as a linker would. Code sections
+    ///     are placed by <paramref name="codeAt"/>, the others by a global symbol defined in them, looked up with
+    ///     <paramref name="resolve"/>, or else by reading back a PC-relative reference to them from the code
+    ///     (which must be this process's, linked: it is read);
+    ///   - an undefined symbol the debug sections refer to (a global the object only declares, defined in the
+    ///     program's base object) becomes an absolute one at its address, so that a variable's location is right;
+    ///   - the code sections are named as in <see cref="SymbolFile"/> (<paramref name="sectionName"/>), and the
+    ///     function symbols renamed (<paramref name="symbolName"/>: C names for every tier, perf names for stubs).
+    /// New names go into copies of the string tables appended to the file; nothing else moves.
+    /// Null if the object is not one this can place: a code section with bytes whose address is unknown would
+    /// put its functions at address 0 and gdb's breakpoints there would fail; the caller then registers names
+    /// only.
+    /// </summary>
+    internal static byte[]? DebugFile(byte[] elf, IReadOnlyDictionary<int, ulong> codeAt, Func<string, ulong?> resolve,
+        Func<string, string> symbolName, Func<int, string> sectionName)
+    {
+        if (Elf.Read(elf) is not { } e) return null;
+        const ulong Alloc = 0x2, ExecInstr = 0x4;
+        const ushort Undefined = 0, Absolute = 0xfff1;
+        var placed = new Dictionary<int, ulong>(codeAt);
+        var symbols = e.Symbols().ToList();
+        foreach (var sym in symbols.Where(x => x.Shndx > Undefined && x.Shndx < e.Sections.Count && x.Binding is 1 or 2 && x.Name.Length > 0))
+            if ((e.Sections[sym.Shndx].Flags & Alloc) != 0 && !placed.ContainsKey(sym.Shndx) && resolve(sym.Name) is { } address)
+                placed[sym.Shndx] = address - sym.Value;
+        if (e.Sections.Any(x => (x.Flags & ExecInstr) != 0 && x.Size > 0 && !placed.ContainsKey(x.Index))) return null;
+        // A section with no global symbol (a program's static variables when nothing renamed them global): where
+        // the placed code reaches it. A PC-relative relocation in the code holds S + A - P once linked, and the
+        // code is readable here, so S, the target's address, reads back. Its symbol is the section's or one in it.
+        foreach (var rela in e.Sections.Where(x => x.Type == 4 && placed.ContainsKey((int)x.Info) && (e.Sections[(int)x.Info].Flags & ExecInstr) != 0))
+            for (ulong at = rela.Offset; at + 24 <= rela.Offset + rela.Size; at += 24)
+            {
+                ulong offset = BitConverter.ToUInt64(elf, (int)at), info = BitConverter.ToUInt64(elf, (int)at + 8);
+                long addend = BitConverter.ToInt64(elf, (int)at + 16);
+                if ((info & 0xffffffff) != 2) continue; // R_X86_64_PC32
+                var target = symbols.FirstOrDefault(x => x.Table == (int)rela.Link && x.Index == (uint)(info >> 32));
+                if (target.Name == null || target.Shndx == Undefined || target.Shndx >= e.Sections.Count || placed.ContainsKey(target.Shndx)
+                    || (e.Sections[target.Shndx].Flags & Alloc) == 0) continue;
+                ulong p = placed[(int)rela.Info] + offset;
+                long value = System.Runtime.InteropServices.Marshal.ReadInt32((nint)p);
+                placed[target.Shndx] = (ulong)(value - addend + (long)p) - target.Value;
+            }
+        // Symbols the debug sections' relocations name (by symbol table and index).
+        var named = new HashSet<(int Table, uint Index)>();
+        foreach (var rela in e.Sections.Where(x => x.Type == 4 && x.Info < e.Sections.Count && e.NameOf(e.Sections[(int)x.Info]).StartsWith(".debug", StringComparison.Ordinal)))
+            for (ulong at = rela.Offset; at + 24 <= rela.Offset + rela.Size; at += 24)
+                named.Add(((int)rela.Link, (uint)(BitConverter.ToUInt64(elf, (int)at + 8) >> 32)));
+
+        var file = new MemoryStream();
+        file.Write(elf);
+        var w = new BinaryWriter(file);
+        var grown = new Dictionary<int, MemoryStream>(); // string table section -> its contents with the new names after
+        uint AddString(int table, string text)
+        {
+            if (!grown.TryGetValue(table, out var t))
+            {
+                var old = e.Sections[table];
+                grown[table] = t = new MemoryStream();
+                t.Write(elf, (int)old.Offset, (int)old.Size);
+            }
+            uint at = (uint)t.Length;
+            t.Write(Encoding.UTF8.GetBytes(text.Replace('\0', ' ')));
+            t.WriteByte(0);
+            return at;
+        }
+        foreach (var (index, address) in placed)
+        {
+            file.Position = (long)e.HeaderOffset(index) + 16;
+            w.Write(address);
+            if (!codeAt.ContainsKey(index)) continue;
+            uint name = AddString(e.NamesSection, sectionName(index));
+            file.Position = (long)e.HeaderOffset(index);
+            w.Write(name);
+        }
+        foreach (var sym in symbols)
+        {
+            if (sym.Type == 2 && symbolName(sym.Name) is var name && name != sym.Name) // STT_FUNC
+            {
+                file.Position = (long)sym.At;
+                w.Write(AddString((int)e.Sections[sym.Table].Link, name));
+            }
+            else if (sym.Shndx == Undefined && sym.Name.Length > 0 && named.Contains((sym.Table, sym.Index)) && resolve(sym.Name) is { } address)
+            {
+                file.Position = (long)sym.At + 6;
+                w.Write(Absolute);
+                w.Write(address);
+            }
+        }
+        foreach (var (table, contents) in grown)
+        {
+            file.Position = file.Length;
+            while (file.Position % 8 != 0) file.WriteByte(0);
+            long offset = file.Position;
+            contents.WriteTo(file);
+            file.Position = (long)e.HeaderOffset(table) + 24;
+            w.Write((ulong)offset);
+            w.Write((ulong)contents.Length);
+        }
+        return file.ToArray();
+    }
+
+    /// <summary>Just enough of an ELF64 little-endian file's section table to rewrite it.</summary>
+    sealed class Elf
+    {
+        public readonly record struct Section(int Index, uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info);
+
+        /// <summary>A symbol: its table (section index), index in it, file offset of its entry, and fields.</summary>
+        public readonly record struct Symbol(int Table, uint Index, ulong At, string Name, int Binding, int Type, ushort Shndx, ulong Value);
+
+        readonly byte[] _elf;
+        readonly ulong _shoff;
+        public List<Section> Sections { get; } = [];
+        public int NamesSection { get; }
+
+        Elf(byte[] elf, ulong shoff, int shstrndx) { _elf = elf; _shoff = shoff; NamesSection = shstrndx; }
+
+        public ulong HeaderOffset(int index) => _shoff + (ulong)index * 64;
+
+        public static Elf? Read(byte[] elf)
+        {
+            if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1) return null;
+            ulong shoff = BitConverter.ToUInt64(elf, 0x28);
+            int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C), shstrndx = BitConverter.ToUInt16(elf, 0x3E);
+            if (shentsize != 64 || shoff + (ulong)shnum * 64 > (ulong)elf.Length || shstrndx >= shnum) return null;
+            var e = new Elf(elf, shoff, shstrndx);
+            for (int i = 0; i < shnum; i++)
+            {
+                int h = (int)shoff + i * 64;
+                var x = new Section(i, BitConverter.ToUInt32(elf, h), BitConverter.ToUInt32(elf, h + 4), BitConverter.ToUInt64(elf, h + 8),
+                    BitConverter.ToUInt64(elf, h + 24), BitConverter.ToUInt64(elf, h + 32), BitConverter.ToUInt32(elf, h + 40), BitConverter.ToUInt32(elf, h + 44));
+                if (x.Type != 8 && x.Offset + x.Size > (ulong)elf.Length) return null; // SHT_NOBITS has no bytes in the file
+                if (x.Type == 2 && x.Link >= shnum) return null;
+                e.Sections.Add(x);
+            }
+            return e;
+        }
+
+        public string NameOf(Section x) => String(NamesSection, x.Name);
+
+        /// <summary>Every entry of every symbol table, the null entries included.</summary>
+        public IEnumerable<Symbol> Symbols()
+        {
+            foreach (var table in Sections.Where(x => x.Type == 2)) // SHT_SYMTAB
+            {
+                uint index = 0;
+                for (ulong at = table.Offset; at + 24 <= table.Offset + table.Size; at += 24, index++)
+                {
+                    int p = (int)at;
+                    yield return new Symbol(table.Index, index, at, String((int)table.Link, BitConverter.ToUInt32(_elf, p)), _elf[p + 4] >> 4,
+                        _elf[p + 4] & 0xf, BitConverter.ToUInt16(_elf, p + 6), BitConverter.ToUInt64(_elf, p + 8));
+                }
+            }
+        }
+
+        public string String(int table, uint offset)
+        {
+            var t = Sections[table];
+            if (offset >= t.Size) return "";
+            int start = (int)(t.Offset + offset), end = start;
+            while (end < (int)(t.Offset + t.Size) && _elf[end] != 0) end++;
+            return Encoding.UTF8.GetString(_elf, start, end - start);
+        }
     }
 }

@@ -66,7 +66,7 @@ public static class OptionTable
             "Write perf's map of the JIT's code to /tmp/perf-PID.map: every function of every tier, named with its tier (fib [O3], main [OSR O3]), for perf report.",
             (o, v) => o with { PerfMap = ParseBool(v) }),
         new("--gdb", "TIERFLOW_GDB", "", "off",
-            "Register the JIT's code with gdb's JIT interface: break on a function's name stops in every tier of it, and backtraces name JIT frames (JIT code then keeps frame pointers).",
+            "Register the JIT's code with gdb's JIT interface: break on a function's name stops in every tier of it, and backtraces name JIT frames (JIT code then keeps frame pointers). With a program built with -g, gdb also has its source lines and variables in every tier and in OSR continuations.",
             (o, v) => o with { Gdb = ParseBool(v) }),
         new("--jitdump", "TIERFLOW_JITDUMP", "", "off",
             "Write perf's jitdump of the JIT's code, machine code included, to /tmp/jit-PID.dump: with perf record -k 1 and perf inject --jit, perf annotate shows JIT code instruction by instruction.",

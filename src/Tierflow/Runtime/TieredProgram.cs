@@ -205,13 +205,18 @@ public sealed class TieredProgram : IDisposable
             obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
             LlvmError.Check(addErr, "adding the program's object");
             ResolveBaseSymbols();
-            if (_functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
-                RegisterCode($"{_id}:base", baseObject, anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index),
-                    anchor.CodeAddress, _ladder.Initial);
+            var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0);
+            string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
+            var placed = new List<(string, nint)>();
+            if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
+            if (useSlots) placed.Add((RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs)));
+            bool debugObject = PublishDebugObject($"{_id}:base", baseObject, placed, _ladder.Initial);
+            if (anchor != null) RegisterCode($"{_id}:base", baseObject, anchorSymbol!, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
             // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
             // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
             // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
-            if (useSlots) PublishCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial, ".text [stubs]");
+            if (useSlots && !debugObject)
+                PublishCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial, ".text [stubs]");
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -737,11 +742,13 @@ public sealed class TieredProgram : IDisposable
                 var linkedObject = new LinkedObject(obj.Symbols, code, rt, TextRange(functions, obj.Symbols, code));
                 foreach (var symbol in obj.Symbols) _linked[symbol] = linkedObject;
                 // Fault reports (and the perf map) name the functions of each section that holds one of them (one, by default).
+                // The key of the first is also the debug object's (GdbJit.DebugFile), so it goes with the object.
+                bool debugObject = PublishDebugObject($"{_id}:{obj.Symbols[0]}", obj.Object, obj.Symbols.Select((s, i) => (s, code[i])), obj.Tier);
                 var sections = new HashSet<int>();
                 for (int i = 0; i < code.Length; i++)
                     if (sections.Add(functions.FirstOrDefault(x => x.Name == obj.Symbols[i]).Section))
                     {
-                        RegisterCode($"{_id}:{obj.Symbols[i]}", obj.Object, obj.Symbols[i], code[i], obj.Tier);
+                        RegisterCode($"{_id}:{obj.Symbols[i]}", obj.Object, obj.Symbols[i], code[i], obj.Tier, gdb: !debugObject);
                         linkedObject.FaultKeys.Add($"{_id}:{obj.Symbols[i]}");
                     }
                 return code;
@@ -759,10 +766,45 @@ public sealed class TieredProgram : IDisposable
     /// Makes the functions of a linked object's section (placed by <paramref name="symbol"/> at
     /// <paramref name="address"/>) known to guest-fault reports, and to the profilers and debugger asked for.
     /// </summary>
-    void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier)
+    void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier, bool gdb)
     {
         GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
-        PublishCode(key, elf, symbol, address, tier, CodeOf(symbol)?.Role == CodeRole.Continuation ? $".text [OSR {tier}]" : $".text [{tier}]");
+        PublishCode(key, elf, symbol, address, tier, GdbSection(symbol, tier), gdb);
+    }
+
+    /// <summary>The name gdb shows for the code section holding <paramref name="symbol"/> (info symbol prints it).</summary>
+    string GdbSection(string symbol, OptLevel tier) =>
+        symbol == RuntimeSymbols.Stubs ? ".text [stubs]" : CodeOf(symbol)?.Role == CodeRole.Continuation ? $".text [OSR {tier}]" : $".text [{tier}]";
+
+    /// <summary>
+    /// With --gdb, registers an object that carries DWARF (a program built with -g) whole, so gdb has its line
+    /// tables and variables (GdbJit.DebugFile); <paramref name="placed"/> gives a symbol, and its address, of each
+    /// code section. False if it registered nothing: no --gdb, no DWARF, or a code section it cannot place; the
+    /// per-section symbol files (PublishCode) then give gdb the names.
+    /// </summary>
+    bool PublishDebugObject(string key, byte[] elf, IEnumerable<(string Symbol, nint Address)> placed, OptLevel tier)
+    {
+        if (!_options.Gdb || !GdbJit.HasDebugInfo(elf)) return false;
+        var functions = ElfSymbols.Functions(elf);
+        var codeAt = new Dictionary<int, ulong>();
+        var names = new Dictionary<int, string>();
+        foreach (var (symbol, address) in placed)
+        {
+            var s = functions.FirstOrDefault(f => f.Name == symbol);
+            if (s.Name == null || codeAt.ContainsKey(s.Section)) continue;
+            codeAt[s.Section] = (ulong)address - s.Value;
+            names[s.Section] = GdbSection(symbol, tier);
+        }
+        ulong? Resolve(string name)
+        {
+            lock (_sessionErrors) _sessionErrors.Clear();
+            var err = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, name);
+            return LlvmError.TakeMessage(err) == null ? addr : null;
+        }
+        var file = GdbJit.DebugFile(elf, codeAt, Resolve, name => CodeOf(name) is ({ } f, _) ? f.Name : PerfName(name, tier), i => names[i]);
+        if (file == null) return false;
+        GdbJit.Register(key, file);
+        return true;
     }
 
     /// <summary>
@@ -771,14 +813,14 @@ public sealed class TieredProgram : IDisposable
     /// <paramref name="key"/>, its section named <paramref name="gdbSection"/>, with the C names of bodies,
     /// continuations and copies (so `break f` covers every tier of f) and the perf names of anything else.
     /// </summary>
-    void PublishCode(string key, byte[] elf, string symbol, nint address, OptLevel tier, string gdbSection)
+    void PublishCode(string key, byte[] elf, string symbol, nint address, OptLevel tier, string gdbSection, bool gdb = true)
     {
-        if (!_options.PerfMap && !_options.JitDump && !_options.Gdb) return;
+        if (!_options.PerfMap && !_options.JitDump && !(_options.Gdb && gdb)) return;
         var placed = ElfSymbols.Placed(elf, symbol, address).ToList();
         var perf = placed.Select(x => (x.Start, x.End, PerfName(x.Name, tier))).ToList();
         if (_options.PerfMap) PerfMap.Write(perf);
         if (_options.JitDump) JitDump.Write(perf);
-        if (_options.Gdb)
+        if (_options.Gdb && gdb)
             GdbJit.Register(key, gdbSection, placed.Select((x, i) => (x.Start, x.End, CodeOf(x.Name) is ({ } f, _) ? f.Name : perf[i].Item3)).ToList());
     }
 

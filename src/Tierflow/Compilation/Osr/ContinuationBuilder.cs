@@ -40,6 +40,14 @@ internal static class ContinuationBuilder
             .ToArray();
         var cont = Llvm.LLVMAddFunction(m, symbol, Ir.FunctionType(ret, paramTypes));
         CopyFunctionAttributes(fn, cont);
+        // The function's debug info (a program built with -g) moves with its blocks, whose locations are scoped
+        // in it: the continuation then has line tables and variables under the function's name, for gdb.
+        nint subprogram = Llvm.LLVMGetSubprogram(fn);
+        if (subprogram != 0)
+        {
+            Llvm.LLVMSetSubprogram(fn, 0);
+            Llvm.LLVMSetSubprogram(cont, subprogram);
+        }
         var blocks = Ir.Blocks(fn).ToList();
         foreach (var bb in blocks)
         {
