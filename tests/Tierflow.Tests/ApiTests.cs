@@ -75,6 +75,39 @@ public class ApiTests
     }
 
     [Fact]
+    public void GdbDebugFilePlacesTheSectionsAndRenamesTheFunctions()
+    {
+        // An object with DWARF as the JIT would link it: its code placed at 0x10000, the global it defines
+        // found by the JIT at 0x20000. The copy registered with gdb has those addresses in the section headers
+        // (gdb relocates the debug sections by them) and the function under the name it is given.
+        var c = TestSupport.WriteScratch("debug_file.c", "long g; int f(int x) { g += x; return x * 3; }\n");
+        var o = Path.Combine(TestSupport.Scratch, "debug_file.o");
+        var build = TestSupport.Run("clang-19", ["-O1", "-g", "-c", "-o", o, c]);
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        var elf = File.ReadAllBytes(o);
+        Assert.True(GdbJit.HasDebugInfo(elf));
+        int text = SectionIndex(o, ".text"), bss = SectionIndex(o, ".bss");
+        var file = GdbJit.DebugFile(elf, new Dictionary<int, ulong> { [text] = 0x10000 }, name => name == "g" ? 0x20000UL : null,
+            name => name == "f" ? "f [O2]" : name, _ => ".text [O2]");
+        Assert.NotNull(file);
+        var copy = Path.Combine(TestSupport.Scratch, "debug_file.gdb.o");
+        File.WriteAllBytes(copy, file);
+        var sections = TestSupport.Run("readelf", ["-SW", copy]).Stdout;
+        Assert.Matches($@"\[ *{text}\] \.text \[O2\] +PROGBITS +0*10000 ", sections);
+        Assert.Matches($@"\[ *{bss}\] \.bss +NOBITS +0*20000 ", sections);
+        Assert.Contains(" f [O2]", TestSupport.Run("readelf", ["-sW", copy]).Stdout);
+        Assert.Contains("DW_AT_name", TestSupport.Run("readelf", ["--debug-dump=info", copy]).Stdout); // the DWARF came along
+        // A code section it cannot place: names only (the caller registers the name-only file).
+        Assert.Null(GdbJit.DebugFile(elf, new Dictionary<int, ulong>(), _ => null, n => n, _ => ".text"));
+    }
+
+    static int SectionIndex(string obj, string name)
+    {
+        var line = TestSupport.Run("readelf", ["-SW", obj]).Stdout.Split('\n').First(l => l.Contains($"] {name} "));
+        return int.Parse(line[(line.IndexOf('[') + 1)..line.IndexOf(']')].Trim());
+    }
+
+    [Fact]
     public void TypedEntryCallsTheFunction()
     {
         using var p = TieredProgram.LoadIr(FibIr, new TierflowOptions { Sync = true });

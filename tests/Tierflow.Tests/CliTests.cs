@@ -390,26 +390,11 @@ public class PublishedCliTests
         // --gdb registers every linked object with gdb's JIT interface (Diagnostics.GdbJit). A pending
         // breakpoint on `leaf` gets a location in each tier as it is compiled: every one of the 50 calls stops,
         // whatever tier it runs at, and each backtrace walks leaf -> middle -> main through JIT frames.
-        // Replaced tiers are freed under --sync (their symbol files taken back) while gdb watches. A second
+        // Replaced tiers are kept under --gdb (TieredProgram.EnableReclamation says why). A second
         // breakpoint, in the runtime's on-hot callback, walks back through __tf_hot (the stubs' section is
         // registered too) into the JIT frame whose call ran the countdown out.
-        var c = TestSupport.WriteScratch("gdb.c", """
-            #include <stdio.h>
-            __attribute__((noinline)) int leaf(int x) { return x * 2 + 1; }
-            __attribute__((noinline)) int middle(int x) { return leaf(x) + 1; }
-            int main(void) {
-                int s = 0;
-                for (int i = 0; i < 50; i++) s += middle(i);
-                printf("sum %d\n", s);
-                return 0;
-            }
-            """);
-        var script = TestSupport.WriteScratch("gdb.cmd", """
-            set pagination off
-            set confirm off
-            set debuginfod enabled off
-            set breakpoint pending on
-            handle SIGUSR1 SIGUSR2 SIGPIPE SIGCHLD SIG34 SIG35 SIG36 SIG37 nostop noprint pass
+        var c = TestSupport.WriteScratch("gdb.c", GdbProgram);
+        var script = TestSupport.WriteScratch("gdb.cmd", GdbPreamble + """
             break leaf
             commands
               silent
@@ -450,6 +435,20 @@ public class PublishedCliTests
         Assert.Equal([".text [O0]", ".text [O1]", ".text [O2]", ".text [O3]"], sections.Order());
     }
 
+    // Fifty calls of leaf through middle: under --stress --sync --no-osr leaf runs at O0, O1, O2 and then O3.
+    const string GdbProgram = """
+        #include <stdio.h>
+        static long calls; long total;
+        __attribute__((noinline)) int leaf(int x) { calls++; total += x; return x * 2 + 1; }
+        __attribute__((noinline)) int middle(int x) { return leaf(x) + 1; }
+        int main(void) {
+            int s = 0;
+            for (int i = 0; i < 50; i++) s += middle(i);
+            printf("sum %d\n", s);
+            return 0;
+        }
+        """;
+
     const string GdbPreamble = """
         set pagination off
         set confirm off
@@ -466,18 +465,7 @@ public class PublishedCliTests
         // on a source line binds in every tier as it is compiled, and each stop has the line, the arguments'
         // values, the program's variables (a global, and a static, which the tiers' objects only declare) and
         // a backtrace with lines (call frame information from .debug_frame, IrNormalizer).
-        var c = TestSupport.WriteScratch("gdb_lines.c", """
-            #include <stdio.h>
-            static long calls; long total;
-            __attribute__((noinline)) int leaf(int x) { calls++; total += x; return x * 2 + 1; }
-            __attribute__((noinline)) int middle(int x) { return leaf(x) + 1; }
-            int main(void) {
-                int s = 0;
-                for (int i = 0; i < 50; i++) s += middle(i);
-                printf("sum %d\n", s);
-                return 0;
-            }
-            """);
+        var c = TestSupport.WriteScratch("gdb_lines.c", GdbProgram);
         var script = TestSupport.WriteScratch("gdb_lines.cmd", GdbPreamble + """
             break gdb_lines.c:3
             commands

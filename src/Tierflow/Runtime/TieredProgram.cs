@@ -899,8 +899,13 @@ public sealed class TieredProgram : IDisposable
     internal void EnableReclamation()
     {
         // Not for a program that switches stacks itself: a suspended coroutine's frames are on no thread's
-        // stack, so the reclaimer would not see them.
-        if (_prepared.UsesSlots && !_prepared.SwitchesStacks) _reclaimer = CodeReclaimer.ForCurrentThread();
+        // stack, so the reclaimer would not see them. Not under --gdb either: gdb keeps a breakpoint location
+        // of a file taken back inserted until it next re-sets its breakpoints, then writes back the byte it
+        // had saved there, by which time JITLink may have put newer code or data in the freed memory (a newer
+        // tier's address table got a stale byte, and the program crashed: 4 of 6 runs of a line breakpoint
+        // under load, docs/design/compilation.md). Registering an empty file right after, to make gdb re-set at
+        // once, did not prevent it.
+        if (_prepared.UsesSlots && !_prepared.SwitchesStacks && !_options.Gdb) _reclaimer = CodeReclaimer.ForCurrentThread();
     }
 
     /// <summary>A compile worker starting: it never runs guest code.</summary>
