@@ -252,6 +252,75 @@ public class CliTests
     }
 
     [Fact]
+    public void JitDumpCarriesTheSourceLinesOfAProgramBuiltWithDebugInfo()
+    {
+        // With -g each function's code-load record is preceded by a JIT_CODE_DEBUG_INFO record: its rows of the
+        // object's line table (DwarfLines), at their addresses in the process, with the source file, which perf
+        // inject turns into a line table for perf annotate.
+        var c = TestSupport.WriteScratch("jitdump_lines.c", """
+            #include <stdio.h>
+            #include <unistd.h>
+            __attribute__((noinline)) int add1(int x) {
+                return x + 1;
+            }
+            int main(void) {
+                int s = 0;
+                for (int i = 0; i < 20; i++) s = add1(s);
+                printf("%d %d\n", (int)getpid(), s);
+                return 0;
+            }
+            """);
+        var r = Run("run", c, "-g", "--stress", "--sync", "--no-osr", "--jitdump");
+        Assert.Equal(0, r.ExitCode);
+        var path = $"/tmp/jit-{r.Stdout.Split(' ')[0]}.dump";
+        try
+        {
+            var d = File.ReadAllBytes(path);
+            var lines = new Dictionary<ulong, List<(ulong Address, int Line, string File)>>(); // by code address
+            var loads = new List<(string Name, ulong Address, ulong Size)>();
+            for (int p = 40; p < d.Length;)
+            {
+                uint id = BitConverter.ToUInt32(d, p), size = BitConverter.ToUInt32(d, p + 4);
+                if (id == 2) // JIT_CODE_DEBUG_INFO: code_addr, nr_entry, entries
+                {
+                    ulong code = BitConverter.ToUInt64(d, p + 16), n = BitConverter.ToUInt64(d, p + 24);
+                    var rows = lines[code] = [];
+                    int q = p + 32;
+                    for (ulong k = 0; k < n; k++)
+                    {
+                        int end = Array.IndexOf(d, (byte)0, q + 16);
+                        rows.Add((BitConverter.ToUInt64(d, q), BitConverter.ToInt32(d, q + 8), System.Text.Encoding.UTF8.GetString(d, q + 16, end - q - 16)));
+                        q = end + 1;
+                    }
+                    Assert.Equal(p + (int)size, q);
+                }
+                else
+                {
+                    Assert.Equal(0u, id);
+                    int name = p + 56, end = Array.IndexOf(d, (byte)0, name);
+                    var load = (System.Text.Encoding.UTF8.GetString(d, name, end - name), BitConverter.ToUInt64(d, p + 32), BitConverter.ToUInt64(d, p + 40));
+                    loads.Add(load);
+                    // The debug record, when there is one, comes first.
+                    if (lines.TryGetValue(load.Item2, out var rows))
+                        Assert.All(rows, x => Assert.InRange(x.Address, load.Item2, load.Item2 + load.Item3 - 1));
+                }
+                p += (int)size;
+            }
+            foreach (var tier in new[] { "O0", "O1", "O2", "O3" })
+            {
+                var add1 = Assert.Single(loads, x => x.Name == $"add1 [{tier}]");
+                var rows = lines[add1.Address];
+                Assert.All(rows, x => Assert.EndsWith("jitdump_lines.c", x.File));
+                Assert.Contains(rows, x => x.Line == 4); // return x + 1;
+                Assert.All(rows, x => Assert.InRange(x.Line, 3, 5));
+            }
+            Assert.Contains(lines[Assert.Single(loads, x => x.Name == "main [O0]").Address], x => x.Line == 8);
+            Assert.DoesNotContain(loads, x => x.Name == "add1 [stub]" && lines.ContainsKey(x.Address)); // stubs have no lines
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void TraceShowsOneLinePerCompilation()
     {
         var f = TestSupport.WriteScratch("traced.c", "int sq(int x) { return x * x; }\nint main(void) { int s = 0; for (int i = 0; i < 50; i++) s += sq(i); return s % 7; }\n");

@@ -184,7 +184,7 @@ public static unsafe class GdbJit
         return file.ToArray();
     }
     /// <summary>Whether an ELF object carries DWARF (it was compiled from IR with debug metadata: a program built with -g).</summary>
-    internal static bool HasDebugInfo(byte[] elf) => Elf.Read(elf) is { } e && e.Sections.Any(x => e.NameOf(x) == ".debug_info");
+    internal static bool HasDebugInfo(byte[] elf) => ElfFile.Read(elf) is { } e && e.Sections.Any(x => e.NameOf(x) == ".debug_info");
 
     /// <summary>
     /// The symbol file for an object with DWARF: the object itself, so gdb gets its line tables, call frame
@@ -206,7 +206,7 @@ public static unsafe class GdbJit
     internal static byte[]? DebugFile(byte[] elf, IReadOnlyDictionary<int, ulong> codeAt, Func<string, ulong?> resolve,
         Func<string, string> symbolName, Func<int, string> sectionName)
     {
-        if (Elf.Read(elf) is not { } e) return null;
+        if (ElfFile.Read(elf) is not { } e) return null;
         const ulong Alloc = 0x2, ExecInstr = 0x4;
         const ushort Undefined = 0, Absolute = 0xfff1;
         var placed = new Dictionary<int, ulong>(codeAt);
@@ -288,68 +288,5 @@ public static unsafe class GdbJit
             w.Write((ulong)contents.Length);
         }
         return file.ToArray();
-    }
-
-    /// <summary>Just enough of an ELF64 little-endian file's section table to rewrite it.</summary>
-    sealed class Elf
-    {
-        public readonly record struct Section(int Index, uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info);
-
-        /// <summary>A symbol: its table (section index), index in it, file offset of its entry, and fields.</summary>
-        public readonly record struct Symbol(int Table, uint Index, ulong At, string Name, int Binding, int Type, ushort Shndx, ulong Value);
-
-        readonly byte[] _elf;
-        readonly ulong _shoff;
-        public List<Section> Sections { get; } = [];
-        public int NamesSection { get; }
-
-        Elf(byte[] elf, ulong shoff, int shstrndx) { _elf = elf; _shoff = shoff; NamesSection = shstrndx; }
-
-        public ulong HeaderOffset(int index) => _shoff + (ulong)index * 64;
-
-        public static Elf? Read(byte[] elf)
-        {
-            if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1) return null;
-            ulong shoff = BitConverter.ToUInt64(elf, 0x28);
-            int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C), shstrndx = BitConverter.ToUInt16(elf, 0x3E);
-            if (shentsize != 64 || shoff + (ulong)shnum * 64 > (ulong)elf.Length || shstrndx >= shnum) return null;
-            var e = new Elf(elf, shoff, shstrndx);
-            for (int i = 0; i < shnum; i++)
-            {
-                int h = (int)shoff + i * 64;
-                var x = new Section(i, BitConverter.ToUInt32(elf, h), BitConverter.ToUInt32(elf, h + 4), BitConverter.ToUInt64(elf, h + 8),
-                    BitConverter.ToUInt64(elf, h + 24), BitConverter.ToUInt64(elf, h + 32), BitConverter.ToUInt32(elf, h + 40), BitConverter.ToUInt32(elf, h + 44));
-                if (x.Type != 8 && x.Offset + x.Size > (ulong)elf.Length) return null; // SHT_NOBITS has no bytes in the file
-                if (x.Type == 2 && x.Link >= shnum) return null;
-                e.Sections.Add(x);
-            }
-            return e;
-        }
-
-        public string NameOf(Section x) => String(NamesSection, x.Name);
-
-        /// <summary>Every entry of every symbol table, the null entries included.</summary>
-        public IEnumerable<Symbol> Symbols()
-        {
-            foreach (var table in Sections.Where(x => x.Type == 2)) // SHT_SYMTAB
-            {
-                uint index = 0;
-                for (ulong at = table.Offset; at + 24 <= table.Offset + table.Size; at += 24, index++)
-                {
-                    int p = (int)at;
-                    yield return new Symbol(table.Index, index, at, String((int)table.Link, BitConverter.ToUInt32(_elf, p)), _elf[p + 4] >> 4,
-                        _elf[p + 4] & 0xf, BitConverter.ToUInt16(_elf, p + 6), BitConverter.ToUInt64(_elf, p + 8));
-                }
-            }
-        }
-
-        public string String(int table, uint offset)
-        {
-            var t = Sections[table];
-            if (offset >= t.Size) return "";
-            int start = (int)(t.Offset + offset), end = start;
-            while (end < (int)(t.Offset + t.Size) && _elf[end] != 0) end++;
-            return Encoding.UTF8.GetString(_elf, start, end - start);
-        }
     }
 }

@@ -20,15 +20,17 @@ namespace Tierflow.Diagnostics;
 /// perf finds the file because the process maps it executable (an mmap event names it). One file per
 /// process, shared by every program in it; records are appended and flushed after each object. Freed code
 /// keeps its records (JIT_CODE_MOVE and unload records do not exist in the format). A file that cannot be
-/// written is reported once on stderr, and the run goes on without it. Not written: JIT_CODE_DEBUG_INFO
-/// (source lines; the JIT's objects carry no line tables unless the IR has them) and unwinding information.
+/// written is reported once on stderr, and the run goes on without it. For a program built with -g (IR with
+/// debug metadata) each function's code comes after a JIT_CODE_DEBUG_INFO record with its rows of the object's
+/// line table (DwarfLines), so perf annotate shows the source lines among the instructions. Not written:
+/// unwinding information.
 /// </summary>
 public static partial class JitDump
 {
     const uint Magic = 0x4A695444; // "JiTD", written in the machine's byte order: the reader detects it
     const uint Version = 1;
     const uint ElfMachineX86_64 = 62;
-    const uint CodeLoad = 0;
+    const uint CodeLoad = 0, DebugInfo = 2;
     const int FileHeaderSize = 40, RecordHeaderSize = 16, CodeLoadFixedSize = RecordHeaderSize + 40;
 
     static readonly object Gate = new();
@@ -41,8 +43,9 @@ public static partial class JitDump
     /// <summary>The jitdump's path for this process (perf inject recognizes jit-PID.dump).</summary>
     public static string PathForThisProcess => $"/tmp/jit-{Environment.ProcessId}.dump";
 
-    /// <summary>Appends a code-load record for each function, its code read from where it was linked.</summary>
-    internal static void Write(IEnumerable<(ulong Start, ulong End, string Name)> functions)
+    /// <summary>Appends a code-load record for each function, its code read from where it was linked; and before
+    /// it, if <paramref name="lines"/> has rows in the function, a debug-info record with them.</summary>
+    internal static void Write(IEnumerable<(ulong Start, ulong End, string Name)> functions, IReadOnlyList<LineRow>? lines = null)
     {
         lock (Gate)
         {
@@ -52,6 +55,7 @@ public static partial class JitDump
                 _file ??= Open();
                 foreach (var (start, end, name) in functions)
                 {
+                    if (lines != null) WriteLines(start, lines.Where(x => x.Address >= start && x.Address < end).OrderBy(x => x.Address).ToList());
                     int size = checked((int)(end - start));
                     var nameBytes = Encoding.UTF8.GetBytes(name.Replace('\n', ' ') + "\0");
                     var record = new byte[CodeLoadFixedSize + nameBytes.Length + size];
@@ -78,6 +82,36 @@ public static partial class JitDump
                 Console.Error.WriteLine($"tierflow: warning: {PathForThisProcess}: cannot write the jitdump: {e.Message}");
             }
         }
+    }
+
+    /// <summary>
+    /// A JIT_CODE_DEBUG_INFO record: the function's address, then each row's address, line, discriminator and
+    /// file name. perf inject turns the rows into the line table of the ELF file it makes for the function
+    /// (perf 6.1: addresses as in the process, each name in full; the specification's "\xff" for a name
+    /// repeated came out as a file named "\xff").
+    /// </summary>
+    static void WriteLines(ulong code, List<LineRow> rows)
+    {
+        if (rows.Count == 0) return;
+        var body = new MemoryStream();
+        var w = new BinaryWriter(body);
+        foreach (var row in rows)
+        {
+            w.Write(row.Address);
+            w.Write(row.Line);
+            w.Write(0); // discriminator
+            w.Write(Encoding.UTF8.GetBytes(row.File.Replace('\0', ' ')));
+            w.Write((byte)0);
+        }
+        var record = new byte[RecordHeaderSize + 16 + body.Length];
+        var r = record.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(r, DebugInfo);
+        BinaryPrimitives.WriteUInt32LittleEndian(r[4..], (uint)record.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(r[8..], Timestamp());
+        BinaryPrimitives.WriteUInt64LittleEndian(r[16..], code);
+        BinaryPrimitives.WriteUInt64LittleEndian(r[24..], (ulong)rows.Count);
+        body.ToArray().CopyTo(r[32..]);
+        _file!.Write(record);
     }
 
     static FileStream Open()

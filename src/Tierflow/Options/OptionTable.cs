@@ -69,7 +69,7 @@ public static class OptionTable
             "Register the JIT's code with gdb's JIT interface: break on a function's name stops in every tier of it, and backtraces name JIT frames (JIT code then keeps frame pointers). With a program built with -g, gdb also has its source lines and variables in every tier and in OSR continuations.",
             (o, v) => o with { Gdb = ParseBool(v) }),
         new("--jitdump", "TIERFLOW_JITDUMP", "", "off",
-            "Write perf's jitdump of the JIT's code, machine code included, to /tmp/jit-PID.dump: with perf record -k 1 and perf inject --jit, perf annotate shows JIT code instruction by instruction.",
+            "Write perf's jitdump of the JIT's code, machine code included, to /tmp/jit-PID.dump: with perf record -k 1 and perf inject --jit, perf annotate shows JIT code instruction by instruction (with source lines for a program built with -g).",
             (o, v) => o with { JitDump = ParseBool(v) }),
         new("--stats", "TIERFLOW_STATS", "", "off",
             "Print a per-function summary (entries, tier, compile times) to stderr at exit.",

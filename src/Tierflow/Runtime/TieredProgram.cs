@@ -819,9 +819,17 @@ public sealed class TieredProgram : IDisposable
         var placed = ElfSymbols.Placed(elf, symbol, address).ToList();
         var perf = placed.Select(x => (x.Start, x.End, PerfName(x.Name, tier))).ToList();
         if (_options.PerfMap) PerfMap.Write(perf);
-        if (_options.JitDump) JitDump.Write(perf);
+        if (_options.JitDump) JitDump.Write(perf, GdbJit.HasDebugInfo(elf) ? SourceLines(elf, symbol, address) : null);
         if (_options.Gdb && gdb)
             GdbJit.Register(key, gdbSection, placed.Select((x, i) => (x.Start, x.End, CodeOf(x.Name) is ({ } f, _) ? f.Name : perf[i].Item3)).ToList());
+    }
+
+    /// <summary>The line table of an object with DWARF, for the section holding <paramref name="symbol"/>, placed
+    /// by that symbol's <paramref name="address"/> (the jitdump's source lines).</summary>
+    static List<LineRow> SourceLines(byte[] elf, string symbol, nint address)
+    {
+        var s = ElfSymbols.Functions(elf).FirstOrDefault(f => f.Name == symbol);
+        return s.Name == null ? [] : DwarfLines.Read(elf, new Dictionary<int, ulong> { [s.Section] = (ulong)address - s.Value });
     }
 
     /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
