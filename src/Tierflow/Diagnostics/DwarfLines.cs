@@ -38,7 +38,7 @@ internal static class DwarfLines
     static ulong Relocate(ElfFile e, ElfFile.Section target, byte[] buf, IReadOnlyDictionary<int, ulong> placed)
     {
         const ulong Unplaced = ulong.MaxValue;
-        var symbols = e.Symbols().ToList();
+        var symbols = e.Symbols().ToDictionary(x => (x.Table, x.Index));
         foreach (var rela in e.Sections.Where(x => x.Type == 4 && x.Info == target.Index)) // SHT_RELA
         {
             var entries = e.Bytes(rela);
@@ -46,7 +46,7 @@ internal static class DwarfLines
             {
                 ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(entries[at..]), info = BinaryPrimitives.ReadUInt64LittleEndian(entries[(at + 8)..]);
                 long addend = BinaryPrimitives.ReadInt64LittleEndian(entries[(at + 16)..]);
-                var sym = symbols.FirstOrDefault(x => x.Table == (int)rela.Link && x.Index == (uint)(info >> 32));
+                if (!symbols.TryGetValue(((int)rela.Link, (uint)(info >> 32)), out var sym)) continue;
                 bool code = sym.Shndx > 0 && sym.Shndx < e.Sections.Count && (e.Sections[sym.Shndx].Flags & 0x4) != 0;
                 ulong s = code ? placed.TryGetValue(sym.Shndx, out var a) ? a + sym.Value : Unplaced : sym.Value;
                 ulong value = s == Unplaced ? Unplaced : s + (ulong)addend;

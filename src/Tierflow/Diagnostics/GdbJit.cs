@@ -211,6 +211,7 @@ public static unsafe class GdbJit
         const ushort Undefined = 0, Absolute = 0xfff1;
         var placed = new Dictionary<int, ulong>(codeAt);
         var symbols = e.Symbols().ToList();
+        var byIndex = symbols.ToDictionary(x => (x.Table, x.Index));
         foreach (var sym in symbols.Where(x => x.Shndx > Undefined && x.Shndx < e.Sections.Count && x.Binding is 1 or 2 && x.Name.Length > 0))
             if ((e.Sections[sym.Shndx].Flags & Alloc) != 0 && !placed.ContainsKey(sym.Shndx) && resolve(sym.Name) is { } address)
                 placed[sym.Shndx] = address - sym.Value;
@@ -224,8 +225,8 @@ public static unsafe class GdbJit
                 ulong offset = BitConverter.ToUInt64(elf, (int)at), info = BitConverter.ToUInt64(elf, (int)at + 8);
                 long addend = BitConverter.ToInt64(elf, (int)at + 16);
                 if ((info & 0xffffffff) != 2) continue; // R_X86_64_PC32
-                var target = symbols.FirstOrDefault(x => x.Table == (int)rela.Link && x.Index == (uint)(info >> 32));
-                if (target.Name == null || target.Shndx == Undefined || target.Shndx >= e.Sections.Count || placed.ContainsKey(target.Shndx)
+                if (!byIndex.TryGetValue(((int)rela.Link, (uint)(info >> 32)), out var target)) continue;
+                if (target.Shndx == Undefined || target.Shndx >= e.Sections.Count || placed.ContainsKey(target.Shndx)
                     || (e.Sections[target.Shndx].Flags & Alloc) == 0) continue;
                 ulong p = placed[(int)rela.Info] + offset;
                 long value = System.Runtime.InteropServices.Marshal.ReadInt32((nint)p);

@@ -207,16 +207,16 @@ public sealed class TieredProgram : IDisposable
             ResolveBaseSymbols();
             var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0);
             string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
+            nint stubs = useSlots ? Lookup(RuntimeSymbols.Stubs) : 0;
             var placed = new List<(string, nint)>();
             if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
-            if (useSlots) placed.Add((RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs)));
+            if (useSlots) placed.Add((RuntimeSymbols.Stubs, stubs));
             bool debugObject = PublishDebugObject($"{_id}:base", baseObject, placed, _ladder.Initial);
             if (anchor != null) RegisterCode($"{_id}:base", baseObject, anchorSymbol!, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
             // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
             // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
             // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
-            if (useSlots && !debugObject)
-                PublishCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, Lookup(RuntimeSymbols.Stubs), _ladder.Initial, ".text [stubs]");
+            if (useSlots) PublishCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, stubs, _ladder.Initial, ".text [stubs]", gdb: !debugObject);
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -292,13 +292,13 @@ public sealed class TieredProgram : IDisposable
         _table.WriteSlot(i, _countingStubs != null && f.Tier < FinalTier ? _countingStubs[i] : code);
     }
 
-    nint Lookup(string symbol)
+    nint Lookup(string symbol) => TryLookup(symbol, out ulong addr, out var msg) ? (nint)addr : throw UnresolvedOrInternal(msg!);
+
+    bool TryLookup(string symbol, out ulong addr, out string? error)
     {
         lock (_sessionErrors) _sessionErrors.Clear();
-        var err = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, symbol);
-        var msg = LlvmError.TakeMessage(err);
-        if (msg != null) throw UnresolvedOrInternal(msg);
-        return (nint)addr;
+        error = LlvmError.TakeMessage(Llvm.LLVMOrcLLJITLookup(_jit, out addr, symbol));
+        return error == null;
     }
 
     readonly List<string> _sessionErrors = [];
@@ -795,13 +795,7 @@ public sealed class TieredProgram : IDisposable
             codeAt[s.Section] = (ulong)address - s.Value;
             names[s.Section] = GdbSection(symbol, tier);
         }
-        ulong? Resolve(string name)
-        {
-            lock (_sessionErrors) _sessionErrors.Clear();
-            var err = Llvm.LLVMOrcLLJITLookup(_jit, out ulong addr, name);
-            return LlvmError.TakeMessage(err) == null ? addr : null;
-        }
-        var file = GdbJit.DebugFile(elf, codeAt, Resolve, name => CodeOf(name) is ({ } f, _) ? f.Name : PerfName(name, tier), i => names[i]);
+        var file = GdbJit.DebugFile(elf, codeAt, name => TryLookup(name, out ulong a, out _) ? a : null, name => CodeOf(name) is ({ } f, _) ? f.Name : PerfName(name, tier), i => names[i]);
         if (file == null) return false;
         GdbJit.Register(key, file);
         return true;
