@@ -35,11 +35,7 @@ public class TopTierCodeTests
         // store into a compare, extract and branch per lane ("pred.store" blocks: 70 of them on the Zen 3
         // machine this was written on), and the loop runs slower than its scalar form.
         var c = TestSupport.WriteScratch("conditional_store.c", ConditionalStore);
-        var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, "conditional_store.ir")).FullName;
-        var r = TestSupport.Tierflow(["run", c, "--eager", "O3"], new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
-        var ir = File.ReadAllText(Path.Combine(dump, "base.after.ll"));
+        var ir = OptimizedAtEagerO3(c, c, "conditional_store");
         Assert.Contains("define", ir);
         Assert.DoesNotContain("pred.store", ir);
     }
@@ -195,16 +191,23 @@ public class TopTierCodeTests
         Assert.All(attributes.Where(a => a.Contains("uwtable")), a => Assert.Contains("noinline", a));
         Assert.Equal(optnone, attributes.Any(a => a.Contains("optnone")));
 
-        var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, $"o0_helpers.{optnone}.ir")).FullName;
-        var r = TestSupport.Tierflow(["run", ll, "--eager", "O3"], new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
         // The -O0 attributes are gone, so square is inlined; cube's noinline cannot be told from -O0's and goes too.
-        var after = File.ReadAllText(Path.Combine(dump, "base.after.ll"));
+        var after = OptimizedAtEagerO3(ll, c, $"o0_helpers.{optnone}");
         Assert.DoesNotContain("noinline", after);
         Assert.DoesNotContain("optnone", after);
         var main = after[after.IndexOf("@main(", StringComparison.Ordinal)..];
         main = main[..main.IndexOf("\n}", StringComparison.Ordinal)];
         Assert.DoesNotContain(main.Split('\n'), l => l.Contains("call ") && !l.Contains("@printf") && !l.Contains("@llvm."));
+    }
+
+    /// <summary>Runs <paramref name="program"/> with --eager O3, checks its output against <paramref name="source"/>'s
+    /// clang -O2 build, and returns the whole program's module after optimization.</summary>
+    static string OptimizedAtEagerO3(string program, string source, string name)
+    {
+        var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, name + ".ir")).FullName;
+        var r = TestSupport.Tierflow(["run", program, "--eager", "O3"], new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(TestSupport.NativeOutput(source), r.Stdout);
+        return File.ReadAllText(Path.Combine(dump, "base.after.ll"));
     }
 }
