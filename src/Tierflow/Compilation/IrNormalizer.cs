@@ -14,7 +14,7 @@ namespace Tierflow.Compilation;
 ///   removed when every definition has them (they came from -O0, not from the source); noinline alone when
 ///   every definition has it, as from `clang -O0 -Xclang -disable-O0-optnone`, the usual way to make IR for
 ///   opt (kept, no callee was ever inlined: bench smallfuncs built so, medium size, ran in 1.11 s at --eager O3,
-///   0.57 s without them; clang -O2 0.41 s);
+///   0.57 s without them; clang -O2 0.41 s; docs/results/session15-experiments.md);
 /// - llvm.fmuladd would fuse into FMA on this host and change results against clang -O2's x86-64 build:
 ///   lowered to fmul + fadd unless fast floating point was asked for.
 /// </summary>

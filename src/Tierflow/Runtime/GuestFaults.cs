@@ -254,9 +254,15 @@ internal static class ElfSymbols
     /// <summary>As above, on an object's symbols already read with <see cref="Functions"/>.</summary>
     public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(List<Symbol> symbols, string symbol, nint address)
     {
-        var main = symbols.FirstOrDefault(s => s.Name == symbol);
-        if (main.Name == null) return [];
-        ulong bias = (ulong)address - main.Value;
-        return symbols.Where(s => s.Section == main.Section && s.Size > 0).Select(s => (s.Name, bias + s.Value, bias + s.Value + s.Size));
+        if (SectionOf(symbols, symbol, address) is not var (section, start)) return [];
+        return symbols.Where(s => s.Section == section && s.Size > 0).Select(s => (s.Name, start + s.Value, start + s.Value + s.Size));
+    }
+
+    /// <summary>The section that defines <paramref name="symbol"/>, and where it starts once that symbol is at
+    /// <paramref name="address"/>; null if the object does not define it.</summary>
+    public static (int Section, ulong Start)? SectionOf(List<Symbol> symbols, string symbol, nint address)
+    {
+        var s = symbols.FirstOrDefault(x => x.Name == symbol);
+        return s.Name == null ? null : (s.Section, (ulong)address - s.Value);
     }
 }

@@ -789,12 +789,8 @@ public sealed class TieredProgram : IDisposable
         var codeAt = new Dictionary<int, ulong>();
         var names = new Dictionary<int, string>();
         foreach (var (symbol, address) in placed)
-        {
-            var s = functions.FirstOrDefault(f => f.Name == symbol);
-            if (s.Name == null || codeAt.ContainsKey(s.Section)) continue;
-            codeAt[s.Section] = (ulong)address - s.Value;
-            names[s.Section] = GdbSection(symbol, tier);
-        }
+            if (ElfSymbols.SectionOf(functions, symbol, address) is var (section, start) && codeAt.TryAdd(section, start))
+                names[section] = GdbSection(symbol, tier);
         var file = GdbJit.DebugFile(elf, codeAt, name => TryLookup(name, out ulong a, out _) ? a : null, name => CodeOf(name) is ({ } f, _) ? f.Name : PerfName(name, tier), i => names[i]);
         if (file == null) return false;
         GdbJit.Register(key, file);
@@ -820,11 +816,9 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>The line table of an object with DWARF, for the section holding <paramref name="symbol"/>, placed
     /// by that symbol's <paramref name="address"/> (the jitdump's source lines).</summary>
-    static List<LineRow> SourceLines(byte[] elf, string symbol, nint address)
-    {
-        var s = ElfSymbols.Functions(elf).FirstOrDefault(f => f.Name == symbol);
-        return s.Name == null ? [] : DwarfLines.Read(elf, new Dictionary<int, ulong> { [s.Section] = (ulong)address - s.Value });
-    }
+    static List<LineRow> SourceLines(byte[] elf, string symbol, nint address) =>
+        ElfSymbols.SectionOf(ElfSymbols.Functions(elf), symbol, address) is var (section, start)
+            ? DwarfLines.Read(elf, new Dictionary<int, ulong> { [section] = start }) : [];
 
     /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
     (JitFunction Function, CodeRole Role)? CodeOf(string symbol)
