@@ -200,6 +200,62 @@ public class TopTierCodeTests
         Assert.DoesNotContain(main.Split('\n'), l => l.Contains("call ") && !l.Contains("@printf") && !l.Contains("@llvm."));
     }
 
+    [Fact]
+    public void AnInnermostLoopOfOptimizedCodeStartsA64ByteLine()
+    {
+        // HostTarget.LlvmOptions: a hot inner loop must not straddle two lines of the decoded-instruction cache
+        // because of where its function happened to be placed. The loop header is found as the target of the
+        // loop's backward branch, in the machine code as linked (--jitdump records it with its address).
+        var c = TestSupport.WriteScratch("loop_alignment.c", """
+            #include <stdio.h>
+            #include <unistd.h>
+            __attribute__((noinline)) int steps(unsigned c) {
+                int k = 0;
+                while (c != 1) { c = (c & 1) ? 3 * c + 1 : c >> 1; k++; }
+                return k;
+            }
+            int main(void) {
+                long s = 0;
+                for (unsigned i = 1; i < 3000; i++) s += steps(i);
+                fprintf(stderr, "%d\n", (int)getpid());
+                printf("%ld\n", s);
+                return 0;
+            }
+            """);
+        var r = TestSupport.Tierflow("run", c, "--eager", "O3", "--jitdump");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
+        var dump = $"/tmp/jit-{r.Stderr.Trim()}.dump";
+        try
+        {
+            var (address, code) = JitDumpCode(File.ReadAllBytes(dump), "steps [O3]");
+            var bin = Path.Combine(TestSupport.Scratch, "loop_alignment.bin");
+            File.WriteAllBytes(bin, code);
+            var dis = TestSupport.Run("objdump", ["-D", "-b", "binary", "-m", "i386:x86-64", $"--adjust-vma=0x{address:x}", bin]);
+            Assert.True(dis.ExitCode == 0, dis.Stderr);
+            var backward = System.Text.RegularExpressions.Regex.Matches(dis.Stdout, @"^\s*([0-9a-f]+):.*\sj[a-z]+\s+(?:0x)?([0-9a-f]+)\s*$",
+                    System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Select(m => (At: Convert.ToUInt64(m.Groups[1].Value, 16), Target: Convert.ToUInt64(m.Groups[2].Value, 16)))
+                .Where(b => b.Target <= b.At).ToList();
+            Assert.NotEmpty(backward);
+            Assert.All(backward, b => Assert.True(b.Target % 64 == 0, $"loop header at 0x{b.Target:x}\n{dis.Stdout}"));
+        }
+        finally { File.Delete(dump); }
+    }
+
+    /// <summary>The address and machine code of <paramref name="name"/>'s JIT_CODE_LOAD record in a jitdump.</summary>
+    static (ulong Address, byte[] Code) JitDumpCode(byte[] d, string name)
+    {
+        for (int p = 40; p < d.Length; p += (int)BitConverter.ToUInt32(d, p + 4))
+        {
+            if (BitConverter.ToUInt32(d, p) != 0) continue; // not JIT_CODE_LOAD
+            int at = p + 56, end = Array.IndexOf(d, (byte)0, at);
+            if (System.Text.Encoding.UTF8.GetString(d, at, end - at) == name)
+                return (BitConverter.ToUInt64(d, p + 32), d[(end + 1)..(p + (int)BitConverter.ToUInt32(d, p + 4))]);
+        }
+        throw new Xunit.Sdk.XunitException($"no code-load record for {name}");
+    }
+
     /// <summary>Runs <paramref name="program"/> with --eager O3, checks its output against <paramref name="source"/>'s
     /// clang -O2 build, and returns the whole program's module after optimization.</summary>
     static string OptimizedAtEagerO3(string program, string source, string name)
