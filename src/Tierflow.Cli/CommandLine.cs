@@ -52,7 +52,7 @@ internal sealed class CommandLine
             }
             else if (LocalFlags.TryGetValue(flag, out bool takesValue))
                 cl.Local[flag] = TakesValue(cl.Command, flag, takesValue) ? inlineValue ?? Next(args, ref i, flag) : "on";
-            else if (a.StartsWith("-I") || a.StartsWith("-D") || a.StartsWith("-U") || a.StartsWith("-std=") || a == "-include" || a == "-g")
+            else if (a.StartsWith("-I") || a.StartsWith("-D") || a.StartsWith("-U") || a.StartsWith("-std=") || a == "-include" || a == "-g" || a.StartsWith("-gdwarf-"))
             {
                 cl.ClangArgs.Add(a);
                 if (a is "-I" or "-D" or "-U" or "-include") cl.ClangArgs.Add(Next(args, ref i, a));

@@ -29,7 +29,7 @@ usage:
   tierflow cache [stats|ls|clear [--all]] [--cache-dir DIR] the persistent code cache (--cache, --cache-dir)
   tierflow options [--markdown]                             every option with its environment variable
 
-front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD, -g go to clang-19 for .c inputs; -l NAME loads libNAME.
+front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD, -g, -gdwarf-N go to clang-19 for .c inputs; -l NAME loads libNAME.
 
 engine options (each also readable from its TIERFLOW_* environment variable):
 """);

@@ -75,9 +75,12 @@ internal static class Commands
 {
     public static int Run(CommandLine cl)
     {
-        if (cl.Positional.Count != 1)
+        if (cl.Positional.Count == 0)
             throw new TierflowException("usage: tierflow run PROGRAM [options] [-- args...]", ExitCodes.Usage);
         var path = cl.Positional[0];
+        if (cl.Positional.Count > 1) // lli and node take them without '--'; say how, rather than only the usage
+            throw new TierflowException($"unexpected argument '{cl.Positional[1]}' after {path}: the program's own arguments go after '--' " +
+                $"(tierflow run {path} -- {string.Join(' ', cl.Positional.Skip(1))})", ExitCodes.Usage);
         if (cl.Options.Counting == CountingMode.HostCalls)
             throw new TierflowException("--counting host counts calls made by the host harness ('tierflow call' or CallHarness); under 'run' the host calls only main, so nothing would tier up", ExitCodes.Usage);
         GuestFaults.Install(); // a guest that dies of a signal gets a line naming the function and tier

@@ -19,6 +19,7 @@ public class CliTests
     [Fact] public void MissingFile() => AssertClean(Run("run", "/nonexistent/prog.c"), ExitCodes.NoInput, "/nonexistent/prog.c", "no such file");
     [Fact] public void Directory_() => AssertClean(Run("run", TestSupport.Scratch), ExitCodes.NoInput, "is a directory");
     [Fact] public void UnknownFlag() => AssertClean(Run("run", "x.ll", "--bogus"), ExitCodes.Usage, "--bogus");
+    [Fact] public void ProgramArgumentsWithoutDashDash() => AssertClean(Run("run", "x.ll", "long", "7"), ExitCodes.Usage, "'long' after x.ll", "tierflow run x.ll -- long 7");
     [Fact] public void UnknownCommand() => AssertClean(Run("frobnicate"), ExitCodes.Usage, "frobnicate");
     [Fact] public void BadOptionValue() => AssertClean(Run("run", "x.ll", "--max-tier", "O7"), ExitCodes.Usage, "O7");
 
@@ -251,12 +252,15 @@ public class CliTests
         Assert.False(File.Exists($"/tmp/jit-{r.Stdout.Split(' ')[0]}.dump"));
     }
 
-    [Fact]
-    public void JitDumpCarriesTheSourceLinesOfAProgramBuiltWithDebugInfo()
+    [Theory]
+    [InlineData("-g")]         // DWARF 5: the line table names the compilation directory itself
+    [InlineData("-gdwarf-4")]  // DWARF 4: it does not; .debug_info's DW_AT_comp_dir does
+    public void JitDumpCarriesTheSourceLinesOfAProgramBuiltWithDebugInfo(string debug)
     {
         // With -g each function's code-load record is preceded by a JIT_CODE_DEBUG_INFO record: its rows of the
-        // object's line table (DwarfLines), at their addresses in the process, with the source file, which perf
-        // inject turns into a line table for perf annotate.
+        // object's line table (DwarfLines), at their addresses in the process, with the source file by its full
+        // name (perf looks a relative one up from its own working directory), which perf inject turns into a
+        // line table for perf annotate.
         var c = TestSupport.WriteScratch("jitdump_lines.c", """
             #include <stdio.h>
             #include <unistd.h>
@@ -270,7 +274,9 @@ public class CliTests
                 return 0;
             }
             """);
-        var r = Run("run", c, "-g", "--stress", "--sync", "--no-osr", "--jitdump");
+        // Named relative to the working directory, as a user would type it: the compilation directory completes it.
+        var r = TestSupport.Run("dotnet", [TestSupport.Cli, "run", Path.GetFileName(c), debug, "--stress", "--sync", "--no-osr", "--jitdump"],
+            workingDirectory: Path.GetDirectoryName(c));
         Assert.Equal(0, r.ExitCode);
         var path = $"/tmp/jit-{r.Stdout.Split(' ')[0]}.dump";
         try
@@ -310,7 +316,7 @@ public class CliTests
             {
                 var add1 = Assert.Single(loads, x => x.Name == $"add1 [{tier}]");
                 var rows = lines[add1.Address];
-                Assert.All(rows, x => Assert.EndsWith("jitdump_lines.c", x.File));
+                Assert.All(rows, x => Assert.Equal(c, x.File));
                 Assert.Contains(rows, x => x.Line == 4); // return x + 1;
                 Assert.All(rows, x => Assert.InRange(x.Line, 3, 5));
             }

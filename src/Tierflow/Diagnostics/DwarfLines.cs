@@ -26,8 +26,9 @@ internal static class DwarfLines
             var unplaced = Relocate(e, line, buf, placed);
             var lineStr = e.Named(".debug_line_str") is { } ls ? e.Bytes(ls).ToArray() : [];
             var str = e.Named(".debug_str") is { } ds ? e.Bytes(ds).ToArray() : [];
+            var compDirs = CompilationDirectories(e, str, placed);
             for (int unit = 0; unit + 4 <= buf.Length;)
-                unit = ReadUnit(buf, unit, lineStr, str, unplaced, rows);
+                unit = ReadUnit(buf, unit, lineStr, str, compDirs.GetValueOrDefault(unit, ""), unplaced, rows);
         }
         catch (Exception x) when (x is ArgumentOutOfRangeException or IndexOutOfRangeException or FormatException or OverflowException) { }
         return rows;
@@ -60,7 +61,89 @@ internal static class DwarfLines
         return Unplaced;
     }
 
-    static int ReadUnit(byte[] b, int start, byte[] lineStr, byte[] str, ulong unplaced, List<LineRow> rows)
+    /// <summary>
+    /// DW_AT_comp_dir of each DWARF 2–4 compilation unit in .debug_info, by its DW_AT_stmt_list (the offset of its
+    /// line table). A DWARF 4 line table names the source files relative to that directory without holding it
+    /// (DWARF 5's directory 0 is the directory itself), and perf wants full names. Read from the unit's first
+    /// entry only; a form this does not know ends the reading with the directories found so far.
+    /// </summary>
+    static Dictionary<int, string> CompilationDirectories(ElfFile e, byte[] str, IReadOnlyDictionary<int, ulong> placed)
+    {
+        var dirs = new Dictionary<int, string>();
+        if (e.Named(".debug_info") is not { } info || e.Named(".debug_abbrev") is not { } abbrevSection) return dirs;
+        var b = e.Bytes(info).ToArray();
+        Relocate(e, info, b, placed); // DW_FORM_strp and DW_FORM_sec_offset values are relocations in an object
+        var abbrev = e.Bytes(abbrevSection).ToArray();
+        try
+        {
+            for (int unit = 0; unit + 11 <= b.Length;)
+            {
+                int p = unit;
+                uint length = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p));
+                if (length == 0xffffffff) break;
+                int next = checked(p + 4 + (int)length), version = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(p + 4));
+                unit = next;
+                if (version is < 2 or > 4) continue;
+                int a = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p + 6));
+                p += 11; // unit_length, version, debug_abbrev_offset, address_size
+                ulong code = Uleb(b, ref p);
+                for (ulong c; (c = Uleb(abbrev, ref a)) != code;) // the unit's first entry's abbreviation
+                {
+                    if (c == 0) throw new FormatException("no such abbreviation");
+                    Uleb(abbrev, ref a); a++; // tag, has-children
+                    while (NextSpec(abbrev, ref a, out _, out _)) { }
+                }
+                Uleb(abbrev, ref a); a++;
+                int? stmtList = null;
+                string? compDir = null;
+                while (NextSpec(abbrev, ref a, out var attr, out var form))
+                {
+                    if (attr == 0x1b && form is 0x08 or 0x0e) // DW_AT_comp_dir as string or strp
+                        compDir = form == 0x08 ? CString(b, p) : CString(str, (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p)));
+                    if (attr == 0x10 && form is 0x06 or 0x17) stmtList = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p)); // data4, sec_offset
+                    p = SkipForm(b, p, form);
+                }
+                if (stmtList is { } s && compDir != null) dirs[s] = compDir;
+            }
+        }
+        catch (Exception x) when (x is ArgumentOutOfRangeException or IndexOutOfRangeException or FormatException or OverflowException) { }
+        return dirs;
+    }
+
+    /// <summary>The next (attribute, form) pair of an abbreviation; false at its end.</summary>
+    static bool NextSpec(byte[] abbrev, ref int a, out ulong attr, out ulong form)
+    {
+        attr = Uleb(abbrev, ref a);
+        form = Uleb(abbrev, ref a);
+        if (form == 0x21) Sleb(abbrev, ref a); // implicit_const: the value is in the abbreviation, not the entry
+        return (attr | form) != 0;
+    }
+
+    /// <summary>Where the attribute value of form <paramref name="form"/> at <paramref name="p"/> ends (32-bit DWARF, 8-byte addresses).</summary>
+    static int SkipForm(byte[] b, int p, ulong form)
+    {
+        switch (form)
+        {
+            case 0x19 or 0x21: return p; // flag_present, implicit_const
+            case 0x0b or 0x0c or 0x11 or 0x25 or 0x29: return p + 1; // data1, flag, ref1, strx1, addrx1
+            case 0x05 or 0x12 or 0x26 or 0x2a: return p + 2; // data2, ref2, strx2, addrx2
+            case 0x27 or 0x2b: return p + 3; // strx3, addrx3
+            case 0x06 or 0x0e or 0x10 or 0x13 or 0x17 or 0x1c or 0x1d or 0x1f or 0x28 or 0x2c: return p + 4; // data4, strp, ref_addr, ref4, sec_offset, ...
+            case 0x01 or 0x07 or 0x14 or 0x20: return p + 8; // addr, data8, ref8, ref_sig8
+            case 0x1e: return p + 16; // data16
+            case 0x08: CString(b, ref p); return p; // string
+            case 0x0d: Sleb(b, ref p); return p; // sdata
+            case 0x0f or 0x15 or 0x1a or 0x1b or 0x22 or 0x23: Uleb(b, ref p); return p; // udata, ref_udata, strx, addrx, loclistx, rnglistx
+            case 0x0a: return p + 1 + b[p]; // block1
+            case 0x03: return p + 2 + BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(p)); // block2
+            case 0x04: return checked(p + 4 + (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p))); // block4
+            case 0x09 or 0x18: { int n = (int)Uleb(b, ref p); return checked(p + n); } // block, exprloc
+            case 0x16: { ulong f = Uleb(b, ref p); return SkipForm(b, p, f); } // indirect
+            default: throw new FormatException($"form 0x{form:x}");
+        }
+    }
+
+    static int ReadUnit(byte[] b, int start, byte[] lineStr, byte[] str, string compDir, ulong unplaced, List<LineRow> rows)
     {
         int p = start;
         ulong length = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p));
@@ -91,7 +174,7 @@ internal static class DwarfLines
         }
         else
         {
-            dirs.Add(""); // 0: the compilation directory, not named in a DWARF 4 header
+            dirs.Add(compDir); // 0: the compilation directory, named in .debug_info, not in a DWARF 4 line table
             for (string d; (d = CString(b, ref p)).Length > 0;) dirs.Add(d);
             files.Add(""); // file numbers start at 1
             for (string f; (f = CString(b, ref p)).Length > 0;)
