@@ -22,43 +22,38 @@ internal static class DwarfLines
         if (ElfFile.Read(elf) is not { } e || e.Named(".debug_line") is not { } line) return rows;
         try
         {
+            var symbols = e.Symbols().ToDictionary(x => (x.Table, x.Index));
             var buf = e.Bytes(line).ToArray();
-            var unplaced = Relocate(e, line, buf, placed);
+            Relocate(e, symbols, line, buf, placed);
             var lineStr = e.Named(".debug_line_str") is { } ls ? e.Bytes(ls).ToArray() : [];
             var str = e.Named(".debug_str") is { } ds ? e.Bytes(ds).ToArray() : [];
-            var compDirs = CompilationDirectories(e, str, placed);
+            var compDirs = CompilationDirectories(e, symbols, str, placed);
             for (int unit = 0; unit + 4 <= buf.Length;)
-                unit = ReadUnit(buf, unit, lineStr, str, compDirs.GetValueOrDefault(unit, ""), unplaced, rows);
+                unit = ReadUnit(buf, unit, lineStr, str, compDirs.GetValueOrDefault(unit, ""), rows);
         }
         catch (Exception x) when (x is ArgumentOutOfRangeException or IndexOutOfRangeException or FormatException or OverflowException) { }
         return rows;
     }
 
-    /// <summary>Applies the RELA relocations of <paramref name="target"/> to <paramref name="buf"/>; returns the
-    /// marker written for addresses in code that was not placed.</summary>
-    static ulong Relocate(ElfFile e, ElfFile.Section target, byte[] buf, IReadOnlyDictionary<int, ulong> placed)
+    /// <summary>Written for an address in code that was not placed: its rows are left out.</summary>
+    const ulong Unplaced = ulong.MaxValue;
+
+    /// <summary>Applies the RELA relocations of <paramref name="target"/> to <paramref name="buf"/>, a copy of its bytes.</summary>
+    static void Relocate(ElfFile e, Dictionary<(int, uint), ElfFile.Symbol> symbols, ElfFile.Section target, byte[] buf, IReadOnlyDictionary<int, ulong> placed)
     {
-        const ulong Unplaced = ulong.MaxValue;
-        var symbols = e.Symbols().ToDictionary(x => (x.Table, x.Index));
         foreach (var rela in e.Sections.Where(x => x.Type == 4 && x.Info == target.Index)) // SHT_RELA
-        {
-            var entries = e.Bytes(rela);
-            for (int at = 0; at + 24 <= entries.Length; at += 24)
+            foreach (var r in e.Relocations(rela))
             {
-                ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(entries[at..]), info = BinaryPrimitives.ReadUInt64LittleEndian(entries[(at + 8)..]);
-                long addend = BinaryPrimitives.ReadInt64LittleEndian(entries[(at + 16)..]);
-                if (!symbols.TryGetValue(((int)rela.Link, (uint)(info >> 32)), out var sym)) continue;
+                if (!symbols.TryGetValue(((int)rela.Link, r.Symbol), out var sym)) continue;
                 bool code = sym.Shndx > 0 && sym.Shndx < e.Sections.Count && (e.Sections[sym.Shndx].Flags & 0x4) != 0;
                 ulong s = code ? placed.TryGetValue(sym.Shndx, out var a) ? a + sym.Value : Unplaced : sym.Value;
-                ulong value = s == Unplaced ? Unplaced : s + (ulong)addend;
-                switch ((uint)info)
+                ulong value = s == Unplaced ? Unplaced : s + (ulong)r.Addend;
+                switch (r.Type)
                 {
-                    case 1: BinaryPrimitives.WriteUInt64LittleEndian(buf.AsSpan((int)offset), value); break; // R_X86_64_64
-                    case 10 or 11: BinaryPrimitives.WriteUInt32LittleEndian(buf.AsSpan((int)offset), (uint)value); break; // R_X86_64_32, 32S
+                    case 1: BinaryPrimitives.WriteUInt64LittleEndian(buf.AsSpan((int)r.Offset), value); break; // R_X86_64_64
+                    case 10 or 11: BinaryPrimitives.WriteUInt32LittleEndian(buf.AsSpan((int)r.Offset), (uint)value); break; // R_X86_64_32, 32S
                 }
             }
-        }
-        return Unplaced;
     }
 
     /// <summary>
@@ -67,12 +62,13 @@ internal static class DwarfLines
     /// (DWARF 5's directory 0 is the directory itself), and perf wants full names. Read from the unit's first
     /// entry only; a form this does not know ends the reading with the directories found so far.
     /// </summary>
-    static Dictionary<int, string> CompilationDirectories(ElfFile e, byte[] str, IReadOnlyDictionary<int, ulong> placed)
+    static Dictionary<int, string> CompilationDirectories(ElfFile e, Dictionary<(int, uint), ElfFile.Symbol> symbols, byte[] str,
+        IReadOnlyDictionary<int, ulong> placed)
     {
         var dirs = new Dictionary<int, string>();
         if (e.Named(".debug_info") is not { } info || e.Named(".debug_abbrev") is not { } abbrevSection) return dirs;
         var b = e.Bytes(info).ToArray();
-        Relocate(e, info, b, placed); // DW_FORM_strp and DW_FORM_sec_offset values are relocations in an object
+        Relocate(e, symbols, info, b, placed); // DW_FORM_strp and DW_FORM_sec_offset values are relocations in an object
         var abbrev = e.Bytes(abbrevSection).ToArray();
         try
         {
@@ -143,7 +139,7 @@ internal static class DwarfLines
         }
     }
 
-    static int ReadUnit(byte[] b, int start, byte[] lineStr, byte[] str, string compDir, ulong unplaced, List<LineRow> rows)
+    static int ReadUnit(byte[] b, int start, byte[] lineStr, byte[] str, string compDir, List<LineRow> rows)
     {
         int p = start;
         ulong length = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(p));
@@ -188,7 +184,7 @@ internal static class DwarfLines
         p = program;
         ulong address = 0;
         int file = 1, lineNo = 1;
-        void Row() { if (address != unplaced && file < files.Count) rows.Add(new LineRow(address, lineNo, files[file])); }
+        void Row() { if (address != Unplaced && file < files.Count) rows.Add(new LineRow(address, lineNo, files[file])); }
         while (p < end)
         {
             int op = b[p++];

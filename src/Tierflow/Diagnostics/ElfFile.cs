@@ -2,14 +2,17 @@ using System.Text;
 
 namespace Tierflow.Diagnostics;
 
-/// <summary>Just enough of an ELF64 little-endian object's section table and symbols to read and rewrite it
-/// (GdbJit.DebugFile, DwarfLines).</summary>
+/// <summary>Just enough of an ELF64 little-endian object's section table, symbols and relocations to read and
+/// rewrite it (ElfSymbols, GdbJit.DebugFile, DwarfLines).</summary>
 internal sealed class ElfFile
 {
     public readonly record struct Section(int Index, uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info);
 
     /// <summary>A symbol: its table (section index), index in it, file offset of its entry, and fields.</summary>
-    public readonly record struct Symbol(int Table, uint Index, ulong At, string Name, int Binding, int Type, ushort Shndx, ulong Value);
+    public readonly record struct Symbol(int Table, uint Index, ulong At, string Name, int Binding, int Type, ushort Shndx, ulong Value, ulong Size);
+
+    /// <summary>A RELA entry: where it applies (offset in its target section), its type, symbol index and addend.</summary>
+    public readonly record struct Relocation(ulong Offset, uint Type, uint Symbol, long Addend);
 
     readonly byte[] _elf;
     readonly ulong _shoff;
@@ -57,8 +60,19 @@ internal sealed class ElfFile
             {
                 int p = (int)at;
                 yield return new Symbol(table.Index, index, at, String((int)table.Link, BitConverter.ToUInt32(_elf, p)), _elf[p + 4] >> 4,
-                    _elf[p + 4] & 0xf, BitConverter.ToUInt16(_elf, p + 6), BitConverter.ToUInt64(_elf, p + 8));
+                    _elf[p + 4] & 0xf, BitConverter.ToUInt16(_elf, p + 6), BitConverter.ToUInt64(_elf, p + 8), BitConverter.ToUInt64(_elf, p + 16));
             }
+        }
+    }
+
+    /// <summary>The entries of a SHT_RELA section (its symbols are in the table its sh_link names).</summary>
+    public IEnumerable<Relocation> Relocations(Section rela)
+    {
+        for (ulong at = rela.Offset; at + 24 <= rela.Offset + rela.Size; at += 24)
+        {
+            int p = (int)at;
+            ulong info = BitConverter.ToUInt64(_elf, p + 8);
+            yield return new Relocation(BitConverter.ToUInt64(_elf, p), (uint)info, (uint)(info >> 32), BitConverter.ToInt64(_elf, p + 16));
         }
     }
 

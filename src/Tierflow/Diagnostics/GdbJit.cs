@@ -220,23 +220,19 @@ public static unsafe class GdbJit
         // the placed code reaches it. A PC-relative relocation in the code holds S + A - P once linked, and the
         // code is readable here, so S, the target's address, reads back. Its symbol is the section's or one in it.
         foreach (var rela in e.Sections.Where(x => x.Type == 4 && placed.ContainsKey((int)x.Info) && (e.Sections[(int)x.Info].Flags & ExecInstr) != 0))
-            for (ulong at = rela.Offset; at + 24 <= rela.Offset + rela.Size; at += 24)
+            foreach (var r in e.Relocations(rela))
             {
-                ulong offset = BitConverter.ToUInt64(elf, (int)at), info = BitConverter.ToUInt64(elf, (int)at + 8);
-                long addend = BitConverter.ToInt64(elf, (int)at + 16);
-                if ((info & 0xffffffff) != 2) continue; // R_X86_64_PC32
-                if (!byIndex.TryGetValue(((int)rela.Link, (uint)(info >> 32)), out var target)) continue;
+                if (r.Type != 2) continue; // R_X86_64_PC32
+                if (!byIndex.TryGetValue(((int)rela.Link, r.Symbol), out var target)) continue;
                 if (target.Shndx == Undefined || target.Shndx >= e.Sections.Count || placed.ContainsKey(target.Shndx)
                     || (e.Sections[target.Shndx].Flags & Alloc) == 0) continue;
-                ulong p = placed[(int)rela.Info] + offset;
+                ulong p = placed[(int)rela.Info] + r.Offset;
                 long value = System.Runtime.InteropServices.Marshal.ReadInt32((nint)p);
-                placed[target.Shndx] = (ulong)(value - addend + (long)p) - target.Value;
+                placed[target.Shndx] = (ulong)(value - r.Addend + (long)p) - target.Value;
             }
         // Symbols the debug sections' relocations name (by symbol table and index).
-        var named = new HashSet<(int Table, uint Index)>();
-        foreach (var rela in e.Sections.Where(x => x.Type == 4 && x.Info < e.Sections.Count && e.NameOf(e.Sections[(int)x.Info]).StartsWith(".debug", StringComparison.Ordinal)))
-            for (ulong at = rela.Offset; at + 24 <= rela.Offset + rela.Size; at += 24)
-                named.Add(((int)rela.Link, (uint)(BitConverter.ToUInt64(elf, (int)at + 8) >> 32)));
+        var named = e.Sections.Where(x => x.Type == 4 && x.Info < e.Sections.Count && e.NameOf(e.Sections[(int)x.Info]).StartsWith(".debug", StringComparison.Ordinal))
+            .SelectMany(rela => e.Relocations(rela).Select(r => ((int)rela.Link, r.Symbol))).ToHashSet();
 
         var file = new MemoryStream();
         file.Write(elf);

@@ -84,12 +84,13 @@ internal static unsafe partial class GuestFaults
         }
     }
 
-    /// <summary>Registers the functions an object defines, found at <paramref name="symbolAddress"/> for
+    /// <summary>Registers the functions an object defines (<paramref name="functions"/>, its symbols as
+    /// <see cref="ElfSymbols.Functions"/> read them), found at <paramref name="symbolAddress"/> for
     /// <paramref name="symbol"/>; <paramref name="describe"/> turns a symbol into "f, running at O3" (or null to skip).</summary>
-    public static void Register(string key, byte[] elf, string symbol, nint symbolAddress, Func<string, string?> describe)
+    public static void Register(string key, List<ElfSymbols.Symbol> functions, string symbol, nint symbolAddress, Func<string, string?> describe)
     {
         if (!_installed) return;
-        var ranges = ElfSymbols.Placed(elf, symbol, symbolAddress)
+        var ranges = ElfSymbols.Placed(functions, symbol, symbolAddress)
             .Select(x => (x, text: describe(x.Name)))
             .Where(x => x.text != null)
             .Select(x => new Range
@@ -213,45 +214,14 @@ internal static class ElfSymbols
 {
     public readonly record struct Symbol(string Name, int Section, ulong Value, ulong Size);
 
-    public static List<Symbol> Functions(byte[] elf)
-    {
-        var list = new List<Symbol>();
-        var b = elf.AsSpan();
-        if (b.Length < 64 || b[0] != 0x7f || b[1] != (byte)'E' || b[2] != (byte)'L' || b[3] != (byte)'F' || b[4] != 2 || b[5] != 1) return list;
-        ulong shoff = BitConverter.ToUInt64(elf, 0x28);
-        int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C);
-        if (shentsize < 64 || shoff + (ulong)(shnum * shentsize) > (ulong)elf.Length) return list;
-        for (int i = 0; i < shnum; i++)
-        {
-            int sh = (int)shoff + i * shentsize;
-            if (BitConverter.ToUInt32(elf, sh + 4) != 2) continue; // SHT_SYMTAB
-            ulong off = BitConverter.ToUInt64(elf, sh + 24), size = BitConverter.ToUInt64(elf, sh + 32), ent = BitConverter.ToUInt64(elf, sh + 56);
-            int link = (int)BitConverter.ToUInt32(elf, sh + 40);
-            if (ent < 24 || off + size > (ulong)elf.Length || link >= shnum) continue;
-            int strSh = (int)shoff + link * shentsize;
-            ulong strOff = BitConverter.ToUInt64(elf, strSh + 24), strSize = BitConverter.ToUInt64(elf, strSh + 32);
-            if (strOff + strSize > (ulong)elf.Length) continue;
-            for (ulong s = off; s + 24 <= off + size; s += ent)
-            {
-                int p = (int)s;
-                if ((elf[p + 4] & 0xf) != 2) continue; // STT_FUNC
-                uint name = BitConverter.ToUInt32(elf, p);
-                if (name >= strSize) continue;
-                int start = (int)(strOff + name), end = start;
-                while (end < (int)(strOff + strSize) && elf[end] != 0) end++;
-                list.Add(new Symbol(Encoding.UTF8.GetString(elf, start, end - start), BitConverter.ToUInt16(elf, p + 6),
-                    BitConverter.ToUInt64(elf, p + 8), BitConverter.ToUInt64(elf, p + 16)));
-            }
-        }
-        return list;
-    }
+    public static List<Symbol> Functions(byte[] elf) =>
+        Diagnostics.ElfFile.Read(elf) is { } e
+            ? e.Symbols().Where(x => x.Type == 2).Select(x => new Symbol(x.Name, x.Shndx, x.Value, x.Size)).ToList() // STT_FUNC
+            : [];
 
     /// <summary>Where each function of <paramref name="symbol"/>'s section lies once that symbol is at
-    /// <paramref name="address"/> (a section is placed as a whole); nothing if the object does not define it.</summary>
-    public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(byte[] elf, string symbol, nint address) =>
-        Placed(Functions(elf), symbol, address);
-
-    /// <summary>As above, on an object's symbols already read with <see cref="Functions"/>.</summary>
+    /// <paramref name="address"/> (a section is placed as a whole), from an object's symbols as <see cref="Functions"/>
+    /// read them; nothing if the object does not define it.</summary>
     public static IEnumerable<(string Name, ulong Start, ulong End)> Placed(List<Symbol> symbols, string symbol, nint address)
     {
         if (SectionOf(symbols, symbol, address) is not var (section, start)) return [];

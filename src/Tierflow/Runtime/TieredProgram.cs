@@ -211,12 +211,13 @@ public sealed class TieredProgram : IDisposable
             var placed = new List<(string, nint)>();
             if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
             if (useSlots) placed.Add((RuntimeSymbols.Stubs, stubs));
-            bool debugObject = PublishDebugObject($"{_id}:base", baseObject, placed, _ladder.Initial);
-            if (anchor != null) RegisterCode($"{_id}:base", baseObject, anchorSymbol!, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
+            var functions = ElfSymbols.Functions(baseObject); // read once for every registration below
+            bool debugObject = PublishDebugObject($"{_id}:base", baseObject, functions, placed, _ladder.Initial);
+            if (anchor != null) RegisterCode($"{_id}:base", baseObject, functions, anchorSymbol!, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
             // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
             // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
             // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
-            if (useSlots) PublishCode($"{_id}:stubs", baseObject, RuntimeSymbols.Stubs, stubs, _ladder.Initial, ".text [stubs]", gdb: !debugObject);
+            if (useSlots) PublishCode($"{_id}:stubs", baseObject, functions, RuntimeSymbols.Stubs, stubs, _ladder.Initial, ".text [stubs]", gdb: !debugObject);
             double link = sw.Elapsed.TotalMicroseconds;
             BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
@@ -743,12 +744,12 @@ public sealed class TieredProgram : IDisposable
                 foreach (var symbol in obj.Symbols) _linked[symbol] = linkedObject;
                 // Fault reports (and the perf map) name the functions of each section that holds one of them (one, by default).
                 // The key of the first is also the debug object's (GdbJit.DebugFile), so it goes with the object.
-                bool debugObject = PublishDebugObject($"{_id}:{obj.Symbols[0]}", obj.Object, obj.Symbols.Select((s, i) => (s, code[i])), obj.Tier);
+                bool debugObject = PublishDebugObject($"{_id}:{obj.Symbols[0]}", obj.Object, functions, obj.Symbols.Select((s, i) => (s, code[i])), obj.Tier);
                 var sections = new HashSet<int>();
                 for (int i = 0; i < code.Length; i++)
                     if (sections.Add(functions.FirstOrDefault(x => x.Name == obj.Symbols[i]).Section))
                     {
-                        RegisterCode($"{_id}:{obj.Symbols[i]}", obj.Object, obj.Symbols[i], code[i], obj.Tier, gdb: !debugObject);
+                        RegisterCode($"{_id}:{obj.Symbols[i]}", obj.Object, functions, obj.Symbols[i], code[i], obj.Tier, gdb: !debugObject);
                         linkedObject.FaultKeys.Add($"{_id}:{obj.Symbols[i]}");
                     }
                 return code;
@@ -765,11 +766,12 @@ public sealed class TieredProgram : IDisposable
     /// <summary>
     /// Makes the functions of a linked object's section (placed by <paramref name="symbol"/> at
     /// <paramref name="address"/>) known to guest-fault reports, and to the profilers and debugger asked for.
+    /// <paramref name="functions"/> are the object's function symbols (ElfSymbols.Functions), read once per object.
     /// </summary>
-    void RegisterCode(string key, byte[] elf, string symbol, nint address, OptLevel tier, bool gdb)
+    void RegisterCode(string key, byte[] elf, List<ElfSymbols.Symbol> functions, string symbol, nint address, OptLevel tier, bool gdb)
     {
-        GuestFaults.Register(key, elf, symbol, address, s => DescribeCode(s, tier));
-        PublishCode(key, elf, symbol, address, tier, GdbSection(symbol, tier), gdb);
+        GuestFaults.Register(key, functions, symbol, address, s => DescribeCode(s, tier));
+        PublishCode(key, elf, functions, symbol, address, tier, GdbSection(symbol, tier), gdb);
     }
 
     /// <summary>The name gdb shows for the code section holding <paramref name="symbol"/> (info symbol prints it).</summary>
@@ -782,10 +784,9 @@ public sealed class TieredProgram : IDisposable
     /// code section. False if it registered nothing: no --gdb, no DWARF, or a code section it cannot place; the
     /// per-section symbol files (PublishCode) then give gdb the names.
     /// </summary>
-    bool PublishDebugObject(string key, byte[] elf, IEnumerable<(string Symbol, nint Address)> placed, OptLevel tier)
+    bool PublishDebugObject(string key, byte[] elf, List<ElfSymbols.Symbol> functions, IEnumerable<(string Symbol, nint Address)> placed, OptLevel tier)
     {
         if (!_options.Gdb || !GdbJit.HasDebugInfo(elf)) return false;
-        var functions = ElfSymbols.Functions(elf);
         var codeAt = new Dictionary<int, ulong>();
         var names = new Dictionary<int, string>();
         foreach (var (symbol, address) in placed)
@@ -803,21 +804,21 @@ public sealed class TieredProgram : IDisposable
     /// <paramref name="key"/>, its section named <paramref name="gdbSection"/>, with the C names of bodies,
     /// continuations and copies (so `break f` covers every tier of f) and the perf names of anything else.
     /// </summary>
-    void PublishCode(string key, byte[] elf, string symbol, nint address, OptLevel tier, string gdbSection, bool gdb = true)
+    void PublishCode(string key, byte[] elf, List<ElfSymbols.Symbol> functions, string symbol, nint address, OptLevel tier, string gdbSection, bool gdb = true)
     {
         if (!_options.PerfMap && !_options.JitDump && !(_options.Gdb && gdb)) return;
-        var placed = ElfSymbols.Placed(elf, symbol, address).ToList();
+        var placed = ElfSymbols.Placed(functions, symbol, address).ToList();
         var perf = placed.Select(x => (x.Start, x.End, PerfName(x.Name, tier))).ToList();
         if (_options.PerfMap) PerfMap.Write(perf);
-        if (_options.JitDump) JitDump.Write(perf, GdbJit.HasDebugInfo(elf) ? SourceLines(elf, symbol, address) : null);
+        if (_options.JitDump) JitDump.Write(perf, GdbJit.HasDebugInfo(elf) ? SourceLines(elf, functions, symbol, address) : null);
         if (_options.Gdb && gdb)
             GdbJit.Register(key, gdbSection, placed.Select((x, i) => (x.Start, x.End, CodeOf(x.Name) is ({ } f, _) ? f.Name : perf[i].Item3)).ToList());
     }
 
     /// <summary>The line table of an object with DWARF, for the section holding <paramref name="symbol"/>, placed
     /// by that symbol's <paramref name="address"/> (the jitdump's source lines).</summary>
-    static List<LineRow> SourceLines(byte[] elf, string symbol, nint address) =>
-        ElfSymbols.SectionOf(ElfSymbols.Functions(elf), symbol, address) is var (section, start)
+    static List<LineRow> SourceLines(byte[] elf, List<ElfSymbols.Symbol> functions, string symbol, nint address) =>
+        ElfSymbols.SectionOf(functions, symbol, address) is var (section, start)
             ? DwarfLines.Read(elf, new Dictionary<int, ulong> { [section] = start }) : [];
 
     /// <summary>Which of the program's functions a symbol of compiled code belongs to, and as what (null if none).</summary>
