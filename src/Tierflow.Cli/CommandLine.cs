@@ -25,7 +25,7 @@ internal sealed class CommandLine
         ["--markdown"] = false, ["--help"] = false, ["-h"] = false, ["--version"] = false,
         ["--size"] = true, ["--runs"] = true, ["--modes"] = true, ["--plot"] = true, ["--quick"] = false, ["--replot"] = true,
         ["--count"] = true, ["--seed"] = true, ["--timeout"] = true, ["--out"] = true, ["--mutate"] = false,
-        ["-o"] = true, ["--shared"] = false, ["--all"] = false,
+        ["-o"] = true, ["--shared"] = false, ["--all"] = false, ["--entry"] = true,
     };
 
     /// <summary>`bench --markdown FILE` takes a file; `options --markdown` is a switch.</summary>

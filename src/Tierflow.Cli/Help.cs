@@ -12,18 +12,22 @@ internal static class Help
 tierflow: a tiered JIT for LLVM IR and C (LLVM 19).
 
 usage:
-  tierflow run PROGRAM.{ll,bc,c} [options] [-- args...]   run main; the exit code is main's
+  tierflow run PROGRAM.{ll,bc,c}... [LIB.{o,a}...] [options] [-- args...]   run main; the exit code is main's.
+                                                            Several files are one program, as in clang a.c b.o;
+                                                            --entry NAME calls NAME as main (lli -entry-function)
   tierflow call PROGRAM FUNCTION [INT_ARGS...] --repeat N   the seed experiment for any integer function,
         [--json FILE] [--no-aot] [--aot-repeat N]          beside its clang -O2 build
   tierflow demo [--full]                                    the seed experiment on a built-in fibonacci
   tierflow bench [PROGRAMS.c...] [--size short|medium|long] [--runs N] [--modes a,b,...]
         [--json FILE] [--markdown FILE] [--plot DIR] [--quick]   every workload in every mode, side by side
   tierflow bench --replot FILE.json --plot DIR              redraw the bar chart of a saved run
+  tierflow timeline TRACE.jsonl -o OUT.png                  a picture of one run's tiering, from its --trace-json:
+                                                            each function's tier over time, compiles, OSR
   tierflow fuzz [--count N] [--seed S] [--timeout SEC]      Csmith programs in every mode against their clang -O2
         [--out DIR] [--json FILE]                           build; mismatches saved as reproducers in DIR
   tierflow fuzz --mutate FILE.{ll,bc}... [--count N] [--seed S]   damaged inputs: each must be refused cleanly
                                                             or end as its native build does
-  tierflow export PROGRAM -o OUT [--profile FILE] [--shared]   a native executable (or .so) with no JIT: hot
+  tierflow export PROGRAM... -o OUT [--profile FILE] [--shared]   a native executable (or .so) with no JIT: hot
                                                             functions at O3, cold ones for size, by the profile
   tierflow coverage PROFILE.json                            which functions ran: never run / cold / warm / hot
   tierflow cache [stats|ls|clear [--all]] [--cache-dir DIR] the persistent code cache (--cache, --cache-dir)

@@ -2,6 +2,7 @@ using Tierflow.Diagnostics;
 using Tierflow.Export;
 using Tierflow.Frontend;
 using Tierflow.Persistence;
+using Tierflow.Runtime;
 
 namespace Tierflow.Cli;
 
@@ -10,10 +11,16 @@ internal static class PersistenceCommands
 {
     public static int Export(CommandLine cl)
     {
-        if (cl.Positional.Count != 1 || !cl.Local.TryGetValue("-o", out var output) || output == null)
-            throw new TierflowException("usage: tierflow export PROGRAM -o OUT [--profile FILE] [--shared]", ExitCodes.Usage);
-        var path = cl.Positional[0];
-        var source = ProgramSource.FromFile(path, cl.ClangArgs, cl.Options.CacheDir);
+        const string usage = "usage: tierflow export PROGRAM [MORE.{c,ll,bc,o,a}...] -o OUT [--profile FILE] [--shared]";
+        if (!cl.Local.TryGetValue("-o", out var output) || output == null) throw new TierflowException(usage, ExitCodes.Usage);
+        var inputs = Commands.Inputs(cl, "export", usage);
+        var path = string.Join(' ', inputs);
+        var objects = inputs.Where(TieredProgram.IsNativeFile).ToList(); // objects and archives go to clang's link
+        var ir = inputs.Except(objects).ToList();
+        if (ir.Count == 0) throw new TierflowException($"{path}: no IR or C among the program's files; {usage}", ExitCodes.Usage);
+        foreach (var o in objects)
+            if (!File.Exists(o)) throw new TierflowException($"{o}: no such file", ExitCodes.NoInput);
+        var source = ProgramSource.FromFiles(ir, cl.ClangArgs, cl.Options.CacheDir);
         // --profile FILE, else the cache directory's profile of this module, else none (everything at O3).
         var profilePath = cl.Options.ProfilePath
             ?? (cl.Options.CacheDir is { } dir ? Path.Combine(dir, "profiles", Profile.ModuleKey(source.Ir) + ".json") : null);
@@ -24,7 +31,7 @@ internal static class PersistenceCommands
             else if (cl.Options.ProfilePath != null) throw new TierflowException($"{profilePath}: no such profile", ExitCodes.NoInput);
         }
         var r = NativeExport.Run(source, output, profile, cl.Has("--shared"), cl.Options.FastFloat, cl.Libraries,
-            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0, cl.Options.MallocTuning);
+            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0, cl.Options.MallocTuning, ir, objects);
         Console.WriteLine($"tierflow: exported {path} to {r.Output} ({r.Bytes} bytes, {(cl.Has("--shared") ? "shared library" : "executable")}; " +
                           $"opt {r.OptimizeMs:F1} ms, codegen {r.CodegenMs:F1} ms, link {r.LinkMs:F1} ms)");
         Console.WriteLine(profile == null

@@ -33,12 +33,13 @@ internal static class Program
                 "call" => Commands.Call(cl),
                 "demo" => Commands.Demo(cl),
                 "bench" => Bench.BenchCommand.Run(cl),
+                "timeline" => Timeline.TimelineCommand.Run(cl),
                 "fuzz" => Fuzz.FuzzCommand.Run(cl),
                 "options" => Commands.Options(cl),
                 "export" => PersistenceCommands.Export(cl),
                 "coverage" => PersistenceCommands.Coverage(cl),
                 "cache" => PersistenceCommands.Cache(cl),
-                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, fuzz, export, coverage, cache, options; see 'tierflow --help')", ExitCodes.Usage),
+                _ => throw new TierflowException($"unknown command '{cl.Command}' (commands: run, call, demo, bench, timeline, fuzz, export, coverage, cache, options; see 'tierflow --help')", ExitCodes.Usage),
             };
         }
         catch (TierflowException e)
@@ -75,12 +76,8 @@ internal static class Commands
 {
     public static int Run(CommandLine cl)
     {
-        if (cl.Positional.Count == 0)
-            throw new TierflowException("usage: tierflow run PROGRAM [options] [-- args...]", ExitCodes.Usage);
-        var path = cl.Positional[0];
-        if (cl.Positional.Count > 1) // lli and node take them without '--'; say how, rather than only the usage
-            throw new TierflowException($"unexpected argument '{cl.Positional[1]}' after {path}: the program's own arguments go after '--' " +
-                $"(tierflow run {path} -- {string.Join(' ', cl.Positional.Skip(1))})", ExitCodes.Usage);
+        var inputs = Inputs(cl, "run", "usage: tierflow run PROGRAM [MORE.{c,ll,bc,o,a}...] [options] [-- args...]");
+        var path = inputs[0];
         if (cl.Options.Counting == CountingMode.HostCalls)
             throw new TierflowException("--counting host counts calls made by the host harness ('tierflow call' or CallHarness); under 'run' the host calls only main, so nothing would tier up", ExitCodes.Usage);
         GuestFaults.Install(); // a guest that dies of a signal gets a line naming the function and tier
@@ -88,12 +85,12 @@ internal static class Commands
         // runtime's own allocations on this thread share the guest's heap.
         if (cl.Options.MallocTuning) GuestHeap.Tune(GuestHeap.ProcessEnvironment());
         else GuestHeap.Declined();
-        var program = TieredProgram.Load(path, cl.Options, cl.ClangArgs);
+        var program = TieredProgram.Load(inputs, cl.Options, cl.ClangArgs);
         // This process ends when the guest does, without LLVM's teardown (ProcessExit). Before anything of the
         // guest's is registered (RunMain registers its destructors and runs its constructors). Not when a
         // library is loaded at run time (-l, or the guest's dlopen): ld.so runs its destructors from libc's exit.
         if (cl.Libraries.Count == 0 && !program.LoadsLibraries) ProcessExit.SkipTeardownAtExit();
-        int code = program.RunMain(cl.GuestArgs, path, soleCaller: true);
+        int code = program.RunMain(cl.GuestArgs, path, soleCaller: true, entry: cl.Local.GetValueOrDefault("--entry") ?? "main");
         // main returned: stop the workers (and print --stats) before the guest's atexit handlers and
         // destructors run; the JIT code stays mapped until the process is gone.
         program.Shutdown();
@@ -102,6 +99,37 @@ internal static class Commands
         Libc.Exit(code);
         return code; // not reached
     }
+
+    /// <summary>
+    /// The program's files: the words before '--' that name IR or C (by extension, or bitcode by content), all
+    /// linked into one program (ProgramSource.FromFiles), as `clang a.c b.c` builds one, and object files and
+    /// static archives (.o, .a), linked beside it. A shared library gets a word on how to give it. Any other word is most
+    /// likely meant for the program (lli and node take those without '--'): say where it goes, rather than only
+    /// print the usage.
+    /// </summary>
+    internal static List<string> Inputs(CommandLine cl, string command, string usage)
+    {
+        if (cl.Positional.Count == 0) throw new TierflowException(usage, ExitCodes.Usage);
+        var inputs = new List<string> { cl.Positional[0] };
+        for (int i = 1; i < cl.Positional.Count; i++)
+        {
+            var word = cl.Positional[i];
+            if (IsProgramFile(word)) { inputs.Add(word); continue; }
+            if (word.EndsWith(".so", StringComparison.OrdinalIgnoreCase) || word.Contains(".so."))
+                throw new TierflowException($"{word}: a shared library is loaded with -l {word}", ExitCodes.Usage);
+            var files = string.Join(' ', inputs);
+            throw new TierflowException(command == "run"
+                ? $"unexpected argument '{word}' after {files}: the program's own arguments go after '--' " +
+                  $"(tierflow run {files} -- {string.Join(' ', cl.Positional.Skip(i))})"
+                : $"unexpected argument '{word}' after {files}: not a .c, .ll, .bc, .o or .a file; {usage}", ExitCodes.Usage);
+        }
+        return inputs;
+    }
+
+    /// <summary>A word that names a part of the program: a .c, .ll, .bc, .o or .a name (missing or not: reading
+    /// it says which), or an existing file in bitcode.</summary>
+    static bool IsProgramFile(string word) =>
+        ProgramSource.Extensions.Contains(Path.GetExtension(word).ToLowerInvariant()) || TieredProgram.IsNativeFile(word) || ProgramSource.IsBitcodeFile(word);
 
     public static int Call(CommandLine cl)
     {

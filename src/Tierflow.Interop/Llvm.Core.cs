@@ -29,6 +29,12 @@ public static unsafe partial class Llvm
     /// <summary>llvm-c/Linker.h: links <paramref name="src"/> into <paramref name="dest"/> and destroys src, whether or
     /// not it succeeds (the caller marks its handle transferred). Returns nonzero on error.</summary>
     [LibraryImport(Lib)] public static partial int LLVMLinkModules2(LlvmModuleHandle dest, LlvmModuleHandle src);
+    /// <summary>Without a handler, an LLVMContext prints an error diagnostic (a failed link, say) and calls exit(1).
+    /// The handler gets an LLVMDiagnosticInfoRef and <paramref name="context"/>.</summary>
+    [LibraryImport(Lib)] public static partial void LLVMContextSetDiagnosticHandler(ContextHandle c, delegate* unmanaged<nint, nint, void> handler, nint context);
+    /// <summary>Owned: free with LLVMDisposeMessage.</summary>
+    [LibraryImport(Lib)] public static partial nint LLVMGetDiagInfoDescription(nint info);
+    [LibraryImport(Lib)] public static partial LLVMDiagnosticSeverity LLVMGetDiagInfoSeverity(nint info);
 
     // --- memory buffers, parsing, bitcode, verification
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial nint LLVMCreateMemoryBufferWithMemoryRangeCopy(byte* data, nuint length, string name);

@@ -40,4 +40,34 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial void LLVMOrcDisposeMaterializationUnit(nint mu);
     [LibraryImport(Lib)] public static partial nint LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(out nint generator, sbyte globalPrefix, nint filter, nint filterCtx);
     [LibraryImport(Lib)] public static partial void LLVMOrcJITDylibAddGenerator(LLVMJITDylibRef jd, nint generator);
+    [LibraryImport(Lib)] public static partial nint LLVMOrcLLJITGetObjLinkingLayer(LLJITHandle jit);
+
+    /// <summary>
+    /// LLVMOrcCreateStaticLibrarySearchGeneratorForPath (experimental in the C API): on success the generator is the
+    /// caller's until LLVMOrcJITDylibAddGenerator takes it. Returns an LLVMErrorRef, or null when the library has
+    /// no such function. LLVM 19's definition lacks the header's last parameter (TargetTriple), so the C name is
+    /// missing from libLLVM.so.19.1 and the function is exported under its C++ name, whose three parameters are
+    /// the header's first three: the C name is tried first (an LLVM that fixed it), then that one.
+    /// </summary>
+    public static nint? CreateStaticLibrarySearchGeneratorForPath(out nint generator, nint objectLayer, string fileName)
+    {
+        generator = 0;
+        nint lib = LibraryResolver.Load();
+        var path = Marshal.StringToCoTaskMemUTF8(fileName);
+        try
+        {
+            fixed (nint* g = &generator)
+            {
+                if (NativeLibrary.TryGetExport(lib, "LLVMOrcCreateStaticLibrarySearchGeneratorForPath", out var c))
+                    return ((delegate* unmanaged<nint*, nint, nint, nint, nint>)c)(g, objectLayer, path, 0);
+                if (NativeLibrary.TryGetExport(lib, StaticLibraryGeneratorCxxName, out var cxx))
+                    return ((delegate* unmanaged<nint*, nint, nint, nint>)cxx)(g, objectLayer, path);
+                return null;
+            }
+        }
+        finally { Marshal.FreeCoTaskMem(path); }
+    }
+
+    const string StaticLibraryGeneratorCxxName =
+        "_Z48LLVMOrcCreateStaticLibrarySearchGeneratorForPathPP32LLVMOrcOpaqueDefinitionGeneratorP24LLVMOrcOpaqueObjectLayerPKc";
 }

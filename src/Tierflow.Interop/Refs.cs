@@ -20,6 +20,7 @@ public enum LLVMLinkage
 public enum LLVMVisibility { Default, Hidden, Protected }
 public enum LLVMUnnamedAddr { None, Local, Global }
 public enum LLVMCodeGenOptLevel { None, Less, Default, Aggressive }
+public enum LLVMDiagnosticSeverity { Error, Warning, Remark, Note }
 public enum LLVMRelocMode { Default, Static, PIC, DynamicNoPic }
 public enum LLVMCodeModel { Default, JITDefault, Tiny, Small, Kernel, Medium, Large }
 public enum LLVMCodeGenFileType { Assembly, Object }

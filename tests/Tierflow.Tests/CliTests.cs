@@ -23,6 +23,127 @@ public class CliTests
     [Fact] public void UnknownCommand() => AssertClean(Run("frobnicate"), ExitCodes.Usage, "frobnicate");
     [Fact] public void BadOptionValue() => AssertClean(Run("run", "x.ll", "--max-tier", "O7"), ExitCodes.Usage, "O7");
 
+    /// <summary>Several files are one program, linked as `clang a.c b.c` links them; each error names the file.</summary>
+    [Fact]
+    public void SeveralFilesAreLinkedIntoOneProgram()
+    {
+        var main = TestSupport.WriteScratch("parts_main.c", "#include <stdio.h>\nint twice(int);\nextern int calls;\n" +
+            "int main(int argc, char **argv) { long s = 0; for (int i = 0; i < 100000; i++) s += twice(i); printf(\"%ld %d %s\\n\", s, calls, argv[1]); return 3; }\n");
+        var lib = TestSupport.WriteScratch("parts_lib.ll", "@calls = global i32 0\ndefine i32 @twice(i32 %x) {\n  %c = load i32, ptr @calls\n" +
+            "  %c1 = add i32 %c, 1\n  store i32 %c1, ptr @calls\n  %r = mul i32 %x, 2\n  ret i32 %r\n}\n");
+        foreach (var mode in new[] { "--stress", "--eager=O2" })
+        {
+            var r = Run("run", main, lib, mode, "--", "arg");
+            Assert.True(r.ExitCode == 3, r.Stderr);
+            Assert.Equal("9999900000 100000 arg\n", r.Stdout);
+        }
+        // Calls across the files tier up like calls within one.
+        var traced = Run("run", main, lib, "--stress", "--sync", "--trace", "--", "x");
+        Assert.Contains("twice: O0 →", traced.Stderr);
+    }
+
+    /// <summary>An object file or a static archive is linked beside the program as it is (lli's -extra-object and
+    /// -extra-archive), in run and export alike: the program calls into it, and it calls the program's functions
+    /// back, by name and through pointers.</summary>
+    [Fact]
+    public void ObjectFilesAndArchivesAreLinkedBesideTheProgram()
+    {
+        var main = TestSupport.WriteScratch("obj_main.c", "#include <stdio.h>\nlong fold(long (*f)(long), int n);\n" +
+            "long step(long x) { return x * 3 + 1; }\nint main(void) { printf(\"%ld\\n\", fold(step, 50000)); return 0; }\n");
+        var libC = TestSupport.WriteScratch("obj_lib.c", "long step(long);\n" +
+            "long fold(long (*f)(long), int n) { long s = 0; for (int i = 0; i < n; i++) s = (f(i) + step(s)) % 1000003; return s; }\n");
+        var lib = Path.Combine(TestSupport.Scratch, "obj_lib.o");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-c", "-o", lib, libC]).ExitCode);
+        var native = Path.Combine(TestSupport.Scratch, "obj_native");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-o", native, main, libC]).ExitCode);
+        var expected = TestSupport.Run(native, []).Stdout;
+        foreach (var mode in new[] { "--stress", "--eager=O3" })
+        {
+            var r = Run("run", main, lib, mode);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal(expected, r.Stdout);
+        }
+        var exe = Path.Combine(TestSupport.Scratch, "obj_exported");
+        var export = Run("export", main, lib, "-o", exe);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Equal(expected, TestSupport.Run(exe, []).Stdout);
+        AssertClean(Run("export", main, lib, "-o", lib), ExitCodes.Usage, "refusing to overwrite");
+        Assert.True(new FileInfo(lib).Length > 0);
+
+        // A name the object defines too, an object that is not one, an object alone.
+        var dup = Path.Combine(TestSupport.Scratch, "obj_dup.o");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-c", "-o", dup, TestSupport.WriteScratch("obj_dup.c", "long step(long x) { return x; }\nlong fold(long (*f)(long), int n) { return n; }\n")]).ExitCode);
+        AssertClean(Run("run", main, dup), ExitCodes.BadInput, "obj_dup.o: cannot be linked with", "step");
+        AssertClean(Run("run", main, TestSupport.WriteScratch("obj_fake.o", "not an object\n")), ExitCodes.BadInput, "obj_fake.o: not an ELF relocatable object");
+        AssertClean(Run("run", lib), ExitCodes.Usage, "no IR or C among the program's files");
+        AssertClean(Run("run", main, "libx.so"), ExitCodes.Usage, "-l libx.so");
+
+        // A static archive: only the members the program needs are linked, in run and export alike.
+        var spare = Path.Combine(TestSupport.Scratch, "obj_spare.o");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-c", "-o", spare, TestSupport.WriteScratch("obj_spare.c", "long step(long x) { return -x; }\n")]).ExitCode);
+        var archive = Path.Combine(TestSupport.Scratch, "libobj.a");
+        File.Delete(archive);
+        Assert.Equal(0, TestSupport.Run("ar", ["rcs", archive, lib, spare]).ExitCode);
+        var fromArchive = Run("run", main, archive, "--stress");
+        Assert.True(fromArchive.ExitCode == 0, fromArchive.Stderr);
+        Assert.Equal(expected, fromArchive.Stdout); // obj_spare.o's step is not needed, so not linked: no duplicate
+        var exe2 = Path.Combine(TestSupport.Scratch, "obj_exported_archive");
+        Assert.True(Run("export", main, archive, "-o", exe2).ExitCode == 0);
+        Assert.Equal(expected, TestSupport.Run(exe2, []).Stdout);
+        AssertClean(Run("run", main, TestSupport.WriteScratch("libfake.a", "not an archive\n")), ExitCodes.BadInput, "libfake.a: not a static archive");
+    }
+
+    /// <summary>--entry NAME calls NAME as main, with argc and argv (lli's -entry-function).</summary>
+    [Fact]
+    public void EntryNamesTheFunctionToRunAsMain()
+    {
+        var f = TestSupport.WriteScratch("entry.c", "#include <stdio.h>\nint main(void) { puts(\"main\"); return 0; }\n" +
+            "int alt(int argc, char **argv) { printf(\"alt %d %s\\n\", argc, argv[argc - 1]); return 5; }\ndouble half(double x) { return x / 2; }\n");
+        var r = Run("run", f, "--entry", "alt", "--", "x", "y");
+        Assert.Equal(5, r.ExitCode);
+        Assert.Equal("alt 3 y\n", r.Stdout);
+        AssertClean(Run("run", f, "--entry", "nosuch"), ExitCodes.BadInput, "no function named 'nosuch'", "--entry");
+        AssertClean(Run("run", f, "--entry", "half"), ExitCodes.BadInput, "half has signature double (double)");
+    }
+
+    /// <summary>`tierflow timeline` draws a run's --trace-json: a PNG with a row per function compiled after load.</summary>
+    [Fact]
+    public void TimelineDrawsARunFromItsJsonTrace()
+    {
+        var trace = Path.Combine(TestSupport.Scratch, "timeline.jsonl");
+        var run = Run("run", Path.Combine(TestSupport.CorpusDir, "osr_main_loops.c"), "--sync", "--osr-threshold", "37", "--trace-json", trace);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var compiled = File.ReadAllLines(trace).Where(l => !l.Contains("\"event\"") && !l.Contains("\"reason\":\"load\""))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("function").GetString()).Distinct().Count();
+        Assert.True(compiled > 0);
+        Assert.Contains("\"event\":\"osr_transfer\"", File.ReadAllText(trace));
+        var png = Path.Combine(TestSupport.Scratch, "timeline.png");
+        var r = Run("timeline", trace, "-o", png);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"wrote {png}: {compiled} function(s)", r.Stdout);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+
+        AssertClean(Run("timeline", "/nonexistent/t.jsonl", "-o", png), ExitCodes.NoInput, "/nonexistent/t.jsonl: no such file");
+        AssertClean(Run("timeline", trace, "-o", Path.Combine(TestSupport.Scratch, "t.svg")), ExitCodes.Usage, ".png");
+        var broken = TestSupport.WriteScratch("broken.jsonl", File.ReadLines(trace).First() + "\n{\"time\": 3\n");
+        AssertClean(Run("timeline", broken, "-o", png), ExitCodes.BadInput, $"{broken}:2: not JSON");
+        var alien = TestSupport.WriteScratch("alien.jsonl", "{\"hello\": 1}\n");
+        AssertClean(Run("timeline", alien, "-o", png), ExitCodes.BadInput, $"{alien}:1: no \"time\"");
+    }
+
+    [Fact]
+    public void AnErrorInOneOfSeveralFilesNamesThatFile()
+    {
+        var main = TestSupport.WriteScratch("two_main.c", "int helper(void);\nint main(void) { return helper(); }\n");
+        var again = TestSupport.WriteScratch("two_again.c", "int main(void) { return 0; }\nint helper(void) { return 1; }\n");
+        AssertClean(Run("run", main, again), ExitCodes.BadInput, "two_again.c: cannot be linked with", "two_main.c", "main");
+        var broken = TestSupport.WriteScratch("two_broken.ll", "define i32 @helper() {\n  ret i32 %nope\n}\n");
+        AssertClean(Run("run", main, broken), ExitCodes.BadInput, $"{broken}:2:");
+        AssertClean(Run("run", main, "/nonexistent/helper.c"), ExitCodes.NoInput, "/nonexistent/helper.c", "no such file");
+        // A word that names no program file still reads as the program's argument given without '--'.
+        AssertClean(Run("run", main, again, "long"), ExitCodes.Usage, $"'long' after {main} {again}", $"-- long");
+    }
+
     [Fact]
     public void MalformedLl()
     {

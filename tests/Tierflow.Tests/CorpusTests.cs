@@ -39,10 +39,13 @@ public class CorpusTests
 
     static string[] Split(string s) => s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>The program's files: the corpus file, then those its `// with:` header names (relative to the corpus).</summary>
+    static string[] Inputs(string file) => [file, .. Split(Header(file, "with")).Select(w => Path.Combine(TestSupport.CorpusDir, w))];
+
     static TestSupport.Result Expected(string file) => Native.GetOrAdd(file, f => new Lazy<TestSupport.Result>(() =>
     {
         var exe = Path.Combine(TestSupport.Scratch, Path.GetFileNameWithoutExtension(f) + ".native");
-        var build = TestSupport.Run("clang-19", new[] { "-O2" }.Concat(Split(Header(f, "cflags"))).Concat(["-o", exe, f, "-lm", "-pthread"]));
+        var build = TestSupport.Run("clang-19", new[] { "-O2" }.Concat(Split(Header(f, "cflags"))).Concat(["-o", exe, .. Inputs(f), "-lm", "-pthread"]));
         Assert.True(build.ExitCode == 0, $"native build failed: {build.Stderr}");
         return TestSupport.Run(exe, Split(Header(f, "args")));
     })).Value;
@@ -53,7 +56,7 @@ public class CorpusTests
     {
         var file = Path.Combine(TestSupport.CorpusDir, name);
         var expected = Expected(file);
-        var args = new List<string> { "run", file };
+        List<string> args = ["run", .. Inputs(file)];
         args.AddRange(Split(Header(file, "cflags")));
         args.AddRange(Split(mode));
         args.Add("--");
@@ -101,7 +104,7 @@ public class CorpusTests
         var cache = Directory.CreateTempSubdirectory("tf-corpus-cache-").FullName;
         foreach (var run in new[] { "cold", "warm" })
         {
-            var args = new List<string> { "run", file, "--cache-dir", cache, "--stress" };
+            List<string> args = ["run", .. Inputs(file), "--cache-dir", cache, "--stress"];
             args.AddRange(Split(Header(file, "cflags")));
             args.Add("--");
             args.AddRange(Split(Header(file, "args")));
@@ -111,7 +114,8 @@ public class CorpusTests
             Assert.Equal(expected.ExitCode, actual.ExitCode);
         }
         var exe = Path.Combine(cache, "exported");
-        var export = TestSupport.Tierflow(new[] { "export", file, "-o", exe, "--cache-dir", cache }.Concat(Split(Header(file, "cflags"))));
+        List<string> exportArgs = ["export", .. Inputs(file), "-o", exe, "--cache-dir", cache, .. Split(Header(file, "cflags"))];
+        var export = TestSupport.Tierflow(exportArgs);
         Assert.True(export.ExitCode == 0, export.Stderr);
         Assert.Contains("tierflow: profile of 2 run(s)", export.Stdout);
         var native = TestSupport.Run(exe, Split(Header(file, "args")));

@@ -30,12 +30,15 @@ public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, 
 public static class NativeExport
 {
     public static ExportResult Run(ProgramSource source, string output, Profile? profile, bool shared, bool fastFloat,
-        IReadOnlyList<string> libraries, int recursiveInlineLevel = 1, bool mallocTuning = true)
+        IReadOnlyList<string> libraries, int recursiveInlineLevel = 1, bool mallocTuning = true,
+        IReadOnlyList<string>? inputs = null, IReadOnlyList<string>? objects = null)
     {
         var full = Path.GetFullPath(output);
         if (Directory.Exists(full)) throw new TierflowException($"{output}: is a directory; -o takes the file to write", ExitCodes.Usage);
-        if (File.Exists(source.DisplayName) && Path.GetFullPath(source.DisplayName) == full)
-            throw new TierflowException($"{output}: is the input program; refusing to overwrite it", ExitCodes.Usage);
+        // The program's files (a linked source's name is not a path: the caller gives them) and its objects.
+        foreach (var input in (inputs ?? [source.DisplayName]).Concat(objects ?? []))
+            if (File.Exists(input) && Path.GetFullPath(input) == full)
+                throw new TierflowException($"{output}: is the input program; refusing to overwrite it", ExitCodes.Usage);
         if (profile != null && profile.Module != Profile.ModuleKey(source.Ir))
             throw new TierflowException($"the profile was recorded for another module ({profile.Program}, key {Profile.Short(profile.Module)}), " +
                 $"not for {source.DisplayName} (key {Profile.Short(Profile.ModuleKey(source.Ir))})", ExitCodes.BadInput);
@@ -99,6 +102,7 @@ public static class NativeExport
                 File.WriteAllText(tuning, Runtime.GuestHeap.ExportConstructorSource());
                 foreach (var a in new[] { "-O2", tuning }) psi.ArgumentList.Add(a);
             }
+            foreach (var o in objects ?? []) psi.ArgumentList.Add(Path.GetFullPath(o));
             psi.ArgumentList.Add("-lm");
             foreach (var lib in libraries) psi.ArgumentList.Add(lib.Contains('/') ? lib : "-l" + lib);
             Process p;

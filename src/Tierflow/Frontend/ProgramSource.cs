@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Tierflow.Diagnostics;
 using Tierflow.Interop;
 
@@ -41,6 +42,76 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     }
 
     public static ProgramSource FromIrText(string text, string name = "<memory>") => new(name, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// A program made of several files (.c, .ll, .bc in any mix), as `clang a.c b.c` builds one: each is read
+    /// (or compiled) as by <see cref="FromFile"/>, then they are linked into one module (<see cref="Link"/>).
+    /// One file is that file.
+    /// </summary>
+    public static ProgramSource FromFiles(IReadOnlyList<string> paths, IReadOnlyList<string>? clangArgs = null, string? cacheRoot = null)
+    {
+        if (paths.Count == 0) throw new ArgumentException("no input files", nameof(paths));
+        if (paths.Count == 1) return FromFile(paths[0], clangArgs, cacheRoot);
+        return Link(paths.Select(p => FromFile(p, clangArgs, cacheRoot)).ToList());
+    }
+
+    /// <summary>
+    /// Links the modules of <paramref name="parts"/> into one with LLVM's IR linker, as a native link would
+    /// join their objects: a name defined in one and declared in another resolves to the definition; two
+    /// definitions of one external name are an error naming the file that brings the second; internal (static)
+    /// names that collide are renamed, as a linker keeps them apart. Tiering then sees one module, so calls
+    /// across files are tiered, inlined at the final tier and cached like calls within one file. Each part is
+    /// parsed and verified on its own first, so an error names the file it is in. The result is bitcode named
+    /// after all the parts.
+    /// </summary>
+    public static ProgramSource Link(IReadOnlyList<ProgramSource> parts)
+    {
+        if (parts.Count == 1) return parts[0];
+        using var context = ContextHandle.Create();
+        var errors = new List<string>();
+        var handle = GCHandle.Alloc(errors);
+        try
+        {
+            unsafe { Llvm.LLVMContextSetDiagnosticHandler(context, &OnDiagnostic, GCHandle.ToIntPtr(handle)); }
+            using var linked = parts[0].Parse(context);
+            for (int i = 1; i < parts.Count; i++)
+            {
+                var part = parts[i].Parse(context);
+                int failed = Llvm.LLVMLinkModules2(linked, part);
+                part.MarkTransferred(); // the linker destroys the source module, failed or not
+                part.Dispose();
+                if (failed != 0)
+                    throw new TierflowException($"{parts[i].DisplayName}: cannot be linked with {string.Join(", ", parts.Take(i).Select(p => p.DisplayName))}: " +
+                        (errors.Count > 0 ? string.Join("; ", errors) : "LLVM's linker gave no reason"), ExitCodes.BadInput);
+            }
+            using var bitcode = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(linked));
+            return new ProgramSource(string.Join(" + ", parts.Select(p => p.DisplayName)), Interop.Ir.BufferBytes(bitcode));
+        }
+        finally { handle.Free(); }
+    }
+
+    /// <summary>The linking context's diagnostic handler: errors are kept for the message (warnings, such as
+    /// different data layouts, which normalization replaces with the host's anyway, are dropped).</summary>
+    [UnmanagedCallersOnly]
+    static void OnDiagnostic(nint info, nint context)
+    {
+        var text = LlvmError.TakeString(Llvm.LLVMGetDiagInfoDescription(info));
+        if (Llvm.LLVMGetDiagInfoSeverity(info) == LLVMDiagnosticSeverity.Error && text != null && GCHandle.FromIntPtr(context).Target is List<string> errors)
+            errors.Add(text.Trim());
+    }
+
+    /// <summary>Whether <paramref name="path"/> is an existing file that starts like bitcode.</summary>
+    public static bool IsBitcodeFile(string path)
+    {
+        try
+        {
+            if (!File.Exists(path)) return false;
+            using var f = File.OpenRead(path);
+            var head = new byte[4];
+            return f.Read(head, 0, 4) == 4 && IsBitcode(head);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 
     static bool IsBitcode(byte[] b) =>
         b.Length >= 4 && ((b[0] == 'B' && b[1] == 'C' && b[2] == 0xC0 && b[3] == 0xDE) ||

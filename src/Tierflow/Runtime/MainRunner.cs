@@ -4,13 +4,16 @@ using Tierflow.Diagnostics;
 
 namespace Tierflow.Runtime;
 
-/// <summary>Calls a program's main the way the C runtime does (argc, argv, envp; constructors first).</summary>
+/// <summary>Calls a program's main (or the function --entry names) the way the C runtime does (argc, argv, envp;
+/// constructors first).</summary>
 internal static unsafe class MainRunner
 {
-    public static int Run(TieredProgram p, IReadOnlyList<string> args, string argv0, bool soleCaller)
+    public static int Run(TieredProgram p, IReadOnlyList<string> args, string argv0, bool soleCaller, string entry = "main")
     {
-        if (!p.TryGetFunction("main", out var main) || main == null)
-            throw new TierflowException($"{p.Name}: no 'main' function is defined (use 'tierflow call' to run another function)", ExitCodes.BadInput);
+        if (!p.TryGetFunction(entry, out var main) || main == null)
+            throw new TierflowException(entry == "main"
+                ? $"{p.Name}: no 'main' function is defined (use --entry NAME, or 'tierflow call' to run another function)"
+                : $"{p.Name}: no function named '{entry}' is defined (--entry)", ExitCodes.BadInput);
         var info = main.Info;
         bool returnsInt = info.ReturnType is "i32" or "void";
         int arity = info.ParamTypes.Count;
@@ -22,7 +25,7 @@ internal static unsafe class MainRunner
             _ => false,
         };
         if (!returnsInt || !paramsOk || info.IsVarArg)
-            throw new TierflowException($"{p.Name}: main has signature {info.Signature}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
+            throw new TierflowException($"{p.Name}: {entry} has signature {info.Signature}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
 
         // argv and its strings live until the process exits: the guest may keep pointers into them.
         var all = new[] { argv0 }.Concat(args).ToArray();
@@ -42,12 +45,12 @@ internal static unsafe class MainRunner
         if (p.HasDtors) ProcessExit.Atexit(p.LookupRuntime(RuntimeSymbols.RunDtors));
         if (p.HasCtors) ((delegate* unmanaged<void>)p.LookupRuntime(RuntimeSymbols.RunCtors))();
 
-        nint entry = p.GetAddress("main");
+        nint address = p.GetAddress(entry);
         int result = arity switch
         {
-            0 => ((delegate* unmanaged<int>)entry)(),
-            2 => ((delegate* unmanaged<int, nint, int>)entry)(all.Length, (nint)argv),
-            _ => ((delegate* unmanaged<int, nint, nint, int>)entry)(all.Length, (nint)argv, envp),
+            0 => ((delegate* unmanaged<int>)address)(),
+            2 => ((delegate* unmanaged<int, nint, int>)address)(all.Length, (nint)argv),
+            _ => ((delegate* unmanaged<int, nint, nint, int>)address)(all.Length, (nint)argv, envp),
         };
         return info.ReturnType == "void" ? 0 : result;
     }

@@ -89,12 +89,32 @@ public sealed class TieredProgram : IDisposable
     public static TieredProgram Load(string path, TierflowOptions? options = null, IReadOnlyList<string>? clangArgs = null) =>
         Load(ProgramSource.FromFile(path, clangArgs, options?.CacheDir), options);
 
+    /// <summary>
+    /// A program made of several files: .c, .ll and .bc files are linked into one module first
+    /// (ProgramSource.FromFiles) and tier as one; object files and static archives (.o, .a:
+    /// <see cref="IsNativeFile"/>) are linked into the JIT beside it as they are, native code that never tiers
+    /// (lli's -extra-object and -extra-archive). At least one file must be IR or C.
+    /// </summary>
+    public static TieredProgram Load(IReadOnlyList<string> paths, TierflowOptions? options = null, IReadOnlyList<string>? clangArgs = null)
+    {
+        var native = paths.Where(IsNativeFile).ToList();
+        var ir = paths.Where(p => !IsNativeFile(p)).ToList();
+        if (ir.Count == 0)
+            throw new TierflowException($"{string.Join(", ", paths)}: no IR or C among the program's files (object files and archives are linked beside a program, not run alone)", ExitCodes.Usage);
+        return new TieredProgram(ProgramSource.FromFiles(ir, clangArgs, options?.CacheDir), options ?? new TierflowOptions(), native);
+    }
+
+    /// <summary>A file of native code given with the program, by its name: an object file (.o) or a static archive (.a).</summary>
+    public static bool IsNativeFile(string path) => IsArchive(path) || Path.GetExtension(path).Equals(".o", StringComparison.OrdinalIgnoreCase);
+
+    static bool IsArchive(string path) => Path.GetExtension(path).Equals(".a", StringComparison.OrdinalIgnoreCase);
+
     public static TieredProgram LoadIr(string irText, TierflowOptions? options = null, string name = "<memory>") =>
         Load(ProgramSource.FromIrText(irText, name), options);
 
     public static TieredProgram Load(ProgramSource source, TierflowOptions? options = null) => new(source, options ?? new TierflowOptions());
 
-    TieredProgram(ProgramSource source, TierflowOptions options)
+    TieredProgram(ProgramSource source, TierflowOptions options, IReadOnlyList<string>? native = null)
     {
         _options = options;
         try { _ladder = options.EffectiveLadder(); }
@@ -134,6 +154,8 @@ public sealed class TieredProgram : IDisposable
             _jit = new LLJITHandle(jit);
             _jd = Llvm.LLVMOrcLLJITGetMainJITDylib(_jit);
             unsafe { Llvm.LLVMOrcExecutionSessionSetErrorReporter(Llvm.LLVMOrcLLJITGetExecutionSession(_jit), HostCallbacks.SessionErrorReporter, _id); }
+            // Static archives before the process, as a native link looks in them before the shared libraries.
+            foreach (var path in (native ?? []).Where(IsArchive)) AddArchive(path);
             LlvmError.Check(Llvm.LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(out nint gen,
                 Llvm.LLVMOrcLLJITGetGlobalPrefix(_jit), 0, 0), "searching the process for symbols");
             Llvm.LLVMOrcJITDylibAddGenerator(_jd, gen);
@@ -204,6 +226,9 @@ public sealed class TieredProgram : IDisposable
             var addErr = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, obj);
             obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
             LlvmError.Check(addErr, "adding the program's object");
+            // After the program's object, so a name both define is reported against the object file, and before
+            // the first lookup links anything, so the program's calls into them resolve.
+            foreach (var path in (native ?? []).Where(p => !IsArchive(p))) AddObjectFile(path);
             ResolveBaseSymbols();
             var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0);
             string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
@@ -260,6 +285,55 @@ public sealed class TieredProgram : IDisposable
     /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
     /// here: static functions have no symbol then, and the host reaches functions by name on demand.
     /// </summary>
+    /// <summary>
+    /// An object file given with the program (`tierflow run main.c lib.o`), added to the program's JITDylib as it
+    /// is: JITLink links it when a symbol of it is first looked up, resolving its references to the program's
+    /// functions (their stubs, which keep the original names), to other objects and to the process. Its code is
+    /// native: it is not counted, tiered, or known to fault reports, perf or gdb.
+    /// </summary>
+    void AddObjectFile(string path)
+    {
+        var bytes = ReadNativeFile(path);
+        // ELF, 64-bit, little-endian, relocatable (e_type 1): what JITLink links for this host.
+        if (bytes.Length < 64 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F' || bytes[4] != 2 || bytes[5] != 1 || BitConverter.ToUInt16(bytes, 16) != 1)
+            throw new TierflowException($"{path}: not an ELF relocatable object for x86-64 (build it with clang -c or gcc -c)", ExitCodes.BadInput);
+        var buffer = Ir.BufferFromBytes(bytes, path);
+        var err = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, buffer);
+        buffer.MarkTransferred();
+        if (LlvmError.TakeMessage(err) is { } message)
+            throw new TierflowException($"{path}: cannot be linked with {_name}: {message}", ExitCodes.BadInput);
+    }
+
+    /// <summary>
+    /// A static archive given with the program (`tierflow run main.c libutil.a`): a generator on the program's
+    /// JITDylib that links a member of it when a symbol the member defines is first needed, as a native link
+    /// takes only the members it needs. Otherwise as <see cref="AddObjectFile"/>.
+    /// </summary>
+    void AddArchive(string path)
+    {
+        var bytes = ReadNativeFile(path);
+        if (bytes.Length < 8 || System.Text.Encoding.ASCII.GetString(bytes, 0, 8) != "!<arch>\n")
+            throw new TierflowException($"{path}: not a static archive (build it with ar rcs)", ExitCodes.BadInput);
+        var err = Llvm.CreateStaticLibrarySearchGeneratorForPath(out nint generator, Llvm.LLVMOrcLLJITGetObjLinkingLayer(_jit), path)
+            ?? throw new TierflowException($"{path}: this libLLVM cannot link static archives (give the archive's objects: ar x {path})", ExitCodes.MissingTool);
+        if (LlvmError.TakeMessage(err) is { } message)
+            throw new TierflowException($"{path}: cannot be linked with {_name}: {message}", ExitCodes.BadInput);
+        Llvm.LLVMOrcJITDylibAddGenerator(_jd, generator); // the JITDylib owns it now
+    }
+
+    static byte[] ReadNativeFile(string path)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TierflowException($"{path}: no such file", ExitCodes.NoInput);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TierflowException($"{path}: cannot read: {e.Message}", ExitCodes.NoInput);
+        }
+    }
+
     void ResolveBaseSymbols()
     {
         if (!_prepared.UsesSlots)
@@ -1212,8 +1286,9 @@ public sealed class TieredProgram : IDisposable
     /// <param name="soleCaller">True when no other thread of the process calls into this program while main
     /// runs (the CLI): code of replaced tiers is then freed as soon as no frame can be in it (CodeReclaimer),
     /// instead of at Dispose.</param>
-    public int RunMain(IReadOnlyList<string> args, string? argv0 = null, bool soleCaller = false) =>
-        MainRunner.Run(this, args, argv0 ?? _name, soleCaller);
+    /// <param name="entry">The function to call as main (lli's -entry-function): main's signatures only.</param>
+    public int RunMain(IReadOnlyList<string> args, string? argv0 = null, bool soleCaller = false, string entry = "main") =>
+        MainRunner.Run(this, args, argv0 ?? _name, soleCaller, entry);
 
     internal bool HasCtors => _prepared.HasCtors;
     internal bool LoadsLibraries => _prepared.LoadsLibraries;
@@ -1227,6 +1302,7 @@ public sealed class TieredProgram : IDisposable
         lock (_shutdownLock)
         {
             if (_shutdown) return;
+            var stoppedAt = DateTime.Now;
             _stopping = true;
             // When exit will not run LLVM's static destructors (ProcessExit), a worker
             // may stay inside LLVM: it finds _stopping set at its next phase and drops its request.
@@ -1242,6 +1318,7 @@ public sealed class TieredProgram : IDisposable
                 {
                     lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTier, kv.Value)).ToList();
                 }));
+            _trace.WriteShutdown(stoppedAt);
             _trace.Dispose();
             _shutdown = true;
         }

@@ -116,6 +116,13 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
         WriteJson(line);
     }
 
+    /// <summary>The program stopped (main returned, or the host shut it down): where a timeline ends. JSON only.</summary>
+    public void WriteShutdown(DateTime at)
+    {
+        if (_json == null) return;
+        WriteJson(new JsonObject { ["event"] = "shutdown", ["time"] = at.ToString("O") }.ToJsonString());
+    }
+
     void WriteJson(string line)
     {
         lock (_lock) _json?.WriteLine(line);
