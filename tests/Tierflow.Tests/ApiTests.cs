@@ -37,6 +37,29 @@ public class ApiTests
 
     static int Fib(int n) => n <= 1 ? n : Fib(n - 1) + Fib(n - 2);
 
+    /// <summary>A program in several files through the library: linked into one module, a function of each
+    /// callable by name, calls across the files tiering up like any other; an object file linked beside them.</summary>
+    [Fact]
+    public void AProgramInSeveralFilesLoadsAsOne()
+    {
+        var a = TestSupport.WriteScratch("api_parts_a.c", "long twice(long);\nlong quad(long x) { return twice(twice(x)); }\n");
+        var b = TestSupport.WriteScratch("api_parts_b.ll", "declare i64 @offset()\ndefine i64 @twice(i64 %v) {\n  %r = mul i64 %v, 2\n  %o = call i64 @offset()\n  %s = add i64 %r, %o\n  ret i64 %s\n}\n");
+        var o = Path.Combine(TestSupport.Scratch, "api_parts_c.o");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-c", "-o", o, TestSupport.WriteScratch("api_parts_c.c", "long offset(void) { return 1; }\n")]).ExitCode);
+        using var p = TieredProgram.Load([a, b, o], TierflowOptions.Stress with { Sync = true });
+        var quad = p.GetDelegate<LongToLong>("quad");
+        var twice = p.GetDelegate<LongToLong>("twice");
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal(4L * i + 3, quad(i));
+            Assert.Equal(2L * i + 1, twice(i));
+        }
+        Assert.True(p.GetTier("twice") > OptLevel.O0);
+        Assert.Contains("api_parts_a.c + ", p.Name);
+        var e = Assert.Throws<TierflowException>(() => TieredProgram.Load([o]));
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+    }
+
     [Fact]
     public void ACountdownARaceUndidCountsNothing()
     {
