@@ -78,8 +78,8 @@ internal static class TimelineCommand
         plot.Axes.SetLimits(0, trace.EndMs * 1.02, 0.3, functions.Count + 0.7);
         plot.XLabel("ms since the load began");
         plot.Title($"Tiering over time: {Path.GetFileName(source)} ({trace.LoadedFunctions} functions loaded at {trace.InitialTier})");
-        foreach (var (label, color) in new[] { ("O0", "O0"), ("O1", "O1"), ("O2", "O2"), ("O3", "O3") })
-            plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = $"runs at {label}", FillColor = TierColor(color) });
+        foreach (var tier in new[] { "O0", "O1", "O2", "O3" })
+            plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = $"runs at {tier}", FillColor = TierColor(tier) });
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "compiling (gray line: queued)", FillColor = ScottPlot.Colors.Black });
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "OSR continuation compiled", FillColor = ScottPlot.Colors.Orange });
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "OSR transfer (first at a loop)", FillColor = ScottPlot.Colors.DarkGreen });
