@@ -14,7 +14,8 @@ tierflow: a tiered JIT for LLVM IR and C (LLVM 19).
 usage:
   tierflow run PROGRAM.{ll,bc,c}... [LIB.{o,a}...] [options] [-- args...]   run main; the exit code is main's.
                                                             Several files are one program, as in clang a.c b.o;
-                                                            --entry NAME calls NAME as main (lli -entry-function)
+                                                            --entry NAME calls NAME as main (lli -entry-function);
+                                                            '-' reads IR (text or bitcode) from standard input
   tierflow call PROGRAM FUNCTION [INT_ARGS...] --repeat N   the seed experiment for any integer function,
         [--json FILE] [--no-aot] [--aot-repeat N]          beside its clang -O2 build
   tierflow demo [--full]                                    the seed experiment on a built-in fibonacci

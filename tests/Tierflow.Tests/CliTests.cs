@@ -93,6 +93,25 @@ public class CliTests
         AssertClean(Run("run", main, TestSupport.WriteScratch("libfake.a", "not an archive\n")), ExitCodes.BadInput, "libfake.a: not a static archive");
     }
 
+    /// <summary>'-' reads the program's IR from standard input, text or bitcode, as lli does.</summary>
+    [Fact]
+    public void IrOnStandardInput()
+    {
+        var ll = TestSupport.WriteScratch("stdin.ll", "declare i32 @puts(ptr)\n@s = constant [9 x i8] c\"from in\\0A\\00\"\n" +
+            "define i32 @main() {\n  %r = call i32 @puts(ptr @s)\n  ret i32 4\n}\n");
+        var bc = Path.Combine(TestSupport.Scratch, "stdin.bc");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-c", "-emit-llvm", "-o", bc, ll]).ExitCode);
+        foreach (var file in new[] { ll, bc })
+        {
+            var r = TestSupport.Run("bash", ["-c", $"dotnet '{TestSupport.Cli}' run - --stress < '{file}'"]);
+            Assert.True(r.ExitCode == 4, r.Stderr);
+            Assert.Equal("from in\n\n", r.Stdout);
+        }
+        var empty = TestSupport.Run("bash", ["-c", $"dotnet '{TestSupport.Cli}' run - < /dev/null"]);
+        Assert.Equal(ExitCodes.BadInput, empty.ExitCode);
+        Assert.Contains("<stdin>: empty", empty.Stderr);
+    }
+
     /// <summary>--entry NAME calls NAME as main, with argc and argv (lli's -entry-function).</summary>
     [Fact]
     public void EntryNamesTheFunctionToRunAsMain()

@@ -19,6 +19,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     /// and every header it includes are unchanged (Persistence.IrCache).</param>
     public static ProgramSource FromFile(string path, IReadOnlyList<string>? clangArgs = null, string? cacheRoot = null)
     {
+        if (path == StdinName) return FromStdin();
         if (Directory.Exists(path)) throw new TierflowException($"{path}: is a directory, not a program", ExitCodes.NoInput);
         if (!File.Exists(path)) throw new TierflowException($"{path}: no such file", ExitCodes.NoInput);
         var ext = Path.GetExtension(path).ToLowerInvariant();
@@ -42,6 +43,23 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     }
 
     public static ProgramSource FromIrText(string text, string name = "<memory>") => new(name, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The name that means standard input, as for lli: `clang -S -emit-llvm -o - x.c | tierflow run -`.</summary>
+    public const string StdinName = "-";
+
+    /// <summary>
+    /// IR text or bitcode read from standard input to its end (content decides which, as for a file of another
+    /// name). The program's own reads of stdin then find its end, as under lli.
+    /// </summary>
+    static ProgramSource FromStdin()
+    {
+        using var input = Console.OpenStandardInput();
+        using var buffer = new MemoryStream();
+        try { input.CopyTo(buffer); }
+        catch (IOException e) { throw new TierflowException($"<stdin>: cannot read: {e.Message}", ExitCodes.NoInput); }
+        if (buffer.Length == 0) throw new TierflowException("<stdin>: empty: no IR was given on standard input", ExitCodes.BadInput);
+        return new ProgramSource("<stdin>", buffer.ToArray());
+    }
 
     /// <summary>
     /// A program made of several files (.c, .ll, .bc in any mix), as `clang a.c b.c` builds one: each is read
