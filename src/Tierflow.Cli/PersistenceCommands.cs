@@ -2,7 +2,6 @@ using Tierflow.Diagnostics;
 using Tierflow.Export;
 using Tierflow.Frontend;
 using Tierflow.Persistence;
-using Tierflow.Runtime;
 
 namespace Tierflow.Cli;
 
@@ -15,10 +14,8 @@ internal static class PersistenceCommands
         if (!cl.Local.TryGetValue("-o", out var output) || output == null) throw new TierflowException(usage, ExitCodes.Usage);
         var inputs = Commands.Inputs(cl, "export", usage);
         var path = string.Join(' ', inputs);
-        var objects = inputs.Where(TieredProgram.IsNativeFile).ToList(); // objects and archives go to clang's link
-        var ir = inputs.Except(objects).ToList();
-        if (ir.Count == 0) throw new TierflowException($"{path}: no IR or C among the program's files; {usage}", ExitCodes.Usage);
-        foreach (var o in objects)
+        var (ir, objects) = InputFiles.SplitProgram(inputs); // objects and archives go to clang's link
+        foreach (var o in objects) // said here, rather than by the linker
             if (!File.Exists(o)) throw new TierflowException($"{o}: no such file", ExitCodes.NoInput);
         var source = ProgramSource.FromFiles(ir, cl.ClangArgs, cl.Options.CacheDir);
         // --profile FILE, else the cache directory's profile of this module, else none (everything at O3).

@@ -129,7 +129,7 @@ internal static class Commands
     /// <summary>A word that names a part of the program: a .c, .ll, .bc, .o or .a name (missing or not: reading
     /// it says which), an existing file in bitcode, or '-' (IR on standard input).</summary>
     static bool IsProgramFile(string word) => word == ProgramSource.StdinName ||
-        ProgramSource.Extensions.Contains(Path.GetExtension(word).ToLowerInvariant()) || TieredProgram.IsNativeFile(word) || ProgramSource.IsBitcodeFile(word);
+        ProgramSource.Extensions.Contains(Path.GetExtension(word).ToLowerInvariant()) || InputFiles.IsNative(word) || ProgramSource.IsBitcodeFile(word);
 
     public static int Call(CommandLine cl)
     {

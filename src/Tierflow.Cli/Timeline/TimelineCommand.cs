@@ -38,7 +38,10 @@ internal static class TimelineCommand
     static int Draw(TraceFile trace, string output, string source)
     {
         var plot = new ScottPlot.Plot();
-        var functions = trace.Functions();
+        var functions = trace.Functions;
+        var compilesOf = trace.Compiles.ToLookup(c => c.Function);
+        var transfersOf = trace.Transfers.ToLookup(t => t.Function);
+        double end = trace.EndMs;
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int row = 0; row < functions.Count; row++)
         {
@@ -46,36 +49,36 @@ internal static class TimelineCommand
             double y = functions.Count - row; // the first compiled function at the top
             ticks.AddMajor(y, name);
             // The tier its calls ran at: the load's tier, then each install (continuations change no tier).
-            var installs = trace.Compiles.Where(c => c.Function == name && c.Error == null && c.OsrLoop == null).OrderBy(c => c.EndMs).ToList();
+            var installs = compilesOf[name].Where(c => c.Error == null && c.OsrLoop == null).OrderBy(c => c.EndMs).ToList();
             double from = 0;
             var tier = trace.InitialTier;
             foreach (var c in installs.Append(null))
             {
-                double to = c?.EndMs ?? trace.EndMs;
+                double to = c?.EndMs ?? end;
                 Band(plot, from, to, y, TierColor(tier));
                 if (c == null) break;
                 from = to;
                 tier = c.To;
             }
-            foreach (var c in trace.Compiles.Where(c => c.Function == name))
+            foreach (var c in compilesOf[name])
             {
                 var line = plot.Add.Line(c.QueuedMs, y, c.StartMs, y);
                 line.LineColor = ScottPlot.Colors.Gray;
                 line.LineWidth = 1;
-                var bar = plot.Add.Rectangle(c.StartMs, Math.Max(c.EndMs, c.StartMs + trace.EndMs / 2000), y - 0.12, y + 0.12);
+                var bar = plot.Add.Rectangle(c.StartMs, Math.Max(c.EndMs, c.StartMs + end / 2000), y - 0.12, y + 0.12);
                 bar.FillColor = c.Error != null ? ScottPlot.Colors.Red : c.OsrLoop != null ? ScottPlot.Colors.Orange : ScottPlot.Colors.Black;
                 bar.LineWidth = 0;
                 if (c.Error != null) plot.Add.Marker(c.EndMs, y, ScottPlot.MarkerShape.Cross, 10, ScottPlot.Colors.Red);
                 else if (c.OsrLoop != null) plot.Add.Marker(c.EndMs, y, ScottPlot.MarkerShape.FilledTriangleUp, 9, ScottPlot.Colors.Orange);
             }
-            foreach (var t in trace.Transfers.Where(t => t.Function == name))
+            foreach (var t in transfersOf[name])
                 plot.Add.Marker(t.AtMs, y, ScottPlot.MarkerShape.FilledDiamond, 9, ScottPlot.Colors.DarkGreen);
         }
         var loaded = plot.Add.VerticalLine(trace.LoadedMs, 1, ScottPlot.Colors.Gray, ScottPlot.LinePattern.Dashed);
         loaded.Text = "loaded";
         loaded.LabelFontSize = 10;
         plot.Axes.Left.TickGenerator = ticks;
-        plot.Axes.SetLimits(0, trace.EndMs * 1.02, 0.3, functions.Count + 0.7);
+        plot.Axes.SetLimits(0, end * 1.02, 0.3, functions.Count + 0.7);
         plot.XLabel("ms since the load began");
         plot.Title($"Tiering over time: {Path.GetFileName(source)} ({trace.LoadedFunctions} functions loaded at {trace.InitialTier})");
         foreach (var tier in new[] { "O0", "O1", "O2", "O3" })
@@ -103,7 +106,7 @@ internal static class TimelineCommand
 }
 
 /// <summary>One compile of the trace, in ms since the load began: queued, taken by the worker, installed (or failed).</summary>
-internal sealed record TraceCompile(string Function, string? From, string To, double QueuedMs, double StartMs, double EndMs, string? OsrLoop, string? Error);
+internal sealed record TraceCompile(string Function, string To, double QueuedMs, double StartMs, double EndMs, string? OsrLoop, string? Error);
 
 /// <summary>The first OSR transfer at a loop.</summary>
 internal sealed record TraceTransfer(string Function, string Loop, double AtMs);
@@ -120,29 +123,25 @@ internal sealed class TraceFile
     /// <summary>When the program stopped (the trace's shutdown event; a trace cut short has none).</summary>
     public double? StoppedMs { get; init; }
     /// <summary>Where the timeline ends: the program's stop, or the last event of a trace without one.</summary>
-    public double EndMs => Math.Max(1, Compiles.Select(c => c.EndMs).Concat(Transfers.Select(t => t.AtMs)).Append(StoppedMs ?? 0).Max());
-    public int NeverCompiled => Math.Max(0, LoadedFunctions - Functions().Count);
-
+    public required double EndMs { get; init; }
     /// <summary>Functions compiled after load, in the order of their first request.</summary>
-    public List<string> Functions() => Compiles.OrderBy(c => c.QueuedMs).Select(c => c.Function).Distinct().ToList();
+    public required List<string> Functions { get; init; }
+    public int NeverCompiled => Math.Max(0, LoadedFunctions - Functions.Count);
 
     public static TraceFile Read(string path)
     {
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new TierflowException($"{path}: no such file", ExitCodes.NoInput); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new TierflowException($"{path}: cannot read: {e.Message}", ExitCodes.NoInput); }
+        var lines = System.Text.Encoding.UTF8.GetString(Frontend.InputFiles.Read(path, "a trace")).Split('\n');
 
         DateTime? start = null;
         string initial = "O0";
         int loaded = 0;
         double loadMs = 0;
         DateTime? stopped = null;
-        var compiles = new List<(DateTime Queued, double Queue, double Work, string Function, string? From, string To, string? Loop, string? Error)>();
+        var compiles = new List<(DateTime Queued, double Queue, double Work, string Function, string To, string? Loop, string? Error)>();
         var transfers = new List<(DateTime At, string Function, string Loop)>();
         for (int i = 0; i < lines.Length; i++)
         {
-            if (lines[i].Length == 0) continue;
+            if (lines[i].Trim().Length == 0) continue;
             string where = $"{path}:{i + 1}";
             JsonElement r;
             try { r = JsonDocument.Parse(lines[i]).RootElement; }
@@ -166,19 +165,24 @@ internal sealed class TraceFile
             }
             // A member of a batch carries 1/N of the batch's times; the batch ran as one compile N times as long.
             double batch = r.TryGetProperty("batch", out var b) && b.ValueKind == JsonValueKind.Number ? Math.Max(1, b.GetDouble()) : 1;
-            compiles.Add((time, Us("queue_us") / 1000, batch * (Us("optimize_us") + Us("codegen_us") + Us("link_us")) / 1000, function, Str(r, "from"), to, Str(r, "osr_loop"), Str(r, "error")));
+            compiles.Add((time, Us("queue_us") / 1000, batch * (Us("optimize_us") + Us("codegen_us") + Us("link_us")) / 1000, function, to, Str(r, "osr_loop"), Str(r, "error")));
         }
         if (start is not { } t0)
             throw new TierflowException($"{path}: no load record: not a trace written by --trace-json, or an empty one", ExitCodes.BadInput);
         double Ms(DateTime t) => (t - t0).TotalMilliseconds;
+        var drawn = compiles.Select(c => new TraceCompile(c.Function, c.To, Ms(c.Queued), Ms(c.Queued) + c.Queue, Ms(c.Queued) + c.Queue + c.Work, c.Loop, c.Error)).ToList();
+        var moved = transfers.Select(t => new TraceTransfer(t.Function, t.Loop, Ms(t.At))).ToList();
+        double? stoppedMs = stopped is { } end ? Ms(end) : null;
         return new TraceFile
         {
             InitialTier = initial,
             LoadedFunctions = loaded,
             LoadedMs = loadMs,
-            StoppedMs = stopped is { } end ? Ms(end) : null,
-            Compiles = compiles.Select(c => new TraceCompile(c.Function, c.From, c.To, Ms(c.Queued), Ms(c.Queued) + c.Queue, Ms(c.Queued) + c.Queue + c.Work, c.Loop, c.Error)).ToList(),
-            Transfers = transfers.Select(t => new TraceTransfer(t.Function, t.Loop, Ms(t.At))).ToList(),
+            StoppedMs = stoppedMs,
+            Compiles = drawn,
+            Transfers = moved,
+            EndMs = Math.Max(1, drawn.Select(c => c.EndMs).Concat(moved.Select(t => t.AtMs)).Append(stoppedMs ?? 0).Max()),
+            Functions = drawn.OrderBy(c => c.QueuedMs).Select(c => c.Function).Distinct().ToList(),
         };
     }
 

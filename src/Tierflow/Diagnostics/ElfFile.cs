@@ -23,9 +23,17 @@ internal sealed class ElfFile
 
     public ulong HeaderOffset(int index) => _shoff + (ulong)index * 64;
 
+    /// <summary>An ELF64 little-endian header.</summary>
+    static bool IsElf64(byte[] elf) =>
+        elf.Length >= 64 && elf[0] == 0x7f && elf[1] == (byte)'E' && elf[2] == (byte)'L' && elf[3] == (byte)'F' && elf[4] == 2 && elf[5] == 1;
+
+    /// <summary>A relocatable object (e_type 1) for x86-64 (e_machine 62): what JITLink links for this host.</summary>
+    public static bool IsRelocatableX86_64(byte[] elf) =>
+        IsElf64(elf) && BitConverter.ToUInt16(elf, 16) == 1 && BitConverter.ToUInt16(elf, 18) == 62;
+
     public static ElfFile? Read(byte[] elf)
     {
-        if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1) return null;
+        if (!IsElf64(elf)) return null;
         ulong shoff = BitConverter.ToUInt64(elf, 0x28);
         int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C), shstrndx = BitConverter.ToUInt16(elf, 0x3E);
         if (shentsize != 64 || shoff + (ulong)shnum * 64 > (ulong)elf.Length || shstrndx >= shnum) return null;

@@ -20,15 +20,8 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     public static ProgramSource FromFile(string path, IReadOnlyList<string>? clangArgs = null, string? cacheRoot = null)
     {
         if (path == StdinName) return FromStdin();
-        if (Directory.Exists(path)) throw new TierflowException($"{path}: is a directory, not a program", ExitCodes.NoInput);
-        if (!File.Exists(path)) throw new TierflowException($"{path}: no such file", ExitCodes.NoInput);
+        var bytes = InputFiles.Read(path, "a program");
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TierflowException($"{path}: cannot read: {e.Message}", ExitCodes.NoInput);
-        }
         return ext switch
         {
             ".c" => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)),
@@ -121,14 +114,8 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     /// <summary>Whether <paramref name="path"/> is an existing file that starts like bitcode.</summary>
     public static bool IsBitcodeFile(string path)
     {
-        try
-        {
-            if (!File.Exists(path)) return false;
-            using var f = File.OpenRead(path);
-            var head = new byte[4];
-            return f.Read(head, 0, 4) == 4 && IsBitcode(head);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        try { return File.Exists(path) && IsBitcode(InputFiles.Head(path, "a program", 4)); }
+        catch (TierflowException) { return false; }
     }
 
     static bool IsBitcode(byte[] b) =>

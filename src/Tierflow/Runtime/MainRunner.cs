@@ -10,11 +10,11 @@ internal static unsafe class MainRunner
 {
     public static int Run(TieredProgram p, IReadOnlyList<string> args, string argv0, bool soleCaller, string entry = "main")
     {
-        if (!p.TryGetFunction(entry, out var main) || main == null)
+        if (!p.TryGetFunction(entry, out var function) || function == null)
             throw new TierflowException(entry == "main"
                 ? $"{p.Name}: no 'main' function is defined (use --entry NAME, or 'tierflow call' to run another function)"
                 : $"{p.Name}: no function named '{entry}' is defined (--entry)", ExitCodes.BadInput);
-        var info = main.Info;
+        var info = function.Info;
         bool returnsInt = info.ReturnType is "i32" or "void";
         int arity = info.ParamTypes.Count;
         bool paramsOk = arity switch

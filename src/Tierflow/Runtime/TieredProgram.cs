@@ -91,23 +91,15 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>
     /// A program made of several files: .c, .ll and .bc files are linked into one module first
-    /// (ProgramSource.FromFiles) and tier as one; object files and static archives (.o, .a:
-    /// <see cref="IsNativeFile"/>) are linked into the JIT beside it as they are, native code that never tiers
-    /// (lli's -extra-object and -extra-archive). At least one file must be IR or C.
+    /// (ProgramSource.FromFiles) and tier as one; object files and static archives (.o, .a: InputFiles.IsNative)
+    /// are linked into the JIT beside it as they are, native code that never tiers (lli's -extra-object and
+    /// -extra-archive). At least one file must be IR or C.
     /// </summary>
     public static TieredProgram Load(IReadOnlyList<string> paths, TierflowOptions? options = null, IReadOnlyList<string>? clangArgs = null)
     {
-        var native = paths.Where(IsNativeFile).ToList();
-        var ir = paths.Where(p => !IsNativeFile(p)).ToList();
-        if (ir.Count == 0)
-            throw new TierflowException($"{string.Join(", ", paths)}: no IR or C among the program's files (object files and archives are linked beside a program, not run alone)", ExitCodes.Usage);
+        var (ir, native) = InputFiles.SplitProgram(paths);
         return new TieredProgram(ProgramSource.FromFiles(ir, clangArgs, options?.CacheDir), options ?? new TierflowOptions(), native);
     }
-
-    /// <summary>A file of native code given with the program, by its name: an object file (.o) or a static archive (.a).</summary>
-    public static bool IsNativeFile(string path) => IsArchive(path) || Path.GetExtension(path).Equals(".o", StringComparison.OrdinalIgnoreCase);
-
-    static bool IsArchive(string path) => Path.GetExtension(path).Equals(".a", StringComparison.OrdinalIgnoreCase);
 
     public static TieredProgram LoadIr(string irText, TierflowOptions? options = null, string name = "<memory>") =>
         Load(ProgramSource.FromIrText(irText, name), options);
@@ -155,7 +147,7 @@ public sealed class TieredProgram : IDisposable
             _jd = Llvm.LLVMOrcLLJITGetMainJITDylib(_jit);
             unsafe { Llvm.LLVMOrcExecutionSessionSetErrorReporter(Llvm.LLVMOrcLLJITGetExecutionSession(_jit), HostCallbacks.SessionErrorReporter, _id); }
             // Static archives before the process, as a native link looks in them before the shared libraries.
-            foreach (var path in (native ?? []).Where(IsArchive)) AddArchive(path);
+            foreach (var path in (native ?? []).Where(InputFiles.IsArchive)) AddArchive(path);
             LlvmError.Check(Llvm.LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(out nint gen,
                 Llvm.LLVMOrcLLJITGetGlobalPrefix(_jit), 0, 0), "searching the process for symbols");
             Llvm.LLVMOrcJITDylibAddGenerator(_jd, gen);
@@ -228,7 +220,7 @@ public sealed class TieredProgram : IDisposable
             LlvmError.Check(addErr, "adding the program's object");
             // After the program's object, so a name both define is reported against the object file, and before
             // the first lookup links anything, so the program's calls into them resolve.
-            foreach (var path in (native ?? []).Where(p => !IsArchive(p))) AddObjectFile(path);
+            foreach (var path in (native ?? []).Where(p => !InputFiles.IsArchive(p))) AddObjectFile(path);
             ResolveBaseSymbols();
             var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0);
             string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
@@ -281,11 +273,6 @@ public sealed class TieredProgram : IDisposable
     internal OptLevel FinalTier => _options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final;
 
     /// <summary>
-    /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
-    /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
-    /// here: static functions have no symbol then, and the host reaches functions by name on demand.
-    /// </summary>
-    /// <summary>
     /// An object file given with the program (`tierflow run main.c lib.o`), added to the program's JITDylib as it
     /// is: JITLink links it when a symbol of it is first looked up, resolving its references to the program's
     /// functions (their stubs, which keep the original names), to other objects and to the process. Its code is
@@ -293,9 +280,8 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     void AddObjectFile(string path)
     {
-        var bytes = ReadNativeFile(path);
-        // ELF, 64-bit, little-endian, relocatable (e_type 1): what JITLink links for this host.
-        if (bytes.Length < 64 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F' || bytes[4] != 2 || bytes[5] != 1 || BitConverter.ToUInt16(bytes, 16) != 1)
+        var bytes = InputFiles.Read(path, "an object file");
+        if (!ElfFile.IsRelocatableX86_64(bytes))
             throw new TierflowException($"{path}: not an ELF relocatable object for x86-64 (build it with clang -c or gcc -c)", ExitCodes.BadInput);
         var buffer = Ir.BufferFromBytes(bytes, path);
         var err = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, buffer);
@@ -311,8 +297,7 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     void AddArchive(string path)
     {
-        var bytes = ReadNativeFile(path);
-        if (bytes.Length < 8 || System.Text.Encoding.ASCII.GetString(bytes, 0, 8) != "!<arch>\n")
+        if (!InputFiles.Head(path, "an archive", 8).AsSpan().SequenceEqual("!<arch>\n"u8)) // LLVM reads the rest
             throw new TierflowException($"{path}: not a static archive (build it with ar rcs)", ExitCodes.BadInput);
         var err = Llvm.CreateStaticLibrarySearchGeneratorForPath(out nint generator, Llvm.LLVMOrcLLJITGetObjLinkingLayer(_jit), path)
             ?? throw new TierflowException($"{path}: this libLLVM cannot link static archives (give the archive's objects: ar x {path})", ExitCodes.MissingTool);
@@ -321,19 +306,11 @@ public sealed class TieredProgram : IDisposable
         Llvm.LLVMOrcJITDylibAddGenerator(_jd, generator); // the JITDylib owns it now
     }
 
-    static byte[] ReadNativeFile(string path)
-    {
-        try { return File.ReadAllBytes(path); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new TierflowException($"{path}: no such file", ExitCodes.NoInput);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TierflowException($"{path}: cannot read: {e.Message}", ExitCodes.NoInput);
-        }
-    }
-
+    /// <summary>
+    /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
+    /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
+    /// here: static functions have no symbol then, and the host reaches functions by name on demand.
+    /// </summary>
     void ResolveBaseSymbols()
     {
         if (!_prepared.UsesSlots)
