@@ -8,7 +8,8 @@ internal static class Program
         switch (what)
         {
             case "compile": CompileLatency.Run(args.Length > 1 ? int.Parse(args[1]) : 20); return 0;
-            default: Console.Error.WriteLine("usage: Tierflow.Bench compile [ROUNDS]"); return 64;
+            case "replaced-code": ReplacedCode.Run(args.Length > 1 ? int.Parse(args[1]) : 4000); return 0;
+            default: Console.Error.WriteLine("usage: Tierflow.Bench compile [ROUNDS] | replaced-code [FORCES]"); return 64;
         }
     }
 }

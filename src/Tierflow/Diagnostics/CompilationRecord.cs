@@ -62,3 +62,11 @@ public sealed record OsrTransfer(string Function, string Loop, OptLevel From, Op
 
     public string ToTraceLine() => $"[tierflow] {At:HH:mm:ss.ffffff} {Function}: OSR transfer {From} → {To} at loop {Loop}, thread {ThreadId}";
 }
+
+/// <summary>
+/// What became of the code of replaced tiers: objects freed once no thread could be running them, their code
+/// bytes, and objects retired but still waiting (a thread may be in them, or has not shown it is not).
+/// <see cref="Reclaiming"/> is false when replaced code is kept until Dispose (KeepReplacedCode, Gdb, a
+/// program that switches stacks itself, an eager or single-tier program).
+/// </summary>
+public sealed record ReplacedCodeStatus(bool Reclaiming, long FreedObjects, long FreedBytes, int Waiting);

@@ -66,6 +66,12 @@ public sealed record TierflowOptions
     /// long to compile). 0: at once.
     /// </summary>
     public int OsrInnerWaitMs { get; init; } = 50;
+    /// <summary>
+    /// Keep the code of replaced tiers until Dispose instead of freeing it once no thread can be running it
+    /// (Runtime.CodeReclaimer). For hosts that run guest code on stacks they switch themselves: a suspended
+    /// fiber's frames are on no thread's stack, so the stack scan cannot see them.
+    /// </summary>
+    public bool KeepReplacedCode { get; init; }
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
     public bool FastFloat { get; init; }
     /// <summary>

@@ -11,8 +11,11 @@ public sealed record CallReport(long Result, long Calls, IReadOnlyList<long> Thr
     IReadOnlyList<TierRow> Tiers, double TotalCompileMs, double TotalExecMs, double SlowestCallMs, long SlowestCallIndex);
 
 /// <summary>
-/// Calls one function with integer arguments N times through its dispatch slot (the code every caller
-/// reaches at that moment), timing each call and attributing it to the tier installed when it started.
+/// Calls one function with integer arguments N times through its stable address (a jump through its
+/// dispatch slot, to the code every caller reaches at that moment), timing each call and attributing it to
+/// the tier installed when it started. Not through the slot's content itself: this thread would then hold
+/// a tier's code address in a register across managed code, where a blocking wait (a GC suspension) hides it
+/// from the reclaimer, which could free that code before the call.
 /// The same loop times the ahead-of-time baseline, so the two sets of numbers come from one harness.
 /// </summary>
 public static unsafe class CallHarness
@@ -59,12 +62,13 @@ public static unsafe class CallHarness
         double slowest = 0, total = 0;
         long slowestAt = 0;
         long freq = Stopwatch.Frequency;
+        nint entry = p.GetAddress(name);
         for (long n = 1; n <= repeat; n++)
         {
             var tier = f.Tier;
-            nint code = p.CurrentCode(f);
+            nint code = p.CurrentCode(f); // only compared and reported (its alignment), never called
             long t0 = Stopwatch.GetTimestamp();
-            long r = Invoke(code, a);
+            long r = Invoke(entry, a);
             long t1 = Stopwatch.GetTimestamp();
             p.OnHostCall(f);
             double ms = (t1 - t0) * 1000.0 / freq;

@@ -3,20 +3,23 @@ using System.Runtime.InteropServices;
 namespace Tierflow.Runtime;
 
 /// <summary>
-/// Frees the code of replaced tiers once no thread can be running it, for the process that runs a guest's
-/// <c>main</c> (the CLI), whatever threads the guest starts.
+/// Frees the code of replaced tiers once no thread can be running it, whatever threads call the program:
+/// the CLI's `main` and the threads it starts, or a library host's threads, any of which may call guest code
+/// at any moment.
 ///
 /// When a tier-up installs, the object of the tier it replaces is retired: new calls go to the new code,
 /// but frames already in the old one (a loop in flight, a recursion) still run there and return into it.
 /// No thread can enter a retired object afresh: every call reaches a function through its dispatch slot,
 /// which already points at the new code, and a tier's code address is never stored anywhere else (the
-/// program's function pointers are stubs). So an object can be freed once every thread has been seen, after
-/// it was retired, without a reference into it: a return address, a saved register, its instruction pointer.
-/// Each thread is cleared, object by object, in one of two ways:
+/// program's function pointers, and the addresses the library API hands out, are stubs). So an object can
+/// be freed once every thread has been seen, after it was retired, without a reference into it: a return
+/// address, a saved register, its instruction pointer. Each thread is cleared, object by object, in one of
+/// two ways:
 /// <list type="bullet">
-/// <item>A guest thread calling into the runtime (a countdown running out) scans its own stack, with its
-/// registers (getcontext), conservatively, as a conservative garbage collector does: a word that only looks
-/// like an address into an object keeps it for one more attempt; nothing is freed early.</item>
+/// <item>A thread calling into the runtime (a guest's countdown running out, a host's ForceTier) scans its
+/// own stack, with its registers (getcontext), conservatively, as a conservative garbage collector does: a
+/// word that only looks like an address into an object keeps it for one more attempt; nothing is freed
+/// early.</item>
 /// <item>Any other thread that is blocked in a system call (<c>/proc/self/task/TID/syscall</c> gives its stack
 /// and instruction pointers; a thread that is runnable or stopped outside a system call says nothing and is
 /// not cleared) has its stack scanned from that stack pointer (less the red zone) to the end of its mapping,
@@ -27,19 +30,22 @@ namespace Tierflow.Runtime;
 /// a slot is loaded right before the call through it, and every blocking call may write memory, so the
 /// load is never hoisted above one.</item>
 /// </list>
-/// The threads that were there before the guest's constructors ran (the runtime's) and the compile workers
-/// never run guest code and are not asked (known by thread id and start time: ids are reused). A thread
-/// that exits no longer counts; a thread created after an object was retired cannot hold it. A guest
-/// thread that runs for long in code without calls into the runtime (its final tier has no counters)
-/// keeps what was retired meanwhile until it blocks or ends.
-/// Library hosts, whose threads may call guest code at any moment, do not enable this: their replaced code
-/// stays until Dispose, bounded by the ladder (one object per rung and function).
+/// Scans run on those calls into the runtime, and on a compile worker after each compile and while it
+/// waits for work with objects still retired (so a library host whose threads are all blocked, or whose
+/// code is all at its final tier, still gets its memory back). Exempt threads are never asked: the compile
+/// workers, which never run guest code, and, under the CLI, the threads that were there before the guest's
+/// constructors ran (the runtime's); both are known by thread id and start time, since ids are reused. A
+/// thread that exits no longer counts; a thread created after an object was retired cannot hold it. A
+/// thread that runs for long without calling the runtime and without blocking (guest code at its final
+/// tier, which has no counters; a host thread busy in its own code) keeps what was retired meanwhile until
+/// it blocks, calls the runtime or ends.
 /// </summary>
 internal sealed unsafe partial class CodeReclaimer
 {
-    // Keyed by thread id and start time: a thread id is reused once its thread is gone (pid_max is
-    // system-wide), and a guest thread that got a departed host thread's id must not pass for the host's.
-    readonly HashSet<(int Tid, ulong Start)> _hostThreads;
+    // Threads that never run guest code, keyed by thread id and start time: a thread id is reused once its
+    // thread is gone (pid_max is system-wide), and a guest thread that got a departed exempt thread's id must
+    // not pass for it.
+    readonly HashSet<(int Tid, ulong Start)> _exempt = [];
     readonly List<Retired> _retired = [];
     long _lastAttempt;
     bool _retiredSince; // an object was retired since the last scan
@@ -63,33 +69,35 @@ internal sealed unsafe partial class CodeReclaimer
     /// <summary>The bounds of the calling thread's stack, found once per thread.</summary>
     [ThreadStatic] static ulong t_stackLow, t_stackTop;
 
-    CodeReclaimer(HashSet<(int, ulong)> hostThreads) => _hostThreads = hostThreads;
+    CodeReclaimer() { }
 
-    /// <summary>For the calling thread, about to run the guest; every other thread now is the host's.</summary>
-    public static CodeReclaimer? ForCurrentThread()
+    /// <summary>For a program just loaded: any thread may run its code. Null without /proc.</summary>
+    public static CodeReclaimer? Create() => Threads() == null ? null : new CodeReclaimer();
+
+    /// <summary>
+    /// The CLI, about to run the guest's `main` on this thread: every other thread now is the runtime's and
+    /// never runs guest code.
+    /// </summary>
+    public void ExemptOtherThreads()
     {
         int self = gettid();
-        var threads = Threads();
-        if (threads == null || OwnStackTop() == 0) return null;
-        var host = new HashSet<(int, ulong)>();
-        foreach (int t in threads)
-            if (t != self && StartTime(t) is { } start) host.Add((t, start));
-        return new CodeReclaimer(host);
+        foreach (int t in Threads() ?? [])
+            if (t != self && StartTime(t) is { } start) lock (_exempt) _exempt.Add((t, start));
     }
 
-    /// <summary>A compile worker started after `main`: it never runs guest code.</summary>
-    public void AddHostThread()
+    /// <summary>A compile worker starting: it never runs guest code.</summary>
+    public void ExemptCurrentThread()
     {
         int self = gettid();
-        if (StartTime(self) is { } start) lock (_hostThreads) _hostThreads.Add((self, start));
+        if (StartTime(self) is { } start) lock (_exempt) _exempt.Add((self, start));
     }
 
-    bool IsHost(int tid)
+    bool IsExempt(int tid)
     {
-        // A thread that exits while we look has no start time: not the host's, so it must clear (it will
-        // not, being gone, but then it is no longer listed either).
+        // A thread that exits while we look has no start time: not exempt, so it must clear (it will not,
+        // being gone, but then it is no longer listed either).
         if (StartTime(tid) is not { } start) return false;
-        lock (_hostThreads) return _hostThreads.Contains((tid, start));
+        lock (_exempt) return _exempt.Contains((tid, start));
     }
 
     public void Retire(string symbol, ulong start, ulong end)
@@ -98,56 +106,78 @@ internal sealed unsafe partial class CodeReclaimer
     }
 
     /// <summary>
-    /// On a guest thread, inside a call into the runtime: the symbols of the retired objects no thread can be
-    /// in (the caller frees them). Empty on a host thread, and when nothing was retired since the last scan
-    /// and that was less than the interval ago.
+    /// Milliseconds until the next scan may run while objects wait (for a worker's idle wait), or -1 when
+    /// none waits.
     /// </summary>
-    public IReadOnlyList<string> Collect()
+    public int MillisecondsToNextScan()
     {
-        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        lock (_retired)
+        {
+            if (_retired.Count == 0) return -1;
+            long due = _retiredSince ? 0 : _lastAttempt + _interval - System.Diagnostics.Stopwatch.GetTimestamp();
+            return (int)Math.Clamp(due * 1000 / System.Diagnostics.Stopwatch.Frequency, 1, 1000);
+        }
+    }
+
+    /// <summary>
+    /// Inside a call into the runtime, or on a compile worker: the symbols of the retired objects no thread
+    /// can be in (the caller frees them). Empty when nothing was retired since the last scan and that was less
+    /// than the interval ago, unless <paramref name="now"/>.
+    /// </summary>
+    public IReadOnlyList<string> Collect(bool now = false)
+    {
+        long time = System.Diagnostics.Stopwatch.GetTimestamp();
         Retired[] candidates;
         lock (_retired)
         {
             // Checked first, on every call into the runtime: the rest reads /proc.
-            if (_retired.Count == 0 || (!_retiredSince && now - _lastAttempt < _interval)) return [];
+            if (_retired.Count == 0 || (!now && !_retiredSince && time - _lastAttempt < _interval)) return [];
             if (_retiredSince) _interval = MinInterval;
-            _lastAttempt = now;
+            _lastAttempt = time;
             _retiredSince = false;
             candidates = [.. _retired];
         }
         int self = gettid(); // after the check above: a system call, and this runs on every call into the runtime
-        if (IsHost(self)) return [];
-        ulong top = OwnStackTop();
-        // This thread: its registers, then every frame from here to the top of its stack (the getcontext
-        // buffer is in this frame, so the scan starts at it). Not when this frame is on another stack (a
-        // signal handler's alternate stack): the frames it interrupted are not above it.
-        byte* context = stackalloc byte[ContextSize];
-        getcontext(context);
-        if (top != 0 && (ulong)context >= t_stackLow && (ulong)context < top)
-            Clear(self, candidates, Scan((ulong*)context, (ulong*)top, candidates, new bool[candidates.Length]));
+        bool selfExempt = IsExempt(self);
+        if (!selfExempt)
+        {
+            // This thread: its registers, then every frame from here to the top of its stack (the getcontext
+            // buffer is in this frame, so the scan starts at it). Not when this frame is on another stack (a
+            // signal handler's alternate stack): the frames it interrupted are not above it.
+            ulong top = OwnStackTop();
+            byte* context = stackalloc byte[ContextSize];
+            getcontext(context);
+            if (top != 0 && (ulong)context >= t_stackLow && (ulong)context < top)
+                Clear(self, candidates, Scan((ulong*)context, (ulong*)top, candidates, new bool[candidates.Length]));
+        }
 
         var threads = Threads();
         if (threads == null) return [];
-        var guests = threads.Where(t => t == self || !IsHost(t)).ToHashSet();
-        guests.Add(self);
+        var mustClear = threads.Where(t => t != self && !IsExempt(t)).ToHashSet();
         List<(ulong Start, ulong End)>? maps = null;
-        var free = new List<string>();
-        foreach (int t in guests)
+        foreach (int t in mustClear)
         {
-            if (t == self) continue;
             lock (_retired) if (candidates.All(c => c.Cleared.Contains(t))) continue;
             if (ScanBlocked(t, candidates, ref maps) is { } live) Clear(t, candidates, live);
         }
+        if (!selfExempt) mustClear.Add(self);
+        var free = new List<string>();
         lock (_retired)
+        {
             foreach (var c in candidates)
             {
-                // Remove fails when a concurrent Collect on another guest thread freed it first.
-                if (!guests.All(c.Cleared.Contains) || !_retired.Remove(c)) continue;
+                // Remove fails when a concurrent Collect on another thread freed it first.
+                if (!mustClear.All(c.Cleared.Contains) || !_retired.Remove(c)) continue;
                 free.Add(c.Symbol);
             }
-        lock (_retired) _interval = free.Count > 0 ? MinInterval : Math.Min(_interval * 2, MaxInterval);
+            Scans++;
+            _interval = free.Count > 0 ? MinInterval : Math.Min(_interval * 2, MaxInterval);
+        }
         return free;
     }
+
+    /// <summary>Scans run so far (under _retired's lock).</summary>
+    public long Scans { get; private set; }
 
     void Clear(int thread, Retired[] candidates, bool[] live)
     {

@@ -62,7 +62,18 @@ internal sealed class CompileWorkers
             next = null;
             if (r == null)
             {
-                try { BlockingCollection<CompileRequest>.TakeFromAny(_queues, out r); }
+                // While replaced code waits to be freed, the wait is cut short when the next scan is due: a
+                // host whose threads are now blocked, or all in final-tier code, calls the runtime no more.
+                int wait = _program.ReclaimDueMilliseconds;
+                try
+                {
+                    if (BlockingCollection<CompileRequest>.TryTakeFromAny(_queues, out r, wait) < 0)
+                    {
+                        if (_osr.IsCompleted && _tiers.IsCompleted) return; // closed and empty: the program is stopping
+                        _program.Reclaim();
+                        continue;
+                    }
+                }
                 catch (ArgumentException) { return; } // every queue is closed and empty: the program is stopping
                 if (r == null) continue;
                 r = _program.AtDequeue(r);
@@ -72,6 +83,7 @@ internal sealed class CompileWorkers
             current = batch;
             _program.ExecuteBatch(batch, compiler, background: true);
             ProcessExit.AfterCompile();
+            _program.Reclaim(); // the install may have retired a tier
             current = [];
         }
     }

@@ -37,7 +37,7 @@ internal static unsafe class MainRunner
         // constructors: a thread one of them starts is the guest's, not the host's.
         if (soleCaller)
         {
-            p.EnableReclamation();
+            p.ExemptRuntimeThreads();
             NameTheProcess(argv[0], all[0]);
         }
         // Destructors are registered before the constructors run, so exit runs them after every atexit

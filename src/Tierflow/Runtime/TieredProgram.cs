@@ -245,6 +245,7 @@ public sealed class TieredProgram : IDisposable
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
             foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
+            _reclaimer = CreateReclaimer();
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
                 _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
             if (_profileIn != null) ApplyProfile(_profileIn);
@@ -914,8 +915,8 @@ public sealed class TieredProgram : IDisposable
     };
 
     /// <summary>
-    /// A replaced tier's object: freed by the reclaimer once no frame can be in it, when there is one (the
-    /// CLI's `main`, see CodeReclaimer); otherwise kept until Dispose.
+    /// A replaced tier's object: freed by the reclaimer once no frame can be in it, when there is one (see
+    /// CreateReclaimer); otherwise kept until Dispose.
     /// </summary>
     void Retire(string symbol)
     {
@@ -939,32 +940,47 @@ public sealed class TieredProgram : IDisposable
     /// <summary>Statistics of the reclaimer, or null when replaced code is kept until Dispose.</summary>
     internal CodeReclaimer? Reclaimer => _reclaimer;
 
-    /// <summary>
-    /// Called on the thread about to run the guest's `main` (MainRunner), before it runs: from now on the
-    /// calls into the runtime of that thread and of the threads the guest starts free replaced code no
-    /// thread can be in (CodeReclaimer); the threads that exist now are the host's.
-    /// </summary>
-    internal void EnableReclamation()
+    /// <summary>What became of the code of replaced tiers so far.</summary>
+    public ReplacedCodeStatus ReplacedCode
     {
-        // Not for a program that switches stacks itself: a suspended coroutine's frames are on no thread's
-        // stack, so the reclaimer would not see them. Not under --gdb either: gdb keeps a breakpoint location
-        // of a file taken back inserted until it next re-sets its breakpoints, then writes back the byte it
-        // had saved there, by which time JITLink may have put newer code or data in the freed memory (a newer
-        // tier's address table got a stale byte, and the program crashed: 4 of 6 runs of a line breakpoint
-        // under load, docs/design/compilation.md). Registering an empty file right after, to make gdb re-set at
-        // once, did not prevent it.
-        if (_prepared.UsesSlots && !_prepared.SwitchesStacks && !_options.Gdb) _reclaimer = CodeReclaimer.ForCurrentThread();
+        get { lock (_linked) return new(_reclaimer != null, FreedObjects, FreedBytes, _reclaimer?.Waiting ?? 0); }
     }
+
+    /// <summary>
+    /// The reclaimer, at load, before the workers start (each exempts itself): replaced code is freed once no
+    /// thread can be in it, whichever threads call the program. Not for a program that switches stacks itself: a
+    /// suspended coroutine's frames are on no thread's stack, so the reclaimer would not see them. Not under
+    /// --gdb either: gdb keeps a breakpoint location of a file taken back inserted until it next re-sets its
+    /// breakpoints, then writes back the byte it had saved there, by which time JITLink may have put newer code
+    /// or data in the freed memory (a newer tier's address table got a stale byte, and the program crashed: 4 of
+    /// 6 runs of a line breakpoint under load, docs/design/compilation.md). Registering an empty file right
+    /// after, to make gdb re-set at once, did not prevent it. Nor when the host asked to keep replaced code
+    /// (KeepReplacedCode: it runs guest code on stacks it switches itself).
+    /// </summary>
+    CodeReclaimer? CreateReclaimer() =>
+        _prepared.UsesSlots && _ladder.Levels.Count > 1 && !_prepared.SwitchesStacks && !_options.Gdb && !_options.KeepReplacedCode
+            ? CodeReclaimer.Create() : null;
+
+    /// <summary>
+    /// Called on the thread about to run the guest's `main` (MainRunner, for the CLI), before it runs: the
+    /// threads that exist now are the runtime's and never run guest code, so scans need not wait for them.
+    /// </summary>
+    internal void ExemptRuntimeThreads() => _reclaimer?.ExemptOtherThreads();
 
     /// <summary>A compile worker starting: it never runs guest code.</summary>
-    internal void OnWorkerStarted() => _reclaimer?.AddHostThread();
+    internal void OnWorkerStarted() => _reclaimer?.ExemptCurrentThread();
 
-    /// <summary>At a call from the guest into the runtime: frees what the reclaimer found unreachable.</summary>
-    void Reclaim()
+    /// <summary>At a call into the runtime (from the guest, from the host, or on a worker between compiles):
+    /// frees what the reclaimer found no thread can be in.</summary>
+    internal void Reclaim(bool now = false)
     {
-        if (_reclaimer == null) return;
-        foreach (var symbol in _reclaimer.Collect()) Unlink(symbol);
+        if (_reclaimer == null || _stopping) return;
+        foreach (var symbol in _reclaimer.Collect(now)) Unlink(symbol);
     }
+
+    /// <summary>How long a worker with nothing to compile may wait before it should scan again (-1: no
+    /// retired object waits).</summary>
+    internal int ReclaimDueMilliseconds => _reclaimer == null || _stopping ? -1 : _reclaimer.MillisecondsToNextScan();
 
     /// <summary>Drops one holder of a linked object that was never installed, or that was replaced and no frame
     /// can be in; the last one frees its memory.</summary>
@@ -1226,8 +1242,10 @@ public sealed class TieredProgram : IDisposable
             r = new CompileRequest(f.Info.Index, f.Tier, tier, "forced by the host", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: true);
         }
         Interlocked.Increment(ref _pending);
-        return CompileWithSyncCompiler(r)
+        var record = CompileWithSyncCompiler(r)
             ?? throw new TierflowException($"{name}: the program is stopping", ExitCodes.Usage);
+        Reclaim(); // this host thread is calling the runtime: it can clear itself (the replaced tier is retired now)
+        return record;
     }
 
     /// <summary>Lets the policy promote the function again after <see cref="ForceTier"/>.</summary>
@@ -1261,8 +1279,8 @@ public sealed class TieredProgram : IDisposable
     /// Returns main's result; the caller decides whether to exit the process (the CLI does).
     /// </summary>
     /// <param name="soleCaller">True when no other thread of the process calls into this program while main
-    /// runs (the CLI): code of replaced tiers is then freed as soon as no frame can be in it (CodeReclaimer),
-    /// instead of at Dispose.</param>
+    /// runs (the CLI): the threads that exist now then never run guest code, and freeing replaced code need not
+    /// wait for them to block (CodeReclaimer).</param>
     /// <param name="entry">The function to call as main (lli's -entry-function): main's signatures only.</param>
     public int RunMain(IReadOnlyList<string> args, string? argv0 = null, bool soleCaller = false, string entry = "main") =>
         MainRunner.Run(this, args, argv0 ?? _name, soleCaller, entry);
