@@ -21,6 +21,9 @@ public class CorpusTests
         ["--stress", "--compile-threads", "2"],
         ["--ladder", "O0,O2", "--thresholds", "3"],
         ["--sync", "--osr-threshold", "37"],  // default tiering, calls leave O0 by OSR at varying loops
+        // Per-function rules: every function compiled at O2 at load (`main` too, but the last rule caps it at
+        // O1, so its loops leave O0 by OSR into a continuation compiled at O1)
+        ["--sync", "--osr-threshold", "50", "--fn", "*=pin:O2,main=max:O1"],
     ];
 
     public static TheoryData<string, string> Cases()

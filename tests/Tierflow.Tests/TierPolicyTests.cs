@@ -87,3 +87,46 @@ public class TierPolicyTests
         Assert.Equal([100L], capped.Thresholds);
     }
 }
+
+/// <summary>--fn rules alone: parsing, glob matching, and the cap each gives.</summary>
+public class FunctionRuleTests
+{
+    [Theory]
+    [InlineData("fib", "fib", true)]
+    [InlineData("fib", "fibs", false)]
+    [InlineData("fib*", "fib", true)]
+    [InlineData("fib*", "fibonacci", true)]
+    [InlineData("*_parse", "json_parse", true)]
+    [InlineData("*_parse", "json_parser", false)]
+    [InlineData("a?c", "abc", true)]
+    [InlineData("a?c", "ac", false)]
+    [InlineData("*a*b*", "xxaxxbxx", true)]
+    [InlineData("*a*b*", "xxbxxaxx", false)]
+    [InlineData("*", "", true)]
+    [InlineData("f.*", "f.1", true)]                  // dots are not special (renamed statics)
+    [InlineData("f.*", "fx1", false)]
+    public void GlobsMatchWholeNames(string glob, string name, bool expected) =>
+        Assert.Equal(expected, new FunctionRule(glob, FunctionRuleKind.Never, OptLevel.O0).Matches(name));
+
+    [Fact]
+    public void RulesParseAndPrintBack()
+    {
+        var rules = FunctionRule.ParseList(" parse_*=max:O1 , main=never,hot=pin:3 ");
+        Assert.Equal(["parse_*=max:O1", "main=never", "hot=pin:O3"], rules.Select(r => r.ToString()));
+        Assert.Equal(new FunctionRule("hot", FunctionRuleKind.Pin, OptLevel.O3), rules[2]);
+        Assert.Equal(OptLevel.O1, rules[0].Cap(OptLevel.O0));
+        Assert.Equal(OptLevel.O0, rules[1].Cap(OptLevel.O0));
+        Assert.Equal(OptLevel.O1, FunctionRule.Parse("f=max:O0").Cap(OptLevel.O1)); // never below the first rung
+    }
+
+    [Theory]
+    [InlineData("fib", "not a function rule")]
+    [InlineData("=never", "not a function rule")]
+    [InlineData("fib=", "not a function rule")]
+    [InlineData("fib=fast", "'fast' is not an action")]
+    [InlineData("fib=pin", "pin needs a tier")]
+    [InlineData("fib=max:O7", "'O7' is not a tier")]
+    [InlineData("fib=never:O2", "is not an action")]
+    public void BadRulesSayWhy(string rule, string message) =>
+        Assert.Contains(message, Assert.Throws<FormatException>(() => FunctionRule.Parse(rule)).Message);
+}

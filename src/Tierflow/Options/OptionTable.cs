@@ -38,6 +38,18 @@ public static class OptionTable
         new("--sync", "TIERFLOW_SYNC", "", "off",
             "Compile at the threshold on the calling thread instead of in the background (deterministic).",
             (o, v) => o with { Sync = ParseBool(v) }),
+        new("--fn", "TIERFLOW_FN", "RULES", "(none)",
+            "Per-function tiering, as HotSpot's CompileCommand: comma-separated GLOB=pin:TIER (compiled at TIER at load, never tiered again), GLOB=never (stays at the first tier, no OSR) or GLOB=max:TIER (climbs no higher); GLOB matches names as the trace prints them (* and ?); the last matching rule wins; the flag may be repeated.",
+            (o, v) => o with { FunctionRules = [.. o.FunctionRules, .. Tiering.FunctionRule.ParseList(v)] }),
+        new("--on-compile-failure", "TIERFLOW_ON_COMPILE_FAILURE", "ACTION", "keep",
+            "When a compile fails: 'keep' (the function keeps running at its tier; the failure is in --trace, --stats and the library's Compiled event; retried up to 3 times with back-off), 'print' (also one line on stderr for each), 'exit' (print it and end the process with exit code 70).",
+            (o, v) => o with { OnCompileFailure = v.Trim().ToLowerInvariant() switch
+            {
+                "keep" => CompileFailureAction.Keep,
+                "print" => CompileFailureAction.Print,
+                "exit" => CompileFailureAction.Exit,
+                _ => throw new FormatException($"'{v}' is not a compile failure action: expected keep, print or exit"),
+            } }),
         new("--counting", "TIERFLOW_COUNTING", "MODE", "all",
             "Which entries count: 'all' (host, JIT and recursive calls) or 'host' (the seed's policy).",
             (o, v) => o with { Counting = v.Trim().ToLowerInvariant() switch

@@ -11,6 +11,17 @@ public enum CountingMode
     HostCalls,
 }
 
+/// <summary>What happens when a compile fails (Truffle's CompilationFailureAction).</summary>
+public enum CompileFailureAction
+{
+    /// <summary>The function keeps running at its tier; the failure is recorded (trace, stats, events) and retried with back-off.</summary>
+    Keep,
+    /// <summary>As Keep, and one line on stderr for each failure.</summary>
+    Print,
+    /// <summary>Print the failure and end the process with exit code 70 (ExitCodes.Internal).</summary>
+    Exit,
+}
+
 /// <summary>
 /// Every tuning knob of the runtime, in one record. The CLI flags, the TIERFLOW_* environment variables
 /// and the help text all come from <see cref="OptionTable"/>, so the three can never disagree.
@@ -120,6 +131,10 @@ public sealed record TierflowOptions
     public string? ProfilePath { get; init; }
     /// <summary>Print the coverage report (every function grouped never run / cold / warm / hot, with its share of the code) at exit.</summary>
     public bool Coverage { get; init; }
+    /// <summary>Per-function overrides of the policy (pin at a tier, never compile, cap), last match wins.</summary>
+    public IReadOnlyList<FunctionRule> FunctionRules { get; init; } = [];
+    /// <summary>What happens when a compile fails.</summary>
+    public CompileFailureAction OnCompileFailure { get; init; } = CompileFailureAction.Keep;
     /// <summary>Failed compiles of one function before it stops being retried.</summary>
     public int MaxFailedAttempts { get; init; } = 3;
 

@@ -20,6 +20,8 @@ public sealed class JitFunction
     public string Signature => Info.Signature;
     /// <summary>Pinned functions are compiled once and never tiered; the reason says why.</summary>
     public string? PinReason => Info.PinReason;
+    /// <summary>The --fn rule (TierflowOptions.FunctionRules) that governs this function, if one matched.</summary>
+    public FunctionRule? Rule { get; internal set; }
 
     /// <summary>The tier whose code every caller now reaches.</summary>
     public OptLevel Tier { get; internal set; }

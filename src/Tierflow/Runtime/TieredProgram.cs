@@ -140,6 +140,7 @@ public sealed class TieredProgram : IDisposable
             if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
+            ApplyFunctionRules();
             _table = new DispatchTable(_functions.Length, _id);
 
             LlvmError.Check(Llvm.LLVMOrcCreateLLJIT(out nint jit, 0), "creating the JIT");
@@ -248,6 +249,7 @@ public sealed class TieredProgram : IDisposable
             _reclaimer = CreateReclaimer();
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
                 _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
+            SubmitPins();
             if (_profileIn != null) ApplyProfile(_profileIn);
         }
         catch
@@ -272,6 +274,52 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>The highest tier any function can reach: the ladder's last rung, capped by MaxTier.</summary>
     internal OptLevel FinalTier => _options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final;
+
+    /// <summary>The highest tier <paramref name="f"/> can reach: FinalTier, lowered by a --fn rule.</summary>
+    internal OptLevel FinalTierOf(JitFunction f) => f.Rule?.Cap(_ladder.Initial) is { } c && c < FinalTier ? c : FinalTier;
+
+    /// <summary>
+    /// Gives each function the last --fn rule that matches its name (functions pinned for a reason of their
+    /// own keep it). A rule that matches nothing is reported: a misspelt name would otherwise change nothing
+    /// silently.
+    /// </summary>
+    void ApplyFunctionRules()
+    {
+        var rules = _options.FunctionRules;
+        if (rules.Count == 0) return;
+        if (!_prepared.UsesSlots || _ladder.Levels.Count < 2)
+        {
+            Console.Error.WriteLine($"tierflow: warning: --fn rules are ignored: {_name} is compiled at one tier ({_ladder.Initial})");
+            return;
+        }
+        var used = new bool[rules.Count];
+        foreach (var f in _functions)
+            for (int k = 0; k < rules.Count; k++)
+                if (rules[k].Matches(f.Name))
+                {
+                    used[k] = true;
+                    if (!f.Info.Pinned) f.Rule = rules[k]; // the last match wins
+                }
+        for (int k = 0; k < rules.Count; k++)
+            if (!used[k]) Console.Error.WriteLine($"tierflow: warning: --fn '{rules[k]}' matches no function of {_name}");
+    }
+
+    /// <summary>Functions a --fn rule pins above the first tier: compiled now, ahead of their counters.</summary>
+    void SubmitPins()
+    {
+        foreach (var f in _functions)
+        {
+            CompileRequest r;
+            lock (f.Gate)
+            {
+                if (f.Rule is not { Kind: FunctionRuleKind.Pin } rule || FinalTierOf(f) <= f.Tier || f.InFlight != null) continue;
+                f.InFlight = FinalTierOf(f);
+                Arm(f, 0);
+                r = new CompileRequest(f.Info.Index, f.Tier, FinalTierOf(f), $"--fn {rule}", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false);
+            }
+            Submit(r);
+        }
+    }
 
     /// <summary>
     /// An object file given with the program (`tierflow run main.c lib.o`), added to the program's JITDylib as it
@@ -432,7 +480,7 @@ public sealed class TieredProgram : IDisposable
         f.Entries = entries;
         long next = silent || f.InFlight != null || !_prepared.UsesSlots
             ? long.MaxValue
-            : _policy.EntriesUntilNext(f.Tier, entries, f.PinnedTier ?? _options.MaxTier);
+            : _policy.EntriesUntilNext(f.Tier, entries, f.PinnedTier ?? FinalTierOf(f));
         if (f.FailedAttempts > 0 && next != long.MaxValue) next = Math.Max(next, Math.Min(entries, 1L << 20) << Math.Min(f.FailedAttempts, 10));
         f.Armed = (int)Math.Min(next, int.MaxValue);
         // With host-call counting the JIT countdown never fires; OnHostCall compares against Armed instead.
@@ -503,7 +551,7 @@ public sealed class TieredProgram : IDisposable
         lock (f.Gate)
         {
             var info = LoopOf(f, loop);
-            if (info?.OsrRefusal is { } why)
+            if ((info?.OsrRefusal ?? (FinalTierOf(f) <= _ladder.Initial ? $"--fn {f.Rule} keeps it at {_ladder.Initial}" : null)) is { } why)
             {
                 if (!site.Reported.Add(loop)) return 0;
                 refused = why;
@@ -520,7 +568,7 @@ public sealed class TieredProgram : IDisposable
                 var reason = want == OsrEntries.OuterLoops
                     ? $"{_options.OsrThreshold} iterations in one call; entered at the outermost loops"
                     : $"a frame stayed in inner loop {LoopName(f, loop)}; entered at every loop";
-                request = new CompileRequest(index, _ladder.Initial, FinalTier, reason,
+                request = new CompileRequest(index, _ladder.Initial, FinalTierOf(f), reason,
                     Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop, Osr: want);
             }
         }
@@ -548,7 +596,7 @@ public sealed class TieredProgram : IDisposable
         bool first = ++count == 1;
         if ((first && _trace.WantsTransfers) || TierflowMetrics.TransfersEnabled || OsrTransferred != null)
         {
-            var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTier, Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
+            var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTierOf(f), Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
             if (first) _trace.Write(t);
             TierflowMetrics.Record(t);
             Raise(OsrTransferred, t);
@@ -593,7 +641,7 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>What the policy sees of <paramref name="f"/>. Caller holds f.Gate.</summary>
     FunctionSnapshot Snapshot(JitFunction f, long entries, OptLevel? inFlight) =>
-        new(f.Name, f.Tier, entries, inFlight, f.FailedAttempts, f.PinnedTier, _options.MaxTier, LoopsHot: f.Osr.Outer.State != OsrState.None);
+        new(f.Name, f.Tier, entries, inFlight, f.FailedAttempts, f.PinnedTier, FinalTierOf(f), LoopsHot: f.Osr.Outer.State != OsrState.None);
 
     /// <summary>
     /// Called by a worker as it takes a tier-up request off the queue: if the function's entries reached a
@@ -605,8 +653,9 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     internal CompileRequest AtDequeue(CompileRequest r)
     {
-        if (r.Osr != OsrEntries.None || r.Forced || r.From is null || r.Target >= FinalTier || !_prepared.UsesSlots) return r;
+        if (r.Osr != OsrEntries.None || r.Forced || r.From is null || !_prepared.UsesSlots) return r;
         var f = _functions[r.Index];
+        if (r.Target >= FinalTierOf(f)) return r;
         lock (f.Gate)
         {
             if (f.InFlight != r.Target || f.Version != r.Version) return r;
@@ -649,7 +698,7 @@ public sealed class TieredProgram : IDisposable
         try
         {
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
-            bool final = r.Target >= FinalTier;
+            bool final = r.Target >= FinalTierOf(f);
             obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, r.Osr); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             code = Link(obj)[0];
@@ -682,7 +731,8 @@ public sealed class TieredProgram : IDisposable
     {
         if (r.Osr != OsrEntries.None || r.Forced || _options.CompileBatch <= 1 || !_prepared.UsesSlots) return false;
         var f = _functions[r.Index];
-        lock (f.Gate) if (f.FailedAttempts > 0 || f.Info.Pinned) return false;
+        // A function under a --fn rule has a final tier of its own: compiled alone, with its own `final`.
+        lock (f.Gate) if (f.FailedAttempts > 0 || f.Info.Pinned || f.Rule != null) return false;
         return compiler.CanBatch(r.Index, r.Target);
     }
 
@@ -719,7 +769,10 @@ public sealed class TieredProgram : IDisposable
         }
         catch (Exception e)
         {
-            _trace.WriteBatchFailed(batch.Select(r => _functions[r.Index].Name).ToList(), target, e is LlvmException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+            var names = batch.Select(r => _functions[r.Index].Name).ToList();
+            var why = e is LlvmException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            _trace.WriteBatchFailed(names, target, why);
+            OnCompileFailed($"batch of {names.Count} at {target} ({string.Join(", ", names)}) failed: {why}; compiling them one at a time");
             foreach (var r in batch) Execute(r, compiler, background);
             return;
         }
@@ -1074,6 +1127,7 @@ public sealed class TieredProgram : IDisposable
         TierflowMetrics.Record(record, record.IsOsr ? "osr" : "tier-up");
         Raise(Compiled, record);
         if (change != null) Raise(TierChanged, change);
+        if (error != null) OnCompileFailed($"{f.Name}: compile {r.From?.ToString() ?? "—"} → {r.Target} failed: {error}; it runs on at {f.Tier}");
         if (next != null) Submit(next);
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
     }
@@ -1108,7 +1162,27 @@ public sealed class TieredProgram : IDisposable
         _trace.Write(record);
         TierflowMetrics.Record(record, record.IsOsr ? "osr" : "tier-up");
         Raise(Compiled, record);
+        if (record.Error != null) OnCompileFailed($"{f.Name}: OSR continuation at {r.Target} (asked at loop {record.OsrLoop}) failed: {record.Error}; its frames stay at {_ladder.Initial}");
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
+    }
+
+    /// <summary>
+    /// A compile failed (its record is written): what --on-compile-failure asks for. The default keeps the
+    /// function at its tier, with the failure in the trace, the stats and the Compiled event. Exit ends the
+    /// process as an LLVM fatal error does (code 70, the guest's buffered output written out), after the
+    /// programs are shut down so that --stats, the JSON trace and the profile are complete; the guest's atexit
+    /// handlers do not run: its threads are still running.
+    /// </summary>
+    void OnCompileFailed(string what)
+    {
+        if (_options.OnCompileFailure == CompileFailureAction.Keep || _stopping) return;
+        Console.Error.WriteLine($"tierflow: {_name}: {what}");
+        if (_options.OnCompileFailure != CompileFailureAction.Exit) return;
+        Console.Error.WriteLine($"tierflow: ending the process (--on-compile-failure exit)");
+        HostCallbacks.ShutdownAll();
+        Libc.FlushOutput();
+        Persistence.AtomicFile.CloseForExit(TimeSpan.FromSeconds(1));
+        Libc.Exit_(ExitCodes.Internal);
     }
 
     void Raise<T>(Action<T>? handler, T arg)
@@ -1199,7 +1273,7 @@ public sealed class TieredProgram : IDisposable
             if (!_byName.TryGetValue(fp.Name, out var f) || f.Info.Pinned) continue;
             lock (f.Gate)
             {
-                var target = fp.Tier < FinalTier ? fp.Tier : FinalTier;
+                var target = fp.Tier < FinalTierOf(f) ? fp.Tier : FinalTierOf(f);
                 if (target > f.Tier && f.InFlight == null)
                 {
                     f.InFlight = target;
@@ -1210,10 +1284,10 @@ public sealed class TieredProgram : IDisposable
                         Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false)));
                 }
                 var loop = f.Info.Loops.FirstOrDefault(l => l.Outermost && l.OsrRefusal == null);
-                if (fp.OsrTransfers > 0 && OsrEnabled && loop != null && f.Osr.Outer.State == OsrState.None)
+                if (fp.OsrTransfers > 0 && OsrEnabled && loop != null && f.Osr.Outer.State == OsrState.None && FinalTierOf(f) > _ladder.Initial)
                 {
                     f.Osr.Outer.State = OsrState.Compiling;
-                    requests.Add((long.MaxValue, new CompileRequest(f.Info.Index, _ladder.Initial, FinalTier,
+                    requests.Add((long.MaxValue, new CompileRequest(f.Info.Index, _ladder.Initial, FinalTierOf(f),
                         $"profile: {fp.OsrTransfers} OSR transfer(s); entered at the outermost loops",
                         Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop.Id, Osr: OsrEntries.OuterLoops)));
                 }
@@ -1311,7 +1385,7 @@ public sealed class TieredProgram : IDisposable
             if (_trace.WantsTransfers)
                 _trace.WriteTransferTotals(_functions.SelectMany(f =>
                 {
-                    lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTier, kv.Value)).ToList();
+                    lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTierOf(f), kv.Value)).ToList();
                 }));
             _trace.WriteShutdown(stoppedAt);
             _trace.Dispose();
