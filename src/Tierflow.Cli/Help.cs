@@ -22,8 +22,9 @@ usage:
   tierflow bench [PROGRAMS.c...] [--size short|medium|long] [--runs N] [--modes a,b,...]
         [--json FILE] [--markdown FILE] [--plot DIR] [--quick]   every workload in every mode, side by side
   tierflow bench --replot FILE.json --plot DIR              redraw the bar chart of a saved run
-  tierflow timeline TRACE.jsonl -o OUT.png                  a picture of one run's tiering, from its --trace-json:
-                                                            each function's tier over time, compiles, OSR
+  tierflow timeline TRACE.jsonl -o OUT.png|OUT.html        a picture of one run's tiering, from its --trace-json:
+                                                            each function's tier over time, compiles, OSR (the
+                                                            HTML page zooms, pans, and shows each record)
   tierflow fuzz [--count N] [--seed S] [--timeout SEC]      Csmith programs in every mode against their clang -O2
         [--out DIR] [--json FILE]                           build; mismatches saved as reproducers in DIR
   tierflow fuzz --mutate FILE.{ll,bc}... [--count N] [--seed S]   damaged inputs: each must be refused cleanly

@@ -141,9 +141,23 @@ public class CliTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"wrote {png}: {compiled} function(s)", r.Stdout);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        // The same rows as a page to explore: self-contained (no script or style from elsewhere), its data the trace's.
+        var html = Path.Combine(TestSupport.Scratch, "timeline.html");
+        r = Run("timeline", trace, "-o", html);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"wrote {html}: {compiled} function(s)", r.Stdout);
+        var page = File.ReadAllText(html);
+        Assert.StartsWith("<!doctype html>", page);
+        Assert.DoesNotContain("src=", page);
+        Assert.DoesNotContain("href=", page);
+        var data = System.Text.Json.JsonDocument.Parse(page[(page.IndexOf("const D = ") + 10)..page.IndexOf(";\n", page.IndexOf("const D = "))]).RootElement;
+        Assert.Equal(compiled, data.GetProperty("rows").GetArrayLength());
+        var main = data.GetProperty("rows").EnumerateArray().Single(row => row.GetProperty("name").GetString() == "main");
+        Assert.Contains(main.GetProperty("compiles").EnumerateArray(), c => c.GetProperty("osr").ValueKind == System.Text.Json.JsonValueKind.String);
+        Assert.NotEqual(0, main.GetProperty("transfers").GetArrayLength());
 
         AssertClean(Run("timeline", "/nonexistent/t.jsonl", "-o", png), ExitCodes.NoInput, "/nonexistent/t.jsonl: no such file");
-        AssertClean(Run("timeline", trace, "-o", Path.Combine(TestSupport.Scratch, "t.svg")), ExitCodes.Usage, ".png");
+        AssertClean(Run("timeline", trace, "-o", Path.Combine(TestSupport.Scratch, "t.svg")), ExitCodes.Usage, ".png or .html");
         var broken = TestSupport.WriteScratch("broken.jsonl", File.ReadLines(trace).First() + "\n{\"time\": 3\n");
         AssertClean(Run("timeline", broken, "-o", png), ExitCodes.BadInput, $"{broken}:2: not JSON");
         var alien = TestSupport.WriteScratch("alien.jsonl", "{\"hello\": 1}\n");
