@@ -83,6 +83,26 @@ public class OsrTests
     }
 
     [Fact]
+    public void OsrTierCompilesContinuationsBelowTheFinalTier()
+    {
+        // --osr-tier O2: the continuation is compiled at O2 (as final code: no OSR points of its own, so the call
+        // moves once), while calls of the function still climb to O3.
+        using var p = TieredProgram.LoadIr(SpinIr, new TierflowOptions { Sync = true, OsrThreshold = 1000, OsrTier = OptLevel.O2 });
+        var transfers = new List<OsrTransfer>();
+        p.OsrTransferred += transfers.Add;
+        var spin = p.GetDelegate<LongToLong>("spin");
+        Assert.Equal(Spin(1_000_000), spin(1_000_000));
+        Assert.Equal(OptLevel.O2, Assert.Single(transfers).To);
+        Assert.Equal(OptLevel.O2, Assert.Single(p.Compilations, c => c.IsOsr).To);
+        for (int i = 0; i < 200; i++) Assert.Equal(Spin(10), spin(10));
+        Assert.Equal(OptLevel.O3, p.GetTier("spin"));
+        // Not below the first tier, nor above the final one.
+        using var q = TieredProgram.LoadIr(SpinIr, new TierflowOptions { Sync = true, OsrThreshold = 1000, OsrTier = OptLevel.O0 });
+        Assert.Equal(Spin(100_000), q.GetDelegate<LongToLong>("spin")(100_000));
+        Assert.Equal(OptLevel.O3, Assert.Single(q.Compilations, c => c.IsOsr).To);
+    }
+
+    [Fact]
     public void ManyThreadsInTheSameLoopEachMoveTheirOwnFrame()
     {
         using var p = TieredProgram.LoadIr(SpinIr, new TierflowOptions { OsrThreshold = 500 });

@@ -83,6 +83,11 @@ public sealed record TierflowOptions
     /// fiber's frames are on no thread's stack, so the stack scan cannot see them.
     /// </summary>
     public bool KeepReplacedCode { get; init; }
+    /// <summary>
+    /// The tier OSR continuations are compiled at when it is below a function's final tier (null: the final
+    /// tier). A frame runs at the first tier until its continuation is ready.
+    /// </summary>
+    public OptLevel? OsrTier { get; init; }
     /// <summary>Let llvm.fmuladd fuse into FMA instructions. Off by default: results then match clang -O2's build bit for bit.</summary>
     public bool FastFloat { get; init; }
     /// <summary>

@@ -278,6 +278,9 @@ public sealed class TieredProgram : IDisposable
     /// <summary>The highest tier <paramref name="f"/> can reach: FinalTier, lowered by a --fn rule.</summary>
     internal OptLevel FinalTierOf(JitFunction f) => f.Rule?.Cap(_ladder.Initial) is { } c && c < FinalTier ? c : FinalTier;
 
+    /// <summary>The tier <paramref name="f"/>'s OSR continuations are compiled at: its final tier, or --osr-tier if lower.</summary>
+    OptLevel OsrTierOf(JitFunction f) => _options.OsrTier is { } t && t < FinalTierOf(f) && t > _ladder.Initial ? t : FinalTierOf(f);
+
     /// <summary>
     /// Gives each function the last --fn rule that matches its name (functions pinned for a reason of their
     /// own keep it). A rule that matches nothing is reported: a misspelt name would otherwise change nothing
@@ -568,7 +571,7 @@ public sealed class TieredProgram : IDisposable
                 var reason = want == OsrEntries.OuterLoops
                     ? $"{_options.OsrThreshold} iterations in one call; entered at the outermost loops"
                     : $"a frame stayed in inner loop {LoopName(f, loop)}; entered at every loop";
-                request = new CompileRequest(index, _ladder.Initial, FinalTierOf(f), reason,
+                request = new CompileRequest(index, _ladder.Initial, OsrTierOf(f), reason,
                     Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop, Osr: want);
             }
         }
@@ -596,7 +599,7 @@ public sealed class TieredProgram : IDisposable
         bool first = ++count == 1;
         if ((first && _trace.WantsTransfers) || TierflowMetrics.TransfersEnabled || OsrTransferred != null)
         {
-            var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, FinalTierOf(f), Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
+            var t = new OsrTransfer(f.Name, LoopName(f, loop), _ladder.Initial, OsrTierOf(f), Environment.CurrentManagedThreadId, DateTime.Now, Stopwatch.GetTimestamp());
             if (first) _trace.Write(t);
             TierflowMetrics.Record(t);
             Raise(OsrTransferred, t);
@@ -697,8 +700,9 @@ public sealed class TieredProgram : IDisposable
         if (_stopping) { Cancel(r); return null; }
         try
         {
-            // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it.
-            bool final = r.Target >= FinalTierOf(f);
+            // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it. A
+            // continuation is never replaced: always final (callee copies, no OSR points of its own).
+            bool final = r.Osr != OsrEntries.None || r.Target >= FinalTierOf(f);
             obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, r.Osr); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             code = Link(obj)[0];
@@ -1287,7 +1291,7 @@ public sealed class TieredProgram : IDisposable
                 if (fp.OsrTransfers > 0 && OsrEnabled && loop != null && f.Osr.Outer.State == OsrState.None && FinalTierOf(f) > _ladder.Initial)
                 {
                     f.Osr.Outer.State = OsrState.Compiling;
-                    requests.Add((long.MaxValue, new CompileRequest(f.Info.Index, _ladder.Initial, FinalTierOf(f),
+                    requests.Add((long.MaxValue, new CompileRequest(f.Info.Index, _ladder.Initial, OsrTierOf(f),
                         $"profile: {fp.OsrTransfers} OSR transfer(s); entered at the outermost loops",
                         Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, OsrLoop: loop.Id, Osr: OsrEntries.OuterLoops)));
                 }
@@ -1385,7 +1389,7 @@ public sealed class TieredProgram : IDisposable
             if (_trace.WantsTransfers)
                 _trace.WriteTransferTotals(_functions.SelectMany(f =>
                 {
-                    lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, FinalTierOf(f), kv.Value)).ToList();
+                    lock (f.Gate) return f.Osr.Transfers.Select(kv => (f.Name, LoopName(f, kv.Key), _ladder.Initial, OsrTierOf(f), kv.Value)).ToList();
                 }));
             _trace.WriteShutdown(stoppedAt);
             _trace.Dispose();
