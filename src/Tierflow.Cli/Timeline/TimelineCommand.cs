@@ -23,7 +23,7 @@ internal static class TimelineCommand
         if (!html && !output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw new TierflowException($"{output}: the timeline is written as PNG or HTML; give a name ending in .png or .html", ExitCodes.Usage);
         var trace = TraceFile.Read(cl.Positional[0]);
-        var title = $"Tiering over time: {Path.GetFileName(cl.Positional[0])} ({trace.LoadedFunctions} functions loaded at {trace.InitialTier})";
+        var title = $"Tiering over time: {trace.Program ?? Path.GetFileName(cl.Positional[0])} ({trace.LoadedFunctions} functions loaded at {trace.InitialTier})";
         try
         {
             if (html) File.WriteAllText(output, HtmlTimeline.Page(trace, title));

@@ -16,6 +16,8 @@ internal sealed record TraceTransfer(string Function, string Loop, double AtMs);
 internal sealed class TraceFile
 {
     public required string InitialTier { get; init; }
+    /// <summary>The program's name, from the load record (null in a trace written before it was recorded).</summary>
+    public string? Program { get; init; }
     public required List<TraceCompile> Compiles { get; init; }
     public required List<TraceTransfer> Transfers { get; init; }
     public required int LoadedFunctions { get; init; }
@@ -54,6 +56,7 @@ internal sealed class TraceFile
 
         DateTime? start = null;
         string initial = "O0";
+        string? program = null;
         int loaded = 0;
         double loadMs = 0;
         DateTime? stopped = null;
@@ -80,6 +83,7 @@ internal sealed class TraceFile
             {
                 start ??= time;
                 initial = to;
+                program = Str(r, "program");
                 loadMs = (Us("optimize_us") + Us("codegen_us") + Us("link_us")) / 1000;
                 loaded = int.TryParse(new string(function.Where(char.IsDigit).ToArray()), out var n) ? n : 0;
                 continue;
@@ -99,6 +103,7 @@ internal sealed class TraceFile
         return new TraceFile
         {
             InitialTier = initial,
+            Program = program,
             LoadedFunctions = loaded,
             LoadedMs = loadMs,
             StoppedMs = stoppedMs,

@@ -116,7 +116,7 @@ public sealed class TieredProgram : IDisposable
         _sourceIr = source.Ir;
         _cache = options.CacheDir is { } cacheDir ? new CodeCache(cacheDir, options.CacheSizeMegabytes << 20) : null;
         _profileIn = ReadProfile(); // before anything runs: a profile of another module is refused up front
-        _trace = new Trace(options);
+        _trace = new Trace(options, _name);
         HostTarget.EnsureInitialized();
         _id = HostCallbacks.Register(this);
         _loadContext = ContextHandle.Create();

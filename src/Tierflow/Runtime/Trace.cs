@@ -4,8 +4,10 @@ using Tierflow.Options;
 
 namespace Tierflow.Runtime;
 
-/// <summary>Where compilation records and OSR events go: --trace lines on stderr, --trace-json objects in a file.</summary>
-internal sealed class Trace(TierflowOptions options) : IDisposable
+/// <summary>Where compilation records and OSR events go: --trace lines on stderr, --trace-json objects in a file.
+/// <paramref name="program"/>: the program's name, in the JSON load record (what `tierflow timeline` titles its
+/// picture with).</summary>
+internal sealed class Trace(TierflowOptions options, string program) : IDisposable
 {
     readonly object _lock = new();
     // Only the first OSR transfer at each loop is written, as a line (--trace) and as an event (--trace-json);
@@ -51,8 +53,9 @@ internal sealed class Trace(TierflowOptions options) : IDisposable
             ["osr_loop"] = r.OsrLoop,
             ["cached"] = r.Cached,
             ["batch"] = r.BatchSize,
-        }.ToJsonString();
-        WriteJson(line);
+        };
+        if (r.Reason == "load" && r.From == null) line["program"] = program;
+        WriteJson(line.ToJsonString());
     }
 
     /// <summary>The first OSR transfer at one loop of one function.</summary>
