@@ -74,6 +74,7 @@ public class FunctionRuleRunTests
         Assert.Contains("has no OSR: --fn main=never keeps it at O0", r.Stderr);
         Assert.Contains("0 OSR continuation(s)", r.Stderr);
         Assert.Contains("warning: --fn 'nothing_*=max:O1' matches no function of", r.Stderr);
+        Assert.Matches(@"main +O0 +1 +0 .*--fn main=never", r.Stderr); // --stats names the rule that governs it
     }
 
     [Fact]

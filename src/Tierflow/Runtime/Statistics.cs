@@ -29,7 +29,8 @@ internal static class Statistics
         {
             var h = f.History;
             if (f.Entries == 0 && h.Count == 0) continue;
-            sb.AppendLine($"[tierflow] {Trim(f.Name),-28} {f.Tier,4} {f.Entries,14} {h.Count,8} {h.Sum(c => c.CompileMicros) / 1000,10:F2} {f.OsrTransfers,5}");
+            sb.AppendLine($"[tierflow] {Trim(f.Name),-28} {f.Tier,4} {f.Entries,14} {h.Count,8} {h.Sum(c => c.CompileMicros) / 1000,10:F2} {f.OsrTransfers,5}" +
+                          (f.Rule is { } rule ? $"  --fn {rule}" : ""));
         }
         // Every continuation and how long it took to build; then where frames left their loops.
         foreach (var c in osr)
