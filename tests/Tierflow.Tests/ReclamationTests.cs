@@ -109,6 +109,72 @@ public class ReclamationTests
     }
 
     [Fact]
+    public void AThreadInASignalHandlerOnAnAlternateStackKeepsWhatItInterrupted()
+    {
+        // The waiter calls pause() from g's O1 code; a signal then runs its handler on an alternate stack
+        // (sigaltstack), where it blocks in read(). Its own stack, with the return address into g's O1 code, is
+        // not the one /proc shows it blocked on. main drives g to O3, retiring that object: the scan must
+        // follow the signal frame to the interrupted stack, or the waiter returns into freed code (before
+        // the scan did, this program died of SIGSEGV in every run).
+        var c = TestSupport.WriteScratch("reclaim_altstack.c", """
+            #include <pthread.h>
+            #include <signal.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <unistd.h>
+            static int fds[2];
+            static volatile sig_atomic_t in_pause, in_handler;
+            static void on_usr1(int sig) {
+                (void)sig;
+                char ch;
+                in_handler = 1;
+                if (read(fds[0], &ch, 1) != 1) _exit(3); /* blocked here, on the alternate stack */
+            }
+            static long g(long x, int wait) {
+                if (wait) { in_pause = 1; pause(); return x + 7; } /* pause's return address is in g's code */
+                return x * 3 + 1;
+            }
+            static void *waiter(void *arg) {
+                (void)arg;
+                stack_t ss = { .ss_sp = malloc(1 << 16), .ss_size = 1 << 16, .ss_flags = 0 };
+                if (!ss.ss_sp || sigaltstack(&ss, NULL) != 0) _exit(4);
+                return (void *)g(1000, 1);
+            }
+            int main(void) {
+                struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_ONSTACK };
+                sigemptyset(&sa.sa_mask);
+                if (pipe(fds) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0) return 1;
+                long s = 0;
+                for (long i = 0; i < 150; i++) s += g(i, 0); /* g is at O1 (100 entries) */
+                pthread_t t;
+                if (pthread_create(&t, NULL, waiter, NULL) != 0) return 1;
+                while (!in_pause) usleep(1000);
+                usleep(50000);                 /* in pause(), called from g's O1 code */
+                pthread_kill(t, SIGUSR1);
+                while (!in_handler) usleep(1000);
+                usleep(50000);                 /* in read(), on the alternate stack */
+                for (long i = 0; i < 20000; i++) s += g(i, 0); /* O2 at 1000, O3 at 10000: g's O1 object retired */
+                usleep(100000);
+                for (long i = 0; i < 20000; i++) s += g(i, 0);
+                if (write(fds[1], "x", 1) != 1) return 1;
+                void *r;
+                pthread_join(t, &r);
+                printf("%ld %ld\n", s, (long)r);
+                return 0;
+            }
+            """);
+        var exe = Path.Combine(TestSupport.Scratch, "reclaim_altstack.native");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-pthread", "-o", exe, c]).ExitCode);
+        var expected = TestSupport.Run(exe, []).Stdout;
+        var r = TestSupport.Tierflow("run", c, "--sync", "--stats", "--no-osr");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(expected, r.Stdout);
+        Assert.Contains("g                              O3", r.Stderr);
+        Freed(r.Stderr, out int waiting);
+        Assert.True(waiting >= 1, r.Stderr); // g's O1 object: the interrupted frame was in it until the end
+    }
+
+    [Fact]
     public void NothingIsFreedWhileAThreadRunsWithoutCallingTheRuntime()
     {
         // A second thread spins in O0 code that never calls into the runtime (no OSR: no loop counters)

@@ -26,6 +26,8 @@ namespace Tierflow.Runtime;
 /// copied with process_vm_readv so that a thread exiting meanwhile cannot fault us. It is cleared only if
 /// it did not run meanwhile (its system call line and context-switch counts are the same after the copy):
 /// woken, it could return into a frame whose return address was not read yet and overwrite that word.
+/// A thread blocked in a signal handler on an alternate stack is followed through its signal frame to the
+/// stack it was interrupted on (ScanBlocked).
 /// What the scan cannot see are its other registers, which hold no tier code address across a system call:
 /// a slot is loaded right before the call through it, and every blocking call may write memory, so the
 /// load is never hoisted above one.</item>
@@ -155,10 +157,11 @@ internal sealed unsafe partial class CodeReclaimer
         if (threads == null) return [];
         var mustClear = threads.Where(t => t != self && !IsExempt(t)).ToHashSet();
         List<(ulong Start, ulong End)>? maps = null;
+        HashSet<ulong>? restorers = null;
         foreach (int t in mustClear)
         {
             lock (_retired) if (candidates.All(c => c.Cleared.Contains(t))) continue;
-            if (ScanBlocked(t, candidates, ref maps) is { } live) Clear(t, candidates, live);
+            if (ScanBlocked(t, candidates, ref maps, restorers ??= SignalRestorers()) is { } live) Clear(t, candidates, live);
         }
         if (!selfExempt) mustClear.Add(self);
         var free = new List<string>();
@@ -205,10 +208,20 @@ internal sealed unsafe partial class CodeReclaimer
     /// Another thread, if it is blocked in a system call: which candidates its instruction pointer or a
     /// word of its stack points into. Null when it cannot be told (runnable, gone, unreadable, woken while
     /// we looked, or a stack too large to copy).
+    /// <para>
+    /// A thread blocked inside a signal handler that runs on an alternate stack (sigaltstack) is blocked on
+    /// that stack: the frames the signal interrupted, with their return addresses, are on the stack it was
+    /// running on. The kernel's signal frame on the alternate stack holds the interrupted registers, and is
+    /// found by its first word, the handler's return address: libc's signal restorer (every handler installed
+    /// through glibc's sigaction returns through it). The interrupted stack pointer it saved leads to that
+    /// stack, which is copied and scanned too, as a debugger unwinds through a signal frame; and so on for
+    /// nested signals, up to four stacks (beyond, the thread is not cleared). A word that only looks like a
+    /// restorer address makes the scan read one more region: more marks, never fewer.
+    /// </para>
     /// </summary>
-    static bool[]? ScanBlocked(int tid, Retired[] candidates, ref List<(ulong Start, ulong End)>? maps)
+    static bool[]? ScanBlocked(int tid, Retired[] candidates, ref List<(ulong Start, ulong End)>? maps, HashSet<ulong> restorers)
     {
-        // The thread must not run between the first look and the copy: woken, it could return into a frame
+        // The thread must not run between the first look and the copies: woken, it could return into a frame
         // whose return address we have not read yet and overwrite that word (alloca, push) while it runs
         // there. Its system call line and its context-switch counts are read before and after; any change
         // (or "running") and it is not cleared this time.
@@ -219,24 +232,61 @@ internal sealed unsafe partial class CodeReclaimer
         Mark(b.Pc, lo, hi, candidates, live);
         maps ??= Mappings();
         if (maps == null) return null;
-        ulong from = b.Sp - RedZone, end = 0;
-        foreach (var (s, e) in maps)
-            if (b.Sp >= s && b.Sp < e) { end = e; from = Math.Max(from, s); break; }
-        // A stack the guest placed in a large heap mapping would mean copying the heap at every scan.
-        if (end == 0 || end - from > MaxStackCopy) return null;
-        // The thread may exit and its stack be unmapped while we read it: copy it with process_vm_readv,
-        // which fails with EFAULT where a plain read would fault.
-        nuint len = (nuint)(end - from);
-        byte* copy = (byte*)NativeMemory.Alloc(len);
+        var copies = new List<(nint Copy, nuint Length, ulong Start, ulong End)>();
         try
         {
-            Iovec local = new() { Base = (nint)copy, Length = len }, remote = new() { Base = (nint)from, Length = len };
-            if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (nint)len) return null;
+            var pending = new Queue<ulong>([b.Sp]);
+            while (pending.TryDequeue(out ulong sp))
+            {
+                if (copies.Any(c => sp >= c.Start && sp < c.End)) continue; // on a stack already read
+                if (copies.Count == MaxStacks) return null;
+                ulong from = sp - RedZone, end = 0;
+                foreach (var (s, e) in maps)
+                    if (sp >= s && sp < e) { end = e; from = Math.Max(from, s); break; }
+                // A stack the guest placed in a large heap mapping would mean copying the heap at every scan.
+                if (end == 0 || end - from > MaxStackCopy) return null;
+                // The thread may exit and its stack be unmapped while we read it: copy it with process_vm_readv,
+                // which fails with EFAULT where a plain read would fault.
+                nuint len = (nuint)(end - from);
+                byte* copy = (byte*)NativeMemory.Alloc(len);
+                copies.Add(((nint)copy, len, from, end));
+                Iovec local = new() { Base = (nint)copy, Length = len }, remote = new() { Base = (nint)from, Length = len };
+                if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (nint)len) return null;
+                ulong* words = (ulong*)copy;
+                long count = (long)(len / 8);
+                for (long k = 0; k + SavedSpWord < count; k++)
+                    if (restorers.Contains(words[k])) pending.Enqueue(words[k + SavedSpWord]);
+            }
             if (Blocked(tid) != before) return null;
-            return Scan((ulong*)copy, (ulong*)(copy + len), candidates, live);
+            foreach (var c in copies) Scan((ulong*)c.Copy, (ulong*)(c.Copy + (nint)c.Length), candidates, live);
+            return live;
         }
-        finally { NativeMemory.Free(copy); }
+        finally { foreach (var c in copies) NativeMemory.Free((void*)c.Copy); }
     }
+
+    /// <summary>Stacks one thread's scan may read: its own and those of up to three nested signal frames.</summary>
+    const int MaxStacks = 4;
+
+    /// <summary>
+    /// Where the interrupted stack pointer lies in an x86-64 signal frame, in words from its first one (the
+    /// restorer address, <c>pretcode</c>): then <c>uc_flags</c>, <c>uc_link</c>, <c>uc_stack</c> (3 words) and
+    /// <c>uc_mcontext</c>, whose 16th register is rsp (r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip).
+    /// </summary>
+    const int SavedSpWord = 1 + 1 + 1 + 3 + 15;
+
+    /// <summary>The restorers of the process's signal handlers (glibc gives every handler the same one, its
+    /// __restore_rt; a handler installed by a raw system call may have its own).</summary>
+    static HashSet<ulong> SignalRestorers()
+    {
+        var set = new HashSet<ulong>();
+        byte* act = stackalloc byte[256]; // glibc's struct sigaction: handler, mask (128), flags, restorer at 144
+        for (int sig = 1; sig < 65; sig++)
+            if (sigaction(sig, null, act) == 0 && *(ulong*)act > 1 && (*(int*)(act + 136) & SaRestorer) != 0)
+                set.Add(*(ulong*)(act + 144));
+        return set;
+    }
+
+    const int SaRestorer = 0x04000000;
 
     const ulong MaxStackCopy = 64UL << 20;
 
@@ -328,5 +378,6 @@ internal sealed unsafe partial class CodeReclaimer
     [LibraryImport("libc")] private static partial int pthread_getattr_np(nint thread, byte* attr);
     [LibraryImport("libc")] private static partial int pthread_attr_getstack(byte* attr, nint* addr, nuint* size);
     [LibraryImport("libc")] private static partial int pthread_attr_destroy(byte* attr);
+    [LibraryImport("libc")] private static partial int sigaction(int sig, byte* act, byte* old);
     [LibraryImport("libc")] private static partial nint process_vm_readv(int pid, Iovec* local, nuint liovcnt, Iovec* remote, nuint riovcnt, nuint flags);
 }
