@@ -145,6 +145,16 @@ public class LibraryReclamationTests
         Assert.True(p.Reclaimer.Scans >= scans + 20);
         Assert.Equal(0, p.ReplacedCode.FreedObjects);
         Assert.Equal(12, p.ReplacedCode.Waiting);
+        // The meter's gauge sums every program of the process: at least these twelve.
+        long gauge = 0;
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (i, l) => { if (i.Name == "tierflow.code.waiting") l.EnableMeasurementEvents(i); };
+            listener.SetMeasurementEventCallback<long>((_, v, _, _) => gauge = v);
+            listener.Start();
+            listener.RecordObservableInstruments();
+        }
+        Assert.True(gauge >= 12, $"tierflow.code.waiting = {gauge}");
         p.GetDelegate<NoneToVoid>("halt")();
         spinner.Join();
         var s = ScanUntil(p, s => s.Waiting == 0);

@@ -27,6 +27,9 @@ public static class TierflowMetrics
         "Code bytes of replaced tiers freed once no thread could be running them.");
     static readonly Counter<long> Transfers = Meter.CreateCounter<long>("tierflow.osr.transfers", "{transfer}",
         "Running calls that moved into an OSR continuation, by the continuation's tier.");
+    static readonly ObservableGauge<long> Waiting = Meter.CreateObservableGauge("tierflow.code.waiting",
+        Runtime.HostCallbacks.ReplacedObjectsWaiting, "{object}",
+        "Objects of replaced tiers not freed yet: a thread may still be in them, or has not shown that it is not.");
 
     internal static void Record(CompilationRecord r, string kind)
     {

@@ -22,6 +22,9 @@ internal static unsafe class HostCallbacks
 
     public static void Unregister(int id) => Programs.TryRemove(id, out _);
 
+    /// <summary>Replaced-code objects waiting to be freed, over every loaded program (the tierflow.code.waiting gauge).</summary>
+    internal static long ReplacedObjectsWaiting() => Programs.Values.Sum(p => (long)p.ReplacedCode.Waiting);
+
     public static nint OnHotAddress => (nint)(delegate* unmanaged<int, int, void>)&OnHot;
     public static nint OnLoopAddress => (nint)(delegate* unmanaged<int, int, int, nint>)&OnLoop;
     /// <summary>
