@@ -122,6 +122,7 @@ public class FunctionRuleTests
     [Theory]
     [InlineData("fib", "not a function rule")]
     [InlineData("=never", "not a function rule")]
+    [InlineData("  =max:O1", "names no function")]
     [InlineData("fib=", "not a function rule")]
     [InlineData("fib=fast", "'fast' is not an action")]
     [InlineData("fib=pin", "pin needs a tier")]

@@ -53,6 +53,7 @@ public sealed record FunctionRule(string Glob, FunctionRuleKind Kind, OptLevel T
         if (eq <= 0 || eq == rule.Length - 1)
             throw new FormatException($"'{rule}' is not a function rule: expected GLOB=pin:TIER, GLOB=never or GLOB=max:TIER");
         var glob = rule[..eq].Trim();
+        if (glob.Length == 0) throw new FormatException($"'{rule}' is not a function rule: it names no function before '='");
         var action = rule[(eq + 1)..].Trim();
         var parts = action.Split(':', 2);
         var verb = parts[0].Trim().ToLowerInvariant();
