@@ -29,8 +29,9 @@ usage:
         [--out DIR] [--json FILE]                           build; mismatches saved as reproducers in DIR
   tierflow fuzz --mutate FILE.{ll,bc}... [--count N] [--seed S]   damaged inputs: each must be refused cleanly
                                                             or end as its native build does
-  tierflow export PROGRAM... -o OUT [--profile FILE] [--shared]   a native executable (or .so) with no JIT: hot
-                                                            functions at O3, cold ones for size, by the profile
+  tierflow export PROGRAM... -o OUT [--profile FILE] [--shared | --entry NAME]   a native executable (or .so)
+                                                            with no JIT: hot functions at O3, cold ones for
+                                                            size, by the profile; --entry: it starts in NAME
   tierflow coverage PROFILE.json                            which functions ran: never run / cold / warm / hot
   tierflow cache [stats|ls|clear [--all]] [--cache-dir DIR] the persistent code cache (--cache, --cache-dir)
   tierflow options [--markdown]                             every option with its environment variable

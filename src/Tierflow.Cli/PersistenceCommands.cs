@@ -10,7 +10,7 @@ internal static class PersistenceCommands
 {
     public static int Export(CommandLine cl)
     {
-        const string usage = "usage: tierflow export PROGRAM [MORE.{c,ll,bc,o,a}...] -o OUT [--profile FILE] [--shared]";
+        const string usage = "usage: tierflow export PROGRAM [MORE.{c,ll,bc,o,a}...] -o OUT [--profile FILE] [--shared | --entry NAME]";
         if (!cl.Local.TryGetValue("-o", out var output) || output == null) throw new TierflowException(usage, ExitCodes.Usage);
         var inputs = Commands.Inputs(cl, "export", usage);
         var path = string.Join(' ', inputs);
@@ -28,7 +28,7 @@ internal static class PersistenceCommands
             else if (cl.Options.ProfilePath != null) throw new TierflowException($"{profilePath}: no such profile", ExitCodes.NoInput);
         }
         var r = NativeExport.Run(source, output, profile, cl.Has("--shared"), cl.Options.FastFloat, cl.Libraries,
-            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0, cl.Options.MallocTuning, ir, objects);
+            cl.Options.InlineCallees ? cl.Options.RecursiveInlineLevel : 0, cl.Options.MallocTuning, ir, objects, cl.Local.GetValueOrDefault("--entry"));
         Console.WriteLine($"tierflow: exported {path} to {r.Output} ({r.Bytes} bytes, {(cl.Has("--shared") ? "shared library" : "executable")}; " +
                           $"opt {r.OptimizeMs:F1} ms, codegen {r.CodegenMs:F1} ms, link {r.LinkMs:F1} ms)");
         Console.WriteLine(profile == null

@@ -123,6 +123,21 @@ public class CliTests
         Assert.Equal("alt 3 y\n", r.Stdout);
         AssertClean(Run("run", f, "--entry", "nosuch"), ExitCodes.BadInput, "no function named 'nosuch'", "--entry");
         AssertClean(Run("run", f, "--entry", "half"), ExitCodes.BadInput, "half has signature double (double)");
+
+        // The same for an exported executable: its main calls alt; the program's own main is still there, renamed.
+        var exe = Path.Combine(TestSupport.Scratch, "entry.exported");
+        var e = Run("export", f, "-o", exe, "--entry", "alt");
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        var native = TestSupport.Run(exe, ["x", "y"]);
+        Assert.Equal(5, native.ExitCode);
+        Assert.Equal($"alt 3 y\n", native.Stdout);
+        var v = TestSupport.WriteScratch("entry_void.c", "#include <stdio.h>\nvoid go(void) { puts(\"go\"); }\n"); // no main at all
+        var exeVoid = Path.Combine(TestSupport.Scratch, "entry_void.exported");
+        Assert.Equal(0, Run("export", v, "-o", exeVoid, "--entry", "go").ExitCode);
+        Assert.Equal((0, "go\n"), (TestSupport.Run(exeVoid, []).ExitCode, TestSupport.Run(exeVoid, []).Stdout));
+        AssertClean(Run("export", f, "-o", exe, "--entry", "nosuch"), ExitCodes.BadInput, "no function named 'nosuch'", "--entry");
+        AssertClean(Run("export", f, "-o", exe, "--entry", "half"), ExitCodes.BadInput, "half has signature double (double)");
+        AssertClean(Run("export", f, "-o", exe, "--entry", "alt", "--shared"), ExitCodes.Usage, "--entry", "--shared");
     }
 
     /// <summary>`tierflow timeline` draws a run's --trace-json: a PNG with a row per function compiled after load.</summary>

@@ -31,8 +31,10 @@ public static class NativeExport
 {
     public static ExportResult Run(ProgramSource source, string output, Profile? profile, bool shared, bool fastFloat,
         IReadOnlyList<string> libraries, int recursiveInlineLevel = 1, bool mallocTuning = true,
-        IReadOnlyList<string>? inputs = null, IReadOnlyList<string>? objects = null)
+        IReadOnlyList<string>? inputs = null, IReadOnlyList<string>? objects = null, string? entry = null)
     {
+        if (entry != null && shared)
+            throw new TierflowException("--entry names the function an executable starts in; a shared library (--shared) has none", ExitCodes.Usage);
         var full = Path.GetFullPath(output);
         if (Directory.Exists(full)) throw new TierflowException($"{output}: is a directory; -o takes the file to write", ExitCodes.Usage);
         // The program's files (a linked source's name is not a path: the caller gives them) and its objects.
@@ -48,6 +50,7 @@ public static class NativeExport
         using var m = source.Parse(context);
         IrNormalizer.Normalize(m, HostTarget.Triple, HostTarget.DataLayout, fastFloat);
         var ctx = Llvm.LLVMGetModuleContext(m);
+        if (entry != null && entry != "main") StartIn(m, ctx, entry, source.DisplayName);
         var counts = new Dictionary<Heat, int>();
         int unprofiled = 0;
         foreach (var f in Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList())
@@ -133,6 +136,35 @@ public static class NativeExport
         }
         return new ExportResult(full, new FileInfo(full).Length, counts.GetValueOrDefault(Heat.Hot), counts.GetValueOrDefault(Heat.Warm),
             counts.GetValueOrDefault(Heat.Cold), counts.GetValueOrDefault(Heat.NeverRun), unprofiled, opt, codegen, sw.Elapsed.TotalMilliseconds, recursive);
+    }
+
+    /// <summary>
+    /// --entry NAME: the executable's <c>main</c> calls NAME with main's arguments and returns its result (0 for
+    /// void), as <c>tierflow run --entry</c> calls it (lli's -entry-function). NAME must have one of main's
+    /// signatures. The program's own <c>main</c>, if it has one, is renamed out of the way; its uses follow it.
+    /// </summary>
+    static void StartIn(LlvmModuleHandle m, nint ctx, string entry, string program)
+    {
+        var f = Llvm.LLVMGetNamedFunction(m, entry);
+        if (f.IsNull || Llvm.LLVMIsDeclaration(f) != 0)
+            throw new TierflowException($"{program}: no function named '{entry}' is defined (--entry)", ExitCodes.BadInput);
+        var type = Llvm.LLVMGlobalGetValueType(f);
+        var ret = Llvm.LLVMGetReturnType(type);
+        var args = Ir.ParamTypes(type);
+        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
+        var ptr = Llvm.LLVMPointerTypeInContext(ctx, 0);
+        bool returns = ret == i32 || Llvm.LLVMGetTypeKind(ret) == LLVMTypeKind.Void;
+        bool takes = args.Length == 0 || (args.Length is 2 or 3 && args[0] == i32 && args.Skip(1).All(a => a == ptr));
+        if (!returns || !takes || Llvm.LLVMIsFunctionVarArg(type) != 0)
+            throw new TierflowException($"{program}: {entry} has signature {Ir.Print(type)}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
+        var old = Llvm.LLVMGetNamedFunction(m, "main");
+        if (!old.IsNull) Ir.SetName(old, "__tf_program_main");
+        var mainType = Ir.FunctionType(i32, [i32, ptr, ptr]);
+        var main = Llvm.LLVMAddFunction(m, "main", mainType);
+        using var b = new BuilderHandle(Llvm.LLVMCreateBuilderInContext(ctx));
+        Llvm.LLVMPositionBuilderAtEnd(b, Llvm.LLVMAppendBasicBlockInContext(ctx, main, "entry"));
+        var call = Ir.BuildCall(b, type, f, Enumerable.Range(0, args.Length).Select(i => Llvm.LLVMGetParam(main, (uint)i)).ToArray());
+        Llvm.LLVMBuildRet(b, ret == i32 ? call : Llvm.LLVMConstInt(i32, 0, 0));
     }
 
     static void AddAttributes(nint ctx, LLVMValueRef f, params string[] names)
