@@ -49,8 +49,6 @@ internal static class TimelineCommand
     {
         var plot = new ScottPlot.Plot();
         var functions = trace.Functions;
-        var compilesOf = trace.Compiles.ToLookup(c => c.Function);
-        var transfersOf = trace.Transfers.ToLookup(t => t.Function);
         double end = trace.EndMs;
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int row = 0; row < functions.Count; row++)
@@ -59,7 +57,7 @@ internal static class TimelineCommand
             double y = functions.Count - row; // the first compiled function at the top
             ticks.AddMajor(y, name);
             foreach (var (from, to, tier) in trace.Bands(name)) Band(plot, from, to, y, TierColor(tier));
-            foreach (var c in compilesOf[name])
+            foreach (var c in trace.CompilesOf(name))
             {
                 var line = plot.Add.Line(c.QueuedMs, y, c.StartMs, y);
                 line.LineColor = ScottPlot.Colors.Gray;
@@ -70,7 +68,7 @@ internal static class TimelineCommand
                 if (c.Error != null) plot.Add.Marker(c.EndMs, y, ScottPlot.MarkerShape.Cross, 10, ScottPlot.Colors.Red);
                 else if (c.OsrLoop != null) plot.Add.Marker(c.EndMs, y, ScottPlot.MarkerShape.FilledTriangleUp, 9, ScottPlot.Colors.Orange);
             }
-            foreach (var t in transfersOf[name])
+            foreach (var t in trace.TransfersOf(name))
                 plot.Add.Marker(t.AtMs, y, ScottPlot.MarkerShape.FilledDiamond, 9, ScottPlot.Colors.DarkGreen);
         }
         var loaded = plot.Add.VerticalLine(trace.LoadedMs, 1, ScottPlot.Colors.Gray, ScottPlot.LinePattern.Dashed);

@@ -31,7 +31,14 @@ internal sealed class TraceFile
     public required List<string> Functions { get; init; }
     public int NeverCompiled => Math.Max(0, LoadedFunctions - Functions.Count);
 
-    ILookup<string, TraceCompile>? _byFunction;
+    ILookup<string, TraceCompile>? _compilesOf;
+    ILookup<string, TraceTransfer>? _transfersOf;
+
+    /// <summary>A function's compiles (looked up: both pictures draw every row from them).</summary>
+    public IEnumerable<TraceCompile> CompilesOf(string function) => (_compilesOf ??= Compiles.ToLookup(c => c.Function))[function];
+
+    /// <summary>A function's first OSR transfer at each loop.</summary>
+    public IEnumerable<TraceTransfer> TransfersOf(string function) => (_transfersOf ??= Transfers.ToLookup(t => t.Function))[function];
 
     /// <summary>Each function's tier over time: the load's tier, then each install (continuations change no tier).</summary>
     public List<(double From, double To, string Tier)> Bands(string function)
@@ -39,8 +46,7 @@ internal sealed class TraceFile
         var bands = new List<(double, double, string)>();
         double from = 0;
         var tier = InitialTier;
-        _byFunction ??= Compiles.ToLookup(c => c.Function);
-        foreach (var c in _byFunction[function].Where(c => c.Error == null && c.OsrLoop == null).OrderBy(c => c.EndMs))
+        foreach (var c in CompilesOf(function).Where(c => c.Error == null && c.OsrLoop == null).OrderBy(c => c.EndMs))
         {
             if (c.EndMs > from) bands.Add((from, c.EndMs, tier));
             from = Math.Max(from, c.EndMs);

@@ -1182,7 +1182,7 @@ public sealed class TieredProgram : IDisposable
         if (_options.OnCompileFailure == CompileFailureAction.Keep || _stopping) return;
         Console.Error.WriteLine($"tierflow: {_name}: {what}");
         if (_options.OnCompileFailure != CompileFailureAction.Exit) return;
-        Console.Error.WriteLine($"tierflow: ending the process (--on-compile-failure exit)");
+        Console.Error.WriteLine("tierflow: ending the process (--on-compile-failure exit)");
         HostCallbacks.ShutdownAll();
         Libc.FlushOutput();
         Persistence.AtomicFile.CloseForExit(TimeSpan.FromSeconds(1));
