@@ -151,12 +151,10 @@ public static class NativeExport
         var type = Llvm.LLVMGlobalGetValueType(f);
         var ret = Llvm.LLVMGetReturnType(type);
         var args = Ir.ParamTypes(type);
+        Runtime.MainRunner.RequireMainSignature(program, entry, Ir.Print(ret), args.Select(Ir.Print).ToArray(),
+            Llvm.LLVMIsFunctionVarArg(type) != 0, Ir.Print(type));
         var i32 = Llvm.LLVMInt32TypeInContext(ctx);
         var ptr = Llvm.LLVMPointerTypeInContext(ctx, 0);
-        bool returns = ret == i32 || Llvm.LLVMGetTypeKind(ret) == LLVMTypeKind.Void;
-        bool takes = args.Length == 0 || (args.Length is 2 or 3 && args[0] == i32 && args.Skip(1).All(a => a == ptr));
-        if (!returns || !takes || Llvm.LLVMIsFunctionVarArg(type) != 0)
-            throw new TierflowException($"{program}: {entry} has signature {Ir.Print(type)}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
         var old = Llvm.LLVMGetNamedFunction(m, "main");
         if (!old.IsNull) Ir.SetName(old, "__tf_program_main");
         var mainType = Ir.FunctionType(i32, [i32, ptr, ptr]);

@@ -15,17 +15,8 @@ internal static unsafe class MainRunner
                 ? $"{p.Name}: no 'main' function is defined (use --entry NAME, or 'tierflow call' to run another function)"
                 : $"{p.Name}: no function named '{entry}' is defined (--entry)", ExitCodes.BadInput);
         var info = function.Info;
-        bool returnsInt = info.ReturnType is "i32" or "void";
+        RequireMainSignature(p.Name, entry, info.ReturnType, info.ParamTypes, info.IsVarArg, info.Signature);
         int arity = info.ParamTypes.Count;
-        bool paramsOk = arity switch
-        {
-            0 => true,
-            2 => info.ParamTypes[0] == "i32" && info.ParamTypes[1] == "ptr",
-            3 => info.ParamTypes[0] == "i32" && info.ParamTypes[1] == "ptr" && info.ParamTypes[2] == "ptr",
-            _ => false,
-        };
-        if (!returnsInt || !paramsOk || info.IsVarArg)
-            throw new TierflowException($"{p.Name}: {entry} has signature {info.Signature}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
 
         // argv and its strings live until the process exits: the guest may keep pointers into them.
         var all = new[] { argv0 }.Concat(args).ToArray();
@@ -53,6 +44,24 @@ internal static unsafe class MainRunner
             _ => ((delegate* unmanaged<int, nint, nint, int>)address)(all.Length, (nint)argv, envp),
         };
         return info.ReturnType == "void" ? 0 : result;
+    }
+
+    /// <summary>
+    /// The signatures a function may have to be called as `main` (by --entry, here and in export): i32 or void,
+    /// taking nothing, (i32, ptr) or (i32, ptr, ptr). Types as LLVM prints them.
+    /// </summary>
+    internal static void RequireMainSignature(string program, string entry, string returnType, IReadOnlyList<string> paramTypes, bool varArg, string signature)
+    {
+        bool returnsInt = returnType is "i32" or "void";
+        bool paramsOk = paramTypes.Count switch
+        {
+            0 => true,
+            2 => paramTypes[0] == "i32" && paramTypes[1] == "ptr",
+            3 => paramTypes[0] == "i32" && paramTypes[1] == "ptr" && paramTypes[2] == "ptr",
+            _ => false,
+        };
+        if (!returnsInt || !paramsOk || varArg)
+            throw new TierflowException($"{program}: {entry} has signature {signature}; expected i32 (), i32 (i32, ptr) or i32 (i32, ptr, ptr)", ExitCodes.BadInput);
     }
 
     /// <summary>
