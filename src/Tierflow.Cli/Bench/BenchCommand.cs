@@ -76,7 +76,10 @@ internal static class BenchCommand
     internal static string[] TierflowCommand()
     {
         var exe = Environment.ProcessPath ?? "tierflow";
-        return Path.GetFileNameWithoutExtension(exe) == "dotnet" ? [exe, typeof(Program).Assembly.Location] : [exe];
+        // Under dotnet the assembly sits beside its runtime config in the base directory (Assembly.Location is
+        // empty in a single-file or NativeAOT build, where this branch is never taken).
+        return Path.GetFileNameWithoutExtension(exe) == "dotnet"
+            ? [exe, Path.Combine(AppContext.BaseDirectory, typeof(Program).Assembly.GetName().Name + ".dll")] : [exe];
     }
 
     static List<string> DefaultWorkloads()

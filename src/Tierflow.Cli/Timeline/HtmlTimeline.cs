@@ -18,18 +18,18 @@ internal static class HtmlTimeline
         {
             var bands = new JsonArray();
             foreach (var (from, to, tier) in trace.Bands(name))
-                bands.Add(new JsonObject { ["from"] = Round(from), ["to"] = Round(to), ["tier"] = tier });
+                bands.Add((JsonNode)new JsonObject { ["from"] = Round(from), ["to"] = Round(to), ["tier"] = tier });
             var compiles = new JsonArray();
             foreach (var c in trace.CompilesOf(name))
-                compiles.Add(new JsonObject
+                compiles.Add((JsonNode)new JsonObject
                 {
                     ["from"] = c.From, ["to"] = c.To, ["reason"] = c.Reason, ["queued"] = Round(c.QueuedMs), ["start"] = Round(c.StartMs),
                     ["end"] = Round(c.EndMs), ["osr"] = c.OsrLoop, ["error"] = c.Error, ["batch"] = c.Batch, ["bytes"] = c.Bytes, ["cached"] = c.Cached,
                 });
             var transfers = new JsonArray();
             foreach (var t in trace.TransfersOf(name))
-                transfers.Add(new JsonObject { ["at"] = Round(t.AtMs), ["loop"] = t.Loop });
-            rows.Add(new JsonObject { ["name"] = name, ["bands"] = bands, ["compiles"] = compiles, ["transfers"] = transfers });
+                transfers.Add((JsonNode)new JsonObject { ["at"] = Round(t.AtMs), ["loop"] = t.Loop });
+            rows.Add((JsonNode)new JsonObject { ["name"] = name, ["bands"] = bands, ["compiles"] = compiles, ["transfers"] = transfers });
         }
         var data = new JsonObject
         {
