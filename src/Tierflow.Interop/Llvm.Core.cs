@@ -42,9 +42,22 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial nint LLVMGetBufferStart(MemoryBufferHandle buf);
     [LibraryImport(Lib)] public static partial nuint LLVMGetBufferSize(MemoryBufferHandle buf);
     [LibraryImport(Lib)] public static partial int LLVMParseIRInContext(ContextHandle c, MemoryBufferHandle buf, out nint module, out nint message);
+    /// <summary>Reads bitcode lazily: module-level records now, each function body when it is materialized
+    /// (LLVMRunFunctionPassManager). On success the module owns the buffer and reads from it until disposed;
+    /// on failure the caller still owns it. Returns nonzero on error.</summary>
+    [LibraryImport(Lib)] public static partial int LLVMGetBitcodeModuleInContext2(ContextHandle c, MemoryBufferHandle buf, out nint module);
     [LibraryImport(Lib)] public static partial nint LLVMWriteBitcodeToMemoryBuffer(LlvmModuleHandle m);
     [LibraryImport(Lib)] public static partial int LLVMVerifyModule(LlvmModuleHandle m, int action, out nint message);
     [LibraryImport(Lib)] public static partial int LLVMVerifyFunction(LLVMValueRef fn, int action);
+
+    // --- the legacy function pass manager: used with no passes, only because running it on a function of a
+    // lazily read module materializes that function's body (legacy::FunctionPassManager::run), which the C API
+    // offers no other way to do
+    [LibraryImport(Lib)] public static partial nint LLVMCreateFunctionPassManagerForModule(LlvmModuleHandle m);
+    [LibraryImport(Lib)] public static partial int LLVMInitializeFunctionPassManager(nint fpm);
+    [LibraryImport(Lib)] public static partial int LLVMRunFunctionPassManager(nint fpm, LLVMValueRef fn);
+    [LibraryImport(Lib)] public static partial int LLVMFinalizeFunctionPassManager(nint fpm);
+    [LibraryImport(Lib)] public static partial void LLVMDisposePassManager(nint pm);
 
     // --- types
     [LibraryImport(Lib)] public static partial LLVMTypeRef LLVMTypeOf(LLVMValueRef v);

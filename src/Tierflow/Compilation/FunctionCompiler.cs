@@ -20,12 +20,12 @@ internal sealed record CompiledObject(byte[] Object, IReadOnlyList<string> Symbo
 }
 
 /// <summary>
-/// Compiles one function at one tier into an object file. Owns an LLVM context and the parsed template
+/// Compiles one function at one tier into an object file. Owns an LLVM context in which it reads the template
 /// (target machines are borrowed from HostTarget's pool per compile), so it must be used by one thread at
 /// a time (LLVM contexts are not thread-safe); each compile worker has its own, and --sync mode shares
 /// one under a lock.
 ///
-/// The per-function module is cut from the template:
+/// The per-function module is cut from the template, read afresh and lazily for each compile (OpenTemplate):
 ///   - the function's own body is kept and renamed to a fresh versioned symbol;
 ///   - other bodies are deleted, except, at the final tier, private copies of small callees (direct, and
 ///     theirs in turn, within a budget) that the inliner may then inline (invisible outside this object);
@@ -47,7 +47,6 @@ internal sealed class FunctionCompiler : IDisposable
     readonly FunctionInfo[] _functions;
     readonly Persistence.CodeCache? _cache;
     ContextHandle? _context;
-    LlvmModuleHandle? _templateModule;
     PassBuilderOptionsHandle? _passOptions;
 
     public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, Persistence.CodeCache? cache = null)
@@ -58,9 +57,18 @@ internal sealed class FunctionCompiler : IDisposable
         _options = options;
     }
 
-    LlvmModuleHandle Template() => _templateModule ??= ParseTemplate();
-
-    LlvmModuleHandle ParseTemplate()
+    /// <summary>
+    /// The template, read for one compile. Read lazily: the module-level records (globals, declarations,
+    /// where each body is) now, and a function's body only when CutModule materializes it, so a compile
+    /// reads the bodies it keeps and drops the others unread. The first version parsed the template once
+    /// and cloned it for every compile (LLVMCloneModule, then deleting every other body): time in proportion
+    /// to the whole program for each compile, about 450 ms per tier-up of a small function in a program of
+    /// 2,000 functions (`docs/results/session19-experiments.md`). Reading afresh also gives a function with
+    /// computed-goto tables the fresh module it needs: in a cloned module its blockaddress constants came
+    /// out unusable (O1 folded the dispatch loop to `unreachable`, although the same module written out and
+    /// optimized by opt-19 was fine).
+    /// </summary>
+    LlvmModuleHandle OpenTemplate()
     {
         if (_context == null)
         {
@@ -68,11 +76,24 @@ internal sealed class FunctionCompiler : IDisposable
             _passOptions = new PassBuilderOptionsHandle(Llvm.LLVMCreatePassBuilderOptions());
             if (_options.VerifyEach) Llvm.LLVMPassBuilderOptionsSetVerifyEach(_passOptions, 1);
         }
-        var buffer = Ir.BufferFromBytes(_template, "template");
-        int failed = Llvm.LLVMParseIRInContext(_context, buffer, out nint module, out nint message);
+        using var buffer = Ir.BufferFromBytes(_template, "template");
+        if (Llvm.LLVMGetBitcodeModuleInContext2(_context, buffer, out nint module) != 0)
+            throw new LlvmException("reading the template's bitcode failed");
         buffer.MarkTransferred();
-        if (failed != 0) throw new LlvmException("reading the template: " + LlvmError.TakeString(message));
         return new LlvmModuleHandle(module);
+    }
+
+    /// <summary>Reads the bodies of <paramref name="functions"/> from a lazily read module.</summary>
+    static void Materialize(LlvmModuleHandle m, IEnumerable<LLVMValueRef> functions)
+    {
+        nint fpm = Llvm.LLVMCreateFunctionPassManagerForModule(m);
+        try
+        {
+            Llvm.LLVMInitializeFunctionPassManager(fpm);
+            foreach (var f in functions) Llvm.LLVMRunFunctionPassManager(fpm, f);
+            Llvm.LLVMFinalizeFunctionPassManager(fpm);
+        }
+        finally { Llvm.LLVMDisposePassManager(fpm); }
     }
 
     /// <summary>
@@ -101,10 +122,7 @@ internal sealed class FunctionCompiler : IDisposable
             if (cache.TryGetRecipe(recipe) is { } known && cache.TryGet(known, countMiss: false) is { } quick)
                 return new CompiledObject(quick, [SymbolFor(index, level, isOsr, known)], sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
         }
-        // A function with computed-goto tables gets a fresh parse instead of a clone: in a module cloned with
-        // LLVMCloneModule its blockaddress constants came out unusable (O1 folded the dispatch loop to
-        // `unreachable`, although the same module written out and optimized by opt-19 was fine).
-        using var m = _functions[index].HasBlockAddresses ? ParseTemplate() : new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
+        using var m = OpenTemplate();
         var symbol = cache != null ? (isOsr ? RuntimeSymbols.Continuation(index, "pending") : RuntimeSymbols.Version(index, level, "pending"))
             : isOsr ? RuntimeSymbols.Continuation(index, version.ToString()) : RuntimeSymbols.Version(index, level, version.ToString());
         CutModule(m, [(index, symbol)], level, final, osr);
@@ -178,7 +196,7 @@ internal sealed class FunctionCompiler : IDisposable
             .FirstOrDefault(x => x.Item2 != FaultKind.None);
         if (fault == FaultKind.Error)
             throw new LlvmException($"injected compile failure ({_functions[faulty].Name}@batch)");
-        using var m = new LlvmModuleHandle(Llvm.LLVMCloneModule(Template()));
+        using var m = OpenTemplate();
         var members = indices.Select(i => (Index: i, Symbol: RuntimeSymbols.Version(i, level, version.ToString()))).ToList();
         CutModule(m, members, level, final, Osr.OsrEntries.None);
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
@@ -289,15 +307,20 @@ internal sealed class FunctionCompiler : IDisposable
         var self = bodies[index];
         var symbol = members[0].Symbol;
         var info = _functions[index];
+
+        // Each member's candidates; a candidate that is itself a member is called there, not copied.
+        var wanted = members.ToDictionary(x => x.Index, x => final && _options.InlineCallees ? InlineCandidates(x.Index, osr != Osr.OsrEntries.None).Keys.ToList() : []);
+        var copies = wanted.Values.SelectMany(c => c).Where(j => !bodies.ContainsKey(j)).Distinct().ToDictionary(j => j, _ => default(LLVMValueRef));
+
+        // What stays is read; every other body is deleted below without ever being read.
+        Materialize(m, Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0 && (!RuntimeSymbols.TryParseBody(Ir.Name(f), out int j)
+            || bodies.ContainsKey(j) || copies.ContainsKey(j) || _functions[j].HasBlockAddresses)).ToList());
+
         // Planned before anything changes, on the same IR the running frame's code was planned on.
         var plan = osr != Osr.OsrEntries.None || (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
             ? Osr.LoopPlan.Of(self, info.HasBlockAddresses, Llvm.LLVMGetModuleDataLayout(m)) : null;
         var layout = osr != Osr.OsrEntries.None ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
             string.Join("; ", plan.Loops.Select(l => $"{l.Name}: {l.OsrRefusal}"))) : null;
-
-        // Each member's candidates; a candidate that is itself a member is called there, not copied.
-        var wanted = members.ToDictionary(x => x.Index, x => final && _options.InlineCallees ? InlineCandidates(x.Index, osr != Osr.OsrEntries.None).Keys.ToList() : []);
-        var copies = wanted.Values.SelectMany(c => c).Where(j => !bodies.ContainsKey(j)).Distinct().ToDictionary(j => j, _ => default(LLVMValueRef));
 
         foreach (var f in Ir.Functions(m).ToList())
         {
@@ -495,7 +518,6 @@ internal sealed class FunctionCompiler : IDisposable
     public void Dispose()
     {
         _passOptions?.Dispose();
-        _templateModule?.Dispose();
         _context?.Dispose();
     }
 }
