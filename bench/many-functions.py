@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # What a compile costs as the program grows: a generated C program of N functions (each a loop over a
 # switch), of which main calls 10 chains of 10 (100 functions); the other N - 100 are never called.
-# usage: bench/many-functions.py ROUNDS N[,N...] NAME=TIERFLOW_BINARY ...
+# usage: bench/many-functions.py ROUNDS N[,N...] NAME='TIERFLOW_BINARY [OPTIONS]' ...
 #   For each N and binary, in interleaved rounds: `run --stress --sync --trace` (every called function climbs
 #   every rung on the calling thread) and a default `run`. Prints, per N and binary, the median and range of
 #   the O0 → O1 compiles' "opt" time (reading the template, cutting, verifying and the O1 pipeline), the load's
@@ -9,7 +9,7 @@
 import sys, os, re, random, subprocess, statistics, time
 
 rounds = int(sys.argv[1]); sizes = [int(n) for n in sys.argv[2].split(",")]
-builds = [a.split("=", 1) for a in sys.argv[3:]]
+builds = [(n, c.split()) for n, c in (a.split("=", 1) for a in sys.argv[3:])]
 work = os.environ.get("MANY_DIR", "/tmp/tierflow-many"); os.makedirs(work, exist_ok=True)
 
 def generate(n):
@@ -46,17 +46,18 @@ def run(cmd):
 
 for n in sizes:
     bc, expected = generate(n)
-    opt = {b: [] for b, _ in builds}; load = {b: [] for b, _ in builds}
+    opt = {b: [] for b, _ in builds}; load = {b: [] for b, _ in builds}; first = {b: [] for b, _ in builds}
     wall = {(b, m): [] for b, _ in builds for m in ("stress", "default")}
     for r in range(rounds):
         order = list(builds); random.shuffle(order)
         for name, exe in order:
-            t, p = run([exe, "run", "--stress", "--sync", "--trace", bc])
+            t, p = run([exe[0], "run", *exe[1:], "--stress", "--sync", "--trace", bc])
             assert p.stdout == expected, f"{name}: output differs"
             wall[(name, "stress")].append(t)
             opt[name] += [int(x) / 1000 for x in re.findall(r"O0 → O1, .*?opt (\d+) µs", p.stderr)]
             load[name] += re.findall(r"— → O0, load; .*?opt (\d+) µs, codegen (\d+) µs, link (\d+) µs", p.stderr)
-            t, p = run([exe, "run", bc])
+            first[name] += [sum(int(x) for x in m) / 1000 for m in re.findall(r"— → O0, first call.*?opt (\d+) µs, codegen (\d+) µs, link (\d+) µs", p.stderr)]
+            t, p = run([exe[0], "run", *exe[1:], bc])
             assert p.stdout == expected, f"{name}: output differs"
             wall[(name, "default")].append(t)
     print(f"## {n} functions ({rounds} rounds)")
@@ -64,7 +65,8 @@ for n in sizes:
         o = sorted(opt[name]); l = load[name]
         lo = statistics.median(int(x[0]) for x in l) / 1000; lc = statistics.median(int(x[1]) for x in l) / 1000; ll = statistics.median(int(x[2]) for x in l) / 1000
         print(f"  {name:8s} O0→O1 compiles: {len(o)}, opt median {statistics.median(o):7.1f} ms (min {o[0]:.1f}, max {o[-1]:.1f}); "
-              f"load opt {lo:.0f} ms, codegen {lc:.0f} ms, link {ll:.0f} ms (medians)")
+              f"load opt {lo:.0f} ms, codegen {lc:.0f} ms, link {ll:.0f} ms (medians)" +
+              (f"; first-call compiles {sum(first[name]) / rounds:.0f} ms per run" if first[name] else ""))
         for m in ("stress", "default"):
             w = wall[(name, m)]
             print(f"  {name:8s} {m:8s} wall min {min(w):6.2f} s  median {statistics.median(w):6.2f} s")

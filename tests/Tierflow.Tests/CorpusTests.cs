@@ -24,6 +24,9 @@ public class CorpusTests
         // Per-function rules: every function compiled at O2 at load (`main` too, but the last rule caps it at
         // O1, so its loops leave O0 by OSR into a continuation compiled at O1)
         ["--sync", "--osr-threshold", "50", "--fn", "*=pin:O2,main=max:O1"],
+        // Each function compiled at its first call, with its callees: by default, and racing tier-ups on two workers
+        ["--lazy"],
+        ["--lazy", "--stress", "--compile-threads", "2"],
     ];
 
     public static TheoryData<string, string> Cases()

@@ -15,7 +15,7 @@ public class TemplateTests
     /// 400 functions that are never called, between the ones that are: a chain of small functions (copied into
     /// their callers at the final tier), a recursive one, one with a computed-goto table, and main's loop.
     /// </summary>
-    static string Program()
+    internal static string Program()
     {
         var s = new StringBuilder("""
             #include <stdio.h>

@@ -72,11 +72,16 @@ internal static class CountingStubs
         s.Append($"\tsubq ${area}, %rsp\n");
         for (int k = 0; k < vectors; k++) s.Append($"\t{move} %{reg}{k}, {k * vectorWidth}(%rsp)\n");
         // The saved r11 (the function's index, the last push) becomes the jump target: the body this entry was
-        // counted for, read before the callback, so that a --sync install inside it reaches the next call.
-        s.Append($"\tmovl %r11d, %esi\n\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n");
+        // counted for, read before the callback, so that a --sync install inside it reaches the next call. A
+        // function not compiled yet has none (0: TieredProgram.Lazy); the callback compiles it, and its body is
+        // read again after the call, by the index kept in the spare 8 bytes above the vector registers.
+        int spare = vectors * vectorWidth;
+        s.Append($"\tmovl %r11d, %esi\n\tmovq %r11, {spare}(%rsp)\n\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n");
         s.Append($"\tmovq (%rax,%r11,{pointerSize}), %r11\n\tmovq %r11, {area}(%rsp)\n");
         s.Append($"\tmovq {RuntimeSymbols.ProgramId}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n");
         s.Append($"\tcallq *{RuntimeSymbols.OnHot}@GOTPCREL(%rip)\n");
+        s.Append($"\tcmpq $0, {area}(%rsp)\n\tjne 1f\n\tmovq {spare}(%rsp), %rcx\n");
+        s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n\tmovq (%rax,%rcx,{pointerSize}), %rax\n\tmovq %rax, {area}(%rsp)\n1:\n");
         for (int k = 0; k < vectors; k++) s.Append($"\t{move} {k * vectorWidth}(%rsp), %{reg}{k}\n");
         s.Append($"\taddq ${area}, %rsp\n");
         foreach (var r in saved.Reverse()) s.Append($"\tpopq %{r}\n");

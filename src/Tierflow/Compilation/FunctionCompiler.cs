@@ -316,9 +316,13 @@ internal sealed class FunctionCompiler : IDisposable
         Materialize(m, Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0 && (!RuntimeSymbols.TryParseBody(Ir.Name(f), out int j)
             || bodies.ContainsKey(j) || copies.ContainsKey(j) || _functions[j].HasBlockAddresses)).ToList());
 
-        // Planned before anything changes, on the same IR the running frame's code was planned on.
-        var plan = osr != Osr.OsrEntries.None || (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
-            ? Osr.LoopPlan.Of(self, info.HasBlockAddresses, Llvm.LLVMGetModuleDataLayout(m)) : null;
+        // Planned before anything changes, on the same IR the running frame's code was planned on: the
+        // continuation's, or at O0 each member's OSR points (a batch at O0 is a lazy program's first calls).
+        var plans = new Dictionary<int, Osr.LoopPlan>();
+        if (osr != Osr.OsrEntries.None) plans[index] = Osr.LoopPlan.Of(self, info.HasBlockAddresses, Llvm.LLVMGetModuleDataLayout(m));
+        else if (!final && level == OptLevel.O0 && _options.OsrThreshold > 0)
+            foreach (var (i, _) in members) plans[i] = Osr.LoopPlan.Of(bodies[i], _functions[i].HasBlockAddresses, Llvm.LLVMGetModuleDataLayout(m));
+        var plan = plans.GetValueOrDefault(index);
         var layout = osr != Osr.OsrEntries.None ? plan!.Layout ?? throw new LlvmException("no loop of this function can be left: " +
             string.Join("; ", plan.Loops.Select(l => $"{l.Name}: {l.OsrRefusal}"))) : null;
 
@@ -408,7 +412,7 @@ internal sealed class FunctionCompiler : IDisposable
         }
         // Below the final tier the body keeps only what counts loops: --count-loops, and at O0 the OSR points.
         // Entries are counted by the function's counting stub, not in its body (CountingStubs).
-        else if (_options.Counting == CountingMode.AllEntries && (_options.CountLoops || plan != null))
+        else if (_options.Counting == CountingMode.AllEntries && (_options.CountLoops || plans.Count > 0))
         {
             var counters = Llvm.LLVMGetNamedGlobal(m, RuntimeSymbols.Counters);
             int len = (int)Llvm.LLVMGetArrayLength2(Llvm.LLVMGlobalGetValueType(counters));
@@ -419,15 +423,16 @@ internal sealed class FunctionCompiler : IDisposable
                 if (IrRewriter.IsNaked(body)) continue;
                 var cell = rw.ElementAddress(counters, rw.I32, len, i);
                 OsrPoints? points = null;
-                if (plan != null && i == index)
+                plans.TryGetValue(i, out var own);
+                if (own != null)
                 {
                     var i8 = Llvm.LLVMInt8TypeInContext(rw.Context);
                     var flags = rw.DeclareGlobal(RuntimeSymbols.OsrReady, Llvm.LLVMArrayType2(i8, (ulong)len));
-                    points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, plan.Layout,
+                    points = new OsrPoints(rw.DeclareFunction(RuntimeSymbols.OnLoop, rw.OnLoopType), _options.OsrThreshold, own.Layout,
                         rw.ElementAddress(flags, i8, len, i));
                 }
                 if (points == null && !_options.CountLoops) continue;
-                rw.InstrumentLoops(body, (i == index ? plan?.Flow : null) ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
+                rw.InstrumentLoops(body, own?.Flow ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
             }
         }
     }

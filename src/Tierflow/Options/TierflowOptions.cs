@@ -84,6 +84,13 @@ public sealed record TierflowOptions
     /// </summary>
     public bool KeepReplacedCode { get; init; }
     /// <summary>
+    /// Compile each function's first tier on its first call (through its counting stub, on the calling thread,
+    /// with the direct callees not compiled yet within Runtime.TieredProgram.BatchInstructionBudget), not the
+    /// whole program at load. Functions with block addresses and pinned ones are still compiled at load.
+    /// Ignored where there are no counting stubs to catch the first call (eager, host counting, one rung).
+    /// </summary>
+    public bool Lazy { get; init; }
+    /// <summary>
     /// The tier OSR continuations are compiled at when it is below a function's final tier (null: the final
     /// tier). A frame runs at the first tier until its continuation is ready.
     /// </summary>

@@ -23,8 +23,13 @@ public sealed class JitFunction
     /// <summary>The --fn rule (TierflowOptions.FunctionRules) that governs this function, if one matched.</summary>
     public FunctionRule? Rule { get; internal set; }
 
-    /// <summary>The tier whose code every caller now reaches.</summary>
+    /// <summary>The tier whose code every caller now reaches (if not <see cref="Compiled"/>, the tier its first
+    /// call will compile it at).</summary>
     public OptLevel Tier { get; internal set; }
+    /// <summary>False until the function's first call compiles it (TierflowOptions.Lazy); true from load otherwise.</summary>
+    public bool Compiled => !AwaitingFirstCall;
+    /// <summary>Lazy and not compiled yet: its countdown is armed to run out at its first entry. Under Gate.</summary>
+    internal bool AwaitingFirstCall { get; set; }
     /// <summary>The tier being compiled for this function, if any.</summary>
     public OptLevel? InFlight { get; internal set; }
     /// <summary>Bumped at every install; a compile result is installed only if it is still current.</summary>

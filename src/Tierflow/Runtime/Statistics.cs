@@ -12,10 +12,16 @@ internal static class Statistics
         sb.AppendLine($"[tierflow] {p.Name}: loaded in {p.LoadMicros / 1000:F2} ms (base object at {b.To}: opt {b.OptimizeMicros / 1000:F2} ms, " +
                       $"codegen {b.CodegenMicros / 1000:F2} ms, link {b.LinkMicros / 1000:F2} ms); ladder {p.Ladder}");
         var all = p.Compilations;
-        var tiers = all.Where(c => !c.IsOsr).ToList();
+        var tiers = all.Where(c => !c.IsOsr && c.From != null).ToList();
         var osr = all.Where(c => c.IsOsr).ToList();
         sb.AppendLine($"[tierflow] {tiers.Count} tier-up compilation(s), {tiers.Count(c => !c.Succeeded)} failed, " +
                       $"{all.Sum(c => c.CompileMicros) / 1000:F2} ms compiling in total");
+        if (p.Lazy)
+        {
+            var firsts = all.Where(c => !c.IsOsr && c.From == null).ToList();
+            sb.AppendLine($"[tierflow] --lazy: {p.Functions.Count(f => f.Compiled)} of {p.Functions.Count} function(s) compiled, " +
+                          $"{firsts.Count(c => c.Succeeded)} of them on their first call ({firsts.Sum(c => c.CompileMicros) / 1000:F2} ms)");
+        }
         if (GuestHeap.Status is { } heap) sb.AppendLine($"[tierflow] {heap}");
         if (p.Cache is { } cache)
             sb.AppendLine($"[tierflow] code cache: {cache.Hits} hit(s), {cache.Misses} miss(es) ({cache.Corrupt} damaged), {cache.Published} published; {cache.Root}");

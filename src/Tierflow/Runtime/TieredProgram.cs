@@ -140,6 +140,16 @@ public sealed class TieredProgram : IDisposable
             if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
+            // Lazy: a function's first tier is compiled at its first call, which its counting stub catches (so
+            // there must be counting stubs). A function with block addresses keeps its first-tier body as its
+            // address (dispatch.md), and a pinned one is compiled once, by name: both are compiled now.
+            Lazy = options.Lazy && instrument;
+            if (Lazy)
+                foreach (var f in _functions.Where(f => !f.Info.Pinned && !f.Info.HasBlockAddresses))
+                {
+                    f.AwaitingFirstCall = true;
+                    Llvm.LLVMDeleteFunction(Llvm.LLVMGetNamedFunction(_prepared.Base, RuntimeSymbols.Body(f.Info.Index))); // every use went to its stub
+                }
             ApplyFunctionRules();
             _table = new DispatchTable(_functions.Length, _id);
 
@@ -168,7 +178,8 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.OnExit, HostCallbacks.OnExitRegisterAddress, true),
             ]);
 
-            // The base object: every function at the first tier, in one module, compiled on this thread.
+            // The base object: every function at the first tier (with Lazy, those that cannot wait for their
+            // first call), in one module, compiled on this thread.
             HostTarget.WaitForWarmUp();
             var sw = Stopwatch.StartNew();
             double opt = 0, codegen = 0;
@@ -180,7 +191,7 @@ public sealed class TieredProgram : IDisposable
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
                 baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/4", ModuleKey, options.FastFloat, options.Gdb,
-                    useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
+                    useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
                 if (baseObject == null)
@@ -245,7 +256,7 @@ public sealed class TieredProgram : IDisposable
             GuestFaults.EndLoad();
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
-            foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
+            foreach (var f in _functions) lock (f.Gate) if (f.AwaitingFirstCall) ArmForFirstCall(f); else Arm(f, 0);
             _reclaimer = CreateReclaimer();
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
                 _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
@@ -271,6 +282,10 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>Whether first-tier frames can move into OSR continuations (see TierflowOptions.OsrThreshold).</summary>
     public bool OsrEnabled { get; }
+
+    /// <summary>Whether functions are compiled on their first call (TierflowOptions.Lazy, where there are
+    /// counting stubs to catch it).</summary>
+    public bool Lazy { get; }
 
     /// <summary>The highest tier any function can reach: the ladder's last rung, capped by MaxTier.</summary>
     internal OptLevel FinalTier => _options.MaxTier is { } m && m < _ladder.Final ? m : _ladder.Final;
@@ -373,8 +388,8 @@ public sealed class TieredProgram : IDisposable
         }
         foreach (var f in _functions)
         {
-            var symbol = f.Info.Pinned ? f.Name : RuntimeSymbols.Body(f.Info.Index);
-            f.CodeAddress = Lookup(symbol);
+            // Not compiled yet: no body (0, so __tf_hot takes the one its callback installs), and the counting stub.
+            if (!f.AwaitingFirstCall) f.CodeAddress = Lookup(f.Info.Pinned ? f.Name : RuntimeSymbols.Body(f.Info.Index));
             if (f.Info.Pinned) continue;
             if (_countingStubs != null) _countingStubs[f.Info.Index] = Lookup(RuntimeSymbols.CountingStub(f.Info.Index));
             Dispatch(f, f.CodeAddress);
@@ -512,11 +527,21 @@ public sealed class TieredProgram : IDisposable
     /// <summary>The function's countdown cell, which its counting stub decrements.</summary>
     static int Cell(JitFunction f) => f.Info.Index;
 
+    /// <summary>Arms a function that is not compiled yet to call back at its first entry. Caller holds f.Gate.</summary>
+    void ArmForFirstCall(JitFunction f)
+    {
+        f.EntriesBase = 0;
+        f.Entries = 0;
+        f.Armed = 1;
+        _table.WriteCounter(Cell(f), 1);
+    }
+
     /// <summary>Called from JIT code (any thread) when a function's countdown runs out.</summary>
     internal void OnCountdownExpired(int index)
     {
         Reclaim();
         var f = _functions[index];
+        if (f.AwaitingFirstCall) { CompileOnFirstCall(f); return; }
         CompileRequest? request;
         lock (f.Gate)
         {
@@ -530,6 +555,70 @@ public sealed class TieredProgram : IDisposable
         }
         if (request != null) Submit(request);
     }
+
+    /// <summary>
+    /// A function's first call (Lazy): compiles its first tier here, on the calling thread, before the call goes
+    /// on (__tf_hot then jumps to the body installed), together with the functions it calls directly that are
+    /// not compiled yet, and theirs, breadth first within BatchInstructionBudget: they are likely called next,
+    /// and one module costs less than several. Another thread's first call of a function in the batch waits
+    /// here until it is installed. These compiles are serialized with each other and with --sync's. With no
+    /// lower tier to fall back to, a function that cannot be compiled ends the process (ExitCodes.Internal).
+    /// </summary>
+    void CompileOnFirstCall(JitFunction first)
+    {
+        while (true)
+        {
+            bool inFlight;
+            lock (first.Gate)
+            {
+                if (!first.AwaitingFirstCall) return;
+                inFlight = first.InFlight != null;
+                if (!inFlight && first.FailedAttempts > 0)
+                    EndProcess($"{first.Name} has no code for its first call: {first.History.LastOrDefault()?.Error ?? "its compile failed"}");
+            }
+            // Another compile of it is in flight (a forced tier, a profile's warm start): wait for its install.
+            if (inFlight) { Thread.Sleep(1); continue; }
+            lock (_syncCompilerLock)
+            {
+                _syncCompiler ??= NewCompiler();
+                var batch = new List<CompileRequest>();
+                int size = 0;
+                var queue = new Queue<int>([first.Info.Index]);
+                var seen = new HashSet<int>();
+                while (queue.Count > 0)
+                {
+                    var f = _functions[queue.Dequeue()];
+                    if (!seen.Add(f.Info.Index)) continue;
+                    CompileRequest r;
+                    lock (f.Gate)
+                    {
+                        // Compiled meanwhile (another thread's first call, a forced tier), or compiling.
+                        if (!f.AwaitingFirstCall || f.InFlight != null) continue;
+                        int grow = f.Info.InstructionCount;
+                        if (f != first && (size + grow > BatchInstructionBudget || !BatchableOnFirstCall(f, _syncCompiler))) continue;
+                        size += grow;
+                        f.InFlight = _ladder.Initial;
+                        r = new CompileRequest(f.Info.Index, null, _ladder.Initial, f == first ? "first call" : $"first call of {first.Name}",
+                            Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, FirstCall: true);
+                    }
+                    batch.Add(r);
+                    foreach (int k in f.Info.DirectCallees) queue.Enqueue(k);
+                }
+                if (batch.Count == 0) continue;
+                Interlocked.Add(ref _pending, batch.Count);
+                // A first member that cannot share a module is compiled alone, and its callees together.
+                if (batch.Count > 1 && batch[0].Index == first.Info.Index && !BatchableOnFirstCall(first, _syncCompiler))
+                {
+                    Execute(batch[0], _syncCompiler, background: false);
+                    batch.RemoveAt(0);
+                }
+                if (batch.Count > 0) ExecuteBatch(batch, _syncCompiler, background: false);
+            }
+        }
+    }
+
+    bool BatchableOnFirstCall(JitFunction f, FunctionCompiler compiler) =>
+        _options.CompileBatch > 1 && f.FailedAttempts == 0 && f.Rule == null && compiler.CanBatch(f.Info.Index, _ladder.Initial);
 
     /// <summary>
     /// Called from a first-tier frame (any thread) every OsrThreshold iterations of one of its loops.
@@ -697,18 +786,18 @@ public sealed class TieredProgram : IDisposable
         string? error = null;
         double link = 0;
         nint code = 0;
-        if (_stopping) { Cancel(r); return null; }
+        if (_stopping && !r.FirstCall) { Cancel(r); return null; }
         try
         {
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it. A
             // continuation is never replaced: always final (callee copies, no OSR points of its own).
             bool final = r.Osr != OsrEntries.None || r.Target >= FinalTierOf(f);
-            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping, r.Osr); // unique symbol per compile
+            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping && !r.FirstCall, r.Osr); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             code = Link(obj)[0];
             link = sw.Elapsed.TotalMicroseconds;
         }
-        catch (OperationCanceledException) when (_stopping)
+        catch (OperationCanceledException) when (_stopping && !r.FirstCall)
         {
             Cancel(r);
             return null;
@@ -753,7 +842,8 @@ public sealed class TieredProgram : IDisposable
     internal void ExecuteBatch(IReadOnlyList<CompileRequest> batch, FunctionCompiler compiler, bool background)
     {
         if (batch.Count == 1) { Execute(batch[0], compiler, background); return; }
-        if (_stopping) { foreach (var r in batch) Cancel(r); return; }
+        bool stops = !batch[0].FirstCall; // a batch is all first calls or none
+        if (_stopping && stops) { foreach (var r in batch) Cancel(r); return; }
         var target = batch[0].Target;
         var queueUs = batch.Select(r => Stopwatch.GetElapsedTime(r.QueuedTimestamp).TotalMicroseconds).ToArray();
         CompiledObject obj;
@@ -761,12 +851,12 @@ public sealed class TieredProgram : IDisposable
         double link;
         try
         {
-            obj = compiler.CompileBatch(batch.Select(r => r.Index).ToList(), target, target >= FinalTier, Interlocked.Increment(ref _compileSequence), () => _stopping);
+            obj = compiler.CompileBatch(batch.Select(r => r.Index).ToList(), target, target >= FinalTier, Interlocked.Increment(ref _compileSequence), () => _stopping && stops);
             var sw = Stopwatch.StartNew();
             codes = Link(obj);
             link = sw.Elapsed.TotalMicroseconds;
         }
-        catch (OperationCanceledException) when (_stopping)
+        catch (OperationCanceledException) when (_stopping && stops)
         {
             foreach (var r in batch) Cancel(r);
             return;
@@ -1094,11 +1184,12 @@ public sealed class TieredProgram : IDisposable
             long entries = CountedEntries(f);
             if (error == null)
             {
-                bool current = f.Version == r.Version && (r.Forced || r.Target > f.Tier);
+                bool current = f.Version == r.Version && (r.Forced || r.Target > f.Tier || f.AwaitingFirstCall);
                 if (current)
                 {
                     record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
-                    var from = f.Tier;
+                    OptLevel? from = f.AwaitingFirstCall ? null : f.Tier;
+                    f.AwaitingFirstCall = false;
                     // Not a function with computed-goto tables: a label address the program stored may
                     // still point into the replaced version's code.
                     if (f.CodeSymbol is { } replaced && !f.Info.HasBlockAddresses) retire = replaced;
@@ -1181,8 +1272,13 @@ public sealed class TieredProgram : IDisposable
     {
         if (_options.OnCompileFailure == CompileFailureAction.Keep || _stopping) return;
         Console.Error.WriteLine($"tierflow: {_name}: {what}");
-        if (_options.OnCompileFailure != CompileFailureAction.Exit) return;
-        Console.Error.WriteLine("tierflow: ending the process (--on-compile-failure exit)");
+        if (_options.OnCompileFailure == CompileFailureAction.Exit) EndProcess("--on-compile-failure exit");
+    }
+
+    /// <summary>Ends the process after a compile failure, as OnCompileFailed describes.</summary>
+    void EndProcess(string why)
+    {
+        Console.Error.WriteLine($"tierflow: {_name}: ending the process ({why})");
         HostCallbacks.ShutdownAll();
         Libc.FlushOutput();
         Persistence.AtomicFile.CloseForExit(TimeSpan.FromSeconds(1));

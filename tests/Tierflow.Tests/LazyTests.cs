@@ -1,0 +1,127 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Tierflow.Diagnostics;
+using Tierflow.Options;
+using Tierflow.Runtime;
+using Tierflow.Tiering;
+
+namespace Tierflow.Tests;
+
+/// <summary>
+/// --lazy (TierflowOptions.Lazy): a function's first tier is compiled on its first call, with the callees it calls
+/// directly that are not compiled yet (TieredProgram.CompileOnFirstCall). The corpus runs in two lazy modes
+/// (CorpusTests.Modes); these tests check what is compiled and when, the library's view, and a first-call compile
+/// that fails.
+/// </summary>
+public class LazyTests
+{
+    static List<JsonObject> Compiles(string json) => File.ReadAllLines(json).Select(l => JsonNode.Parse(l)!.AsObject())
+        .Where(o => o["event"] == null && o["function"] != null && ((string?)o["function"])!.StartsWith('<') == false).ToList();
+
+    [Fact]
+    public void OnlyWhatRunsIsCompiled()
+    {
+        // 400 functions never called, between the few that are (TemplateTests.Program).
+        var c = TestSupport.WriteScratch("lazy_many.c", TemplateTests.Program());
+        var json = Path.Combine(TestSupport.Scratch, "lazy_many.jsonl");
+        // --sync: every compile happens at the call that asks for it, so what is compiled does not race the exit.
+        var r = TestSupport.Tierflow("run", c, "--lazy", "--sync", "--stats", "--trace-json", json);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(TestSupport.NativeOutput(c), r.Stdout);
+        var compiles = Compiles(json);
+        Assert.All(compiles, o => Assert.Null((string?)o["error"]));
+        Assert.DoesNotContain(compiles, o => ((string?)o["function"])!.StartsWith("unused", StringComparison.Ordinal));
+        // main's first call compiles it and the callees it reaches directly, in one module; interp has block
+        // addresses, so it was compiled at load and is not among them.
+        var first = compiles.Where(o => o["from"] == null && ((string)o["reason"]!).StartsWith("first call", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["main", "top", "rec", "mid", "leaf"], first.Select(o => (string)o["function"]!));
+        Assert.All(first, o => Assert.Equal("O0", (string?)o["to"]));
+        Assert.All(first, o => Assert.Equal(5, (int)o["batch"]!));
+        Assert.Equal("first call", (string?)first[0]["reason"]);
+        Assert.Equal("first call of main", (string?)first[1]["reason"]);
+        Assert.Matches(@"--lazy: 6 of 406 function\(s\) compiled, 5 of them on their first call", r.Stderr);
+        // Compiled lazily, it still climbs: top is called at every iteration until main leaves O0 by OSR.
+        Assert.Contains(compiles, o => (string?)o["function"] == "top" && (string?)o["from"] == "O0");
+        Assert.Contains(compiles, o => (string?)o["function"] == "main" && o["osr_loop"] != null);
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate int IntToInt(int n);
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate long LongToLong(long n);
+
+    [Fact]
+    public void TheLibrarySeesFunctionsCompiledAtTheirFirstCall()
+    {
+        using var p = TieredProgram.LoadIr(ApiTests.FibIr, new TierflowOptions { Lazy = true });
+        Assert.True(p.Lazy);
+        Assert.False(p["fib"].Compiled);
+        Assert.False(p["twice"].Compiled);
+        var fib = p.GetDelegate<IntToInt>("fib");
+        Assert.Equal(6765, fib(20));
+        Assert.True(p["fib"].Compiled);
+        Assert.Equal(OptLevel.O0, p["fib"].History[0].To);
+        Assert.Null(p["fib"].History[0].From);
+        // A tier forced on a function never called compiles it at that tier.
+        Assert.False(p["twice"].Compiled);
+        var forced = p.ForceTier("twice", OptLevel.O2);
+        Assert.True(forced.Succeeded);
+        Assert.True(p["twice"].Compiled);
+        Assert.Equal(OptLevel.O2, p.GetTier("twice"));
+        Assert.Equal(84L, p.GetDelegate<LongToLong>("twice")(42));
+        // Without counting stubs to catch a first call, --lazy does not apply.
+        using var eager = TieredProgram.LoadIr(ApiTests.FibIr, new TierflowOptions { Lazy = true, Eager = OptLevel.O1 });
+        Assert.False(eager.Lazy);
+        Assert.True(eager["fib"].Compiled);
+    }
+
+    [Fact]
+    public void ManyThreadsCallingAFunctionForTheFirstTimeAllRunItsCode()
+    {
+        // Eight threads wait at a barrier, then all call `work` (never called before) at once: one compiles it,
+        // the others wait for its install, and every result is right.
+        var c = TestSupport.WriteScratch("lazy_threads.c", """
+            #include <pthread.h>
+            #include <stdio.h>
+            static pthread_barrier_t barrier;
+            static unsigned long results[8];
+            unsigned long work(unsigned long x) { unsigned long s = 0; for (unsigned long k = 0; k < 1000; k++) s += (x ^ k) * 2654435761u; return s; }
+            static void *run(void *arg) {
+                unsigned long i = (unsigned long)arg;
+                pthread_barrier_wait(&barrier);
+                results[i] = work(i);
+                return 0;
+            }
+            int main(void) {
+                pthread_t t[8];
+                pthread_barrier_init(&barrier, 0, 8);
+                for (unsigned long i = 0; i < 8; i++) pthread_create(&t[i], 0, run, (void *)i);
+                for (int i = 0; i < 8; i++) pthread_join(t[i], 0);
+                for (int i = 0; i < 8; i++) printf("%lu\n", results[i]);
+                return 0;
+            }
+            """);
+        var expected = TestSupport.NativeOutput(c);
+        for (int round = 0; round < 5; round++)
+        {
+            var json = Path.Combine(TestSupport.Scratch, $"lazy_threads{round}.jsonl");
+            var r = TestSupport.Tierflow("run", c, "--lazy", "--trace-json", json);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(expected, r.Stdout);
+            // Compiled once, whichever thread got there first.
+            Assert.Single(Compiles(json), o => (string?)o["function"] == "work" && o["from"] == null);
+        }
+    }
+
+    [Fact]
+    public void AFunctionThatCannotBeCompiledForItsFirstCallEndsTheProcess()
+    {
+        var c = TestSupport.WriteScratch("lazy_fail.c", """
+            #include <stdio.h>
+            int helper(int x) { return x * 3; }
+            int main(void) { printf("before\n"); fflush(stdout); printf("%d\n", helper(14)); return 0; }
+            """);
+        var r = TestSupport.Tierflow("run", c, "--lazy", "--inject-compile-failure", "helper@O0");
+        Assert.Equal(ExitCodes.Internal, r.ExitCode);
+        Assert.Equal("before\n", r.Stdout);
+        Assert.Contains("helper has no code for its first call: injected compile failure (helper@O0)", r.Stderr);
+    }
+}
