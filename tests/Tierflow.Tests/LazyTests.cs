@@ -74,6 +74,40 @@ public class LazyTests
     }
 
     [Fact]
+    public void AForcedTierThatFailsLeavesTheFirstCallToCompileIt()
+    {
+        // The failed compile re-arms the function's countdown (Finish): it must still call back at its first
+        // entry, or its counting stub would jump to a body it does not have.
+        using var p = TieredProgram.LoadIr(ApiTests.FibIr, new TierflowOptions { Lazy = true, InjectCompileFailures = ["twice@O2"] });
+        Assert.False(p.ForceTier("twice", OptLevel.O2).Succeeded);
+        Assert.False(p["twice"].Compiled);
+        p.Unpin("twice");
+        Assert.Equal(84L, p.GetDelegate<LongToLong>("twice")(42));
+        Assert.True(p["twice"].Compiled);
+        Assert.Equal(OptLevel.O0, p.GetTier("twice"));
+    }
+
+    [Fact]
+    public void AWarmStartCompilesWhatTheProfileSaysWhileFirstCallsWaitForIt()
+    {
+        // The second run's profile promotes functions at load, in the background, before their first call: a
+        // first call that comes while that compile is in flight waits for it (CompileOnFirstCall).
+        var c = TestSupport.WriteScratch("lazy_warm.c", TemplateTests.Program());
+        var cache = Path.Combine(TestSupport.Scratch, "lazy_warm_cache");
+        var expected = TestSupport.NativeOutput(c);
+        for (int run = 0; run < 3; run++)
+        {
+            var json = Path.Combine(TestSupport.Scratch, $"lazy_warm{run}.jsonl");
+            var r = TestSupport.Tierflow("run", c, "--lazy", "--cache-dir", cache, "--trace-json", json);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(expected, r.Stdout);
+            var compiles = Compiles(json);
+            Assert.All(compiles, o => Assert.Null((string?)o["error"]));
+            if (run > 0) Assert.Contains(compiles, o => ((string)o["reason"]!).StartsWith("profile:", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void ManyThreadsCallingAFunctionForTheFirstTimeAllRunItsCode()
     {
         // Eight threads wait at a barrier, then all call `work` (never called before) at once: one compiles it,

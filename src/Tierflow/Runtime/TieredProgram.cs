@@ -256,7 +256,7 @@ public sealed class TieredProgram : IDisposable
             GuestFaults.EndLoad();
             LoadMicros = total.Elapsed.TotalMicroseconds;
 
-            foreach (var f in _functions) lock (f.Gate) if (f.AwaitingFirstCall) ArmForFirstCall(f); else Arm(f, 0);
+            foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
             _reclaimer = CreateReclaimer();
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
                 _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
@@ -333,7 +333,7 @@ public sealed class TieredProgram : IDisposable
                 if (f.Rule is not { Kind: FunctionRuleKind.Pin } rule || FinalTierOf(f) <= f.Tier || f.InFlight != null) continue;
                 f.InFlight = FinalTierOf(f);
                 Arm(f, 0);
-                r = new CompileRequest(f.Info.Index, f.Tier, FinalTierOf(f), $"--fn {rule}", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false);
+                r = new CompileRequest(f.Info.Index, TierOrNone(f), FinalTierOf(f), $"--fn {rule}", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false);
             }
             Submit(r);
         }
@@ -494,6 +494,9 @@ public sealed class TieredProgram : IDisposable
     /// <summary>Re-arms the countdown so that it runs out when the next rung is due. Caller holds f.Gate.</summary>
     void Arm(JitFunction f, long entries, bool silent = false)
     {
+        // A function with no code yet must call back at its next entry, whatever else is going on (a compile of
+        // it in flight, the program stopping): its body is 0, and only the callback can give __tf_hot one.
+        if (f.AwaitingFirstCall) { ArmForFirstCall(f); return; }
         f.EntriesBase = entries;
         f.Entries = entries;
         long next = silent || f.InFlight != null || !_prepared.UsesSlots
@@ -566,6 +569,7 @@ public sealed class TieredProgram : IDisposable
     /// </summary>
     void CompileOnFirstCall(JitFunction first)
     {
+        bool tried = false;
         while (true)
         {
             bool inFlight;
@@ -573,7 +577,7 @@ public sealed class TieredProgram : IDisposable
             {
                 if (!first.AwaitingFirstCall) return;
                 inFlight = first.InFlight != null;
-                if (!inFlight && first.FailedAttempts > 0)
+                if (!inFlight && tried)
                     EndProcess($"{first.Name} has no code for its first call: {first.History.LastOrDefault()?.Error ?? "its compile failed"}");
             }
             // Another compile of it is in flight (a forced tier, a profile's warm start): wait for its install.
@@ -605,6 +609,7 @@ public sealed class TieredProgram : IDisposable
                     foreach (int k in f.Info.DirectCallees) queue.Enqueue(k);
                 }
                 if (batch.Count == 0) continue;
+                tried |= batch[0].Index == first.Info.Index;
                 Interlocked.Add(ref _pending, batch.Count);
                 // A first member that cannot share a module is compiled alone, and its callees together.
                 if (batch.Count > 1 && batch[0].Index == first.Info.Index && !BatchableOnFirstCall(first, _syncCompiler))
@@ -616,6 +621,9 @@ public sealed class TieredProgram : IDisposable
             }
         }
     }
+
+    /// <summary>What a compile of <paramref name="f"/> starts from: its tier, or none before its first call. Caller holds f.Gate.</summary>
+    static OptLevel? TierOrNone(JitFunction f) => f.AwaitingFirstCall ? null : f.Tier;
 
     bool BatchableOnFirstCall(JitFunction f, FunctionCompiler compiler) =>
         _options.CompileBatch > 1 && f.FailedAttempts == 0 && f.Rule == null && compiler.CanBatch(f.Info.Index, _ladder.Initial);
@@ -1188,7 +1196,7 @@ public sealed class TieredProgram : IDisposable
                 if (current)
                 {
                     record = record with { InstalledTimestamp = Stopwatch.GetTimestamp() };
-                    OptLevel? from = f.AwaitingFirstCall ? null : f.Tier;
+                    var from = TierOrNone(f);
                     f.AwaitingFirstCall = false;
                     // Not a function with computed-goto tables: a label address the program stored may
                     // still point into the replaced version's code.
@@ -1379,7 +1387,7 @@ public sealed class TieredProgram : IDisposable
                     f.InFlight = target;
                     f.FromProfile = true;
                     Arm(f, 0);
-                    requests.Add((fp.Entries, new CompileRequest(f.Info.Index, f.Tier, target,
+                    requests.Add((fp.Entries, new CompileRequest(f.Info.Index, TierOrNone(f), target,
                         $"profile: reached {fp.Tier} in {p.Runs} run(s), {fp.Entries}{(fp.EntriesExact ? "" : "+")} entries",
                         Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false)));
                 }
@@ -1413,7 +1421,7 @@ public sealed class TieredProgram : IDisposable
             f.PinnedTier = tier;
             f.Version++; // a background result still in flight is now stale
             f.InFlight = tier;
-            r = new CompileRequest(f.Info.Index, f.Tier, tier, "forced by the host", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: true);
+            r = new CompileRequest(f.Info.Index, TierOrNone(f), tier, "forced by the host", Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: true);
         }
         Interlocked.Increment(ref _pending);
         var record = CompileWithSyncCompiler(r)
