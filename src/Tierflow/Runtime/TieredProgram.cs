@@ -573,13 +573,14 @@ public sealed class TieredProgram : IDisposable
         while (true)
         {
             bool inFlight;
+            string? failed = null;
             lock (first.Gate)
             {
                 if (!first.AwaitingFirstCall) return;
                 inFlight = first.InFlight != null;
-                if (!inFlight && tried)
-                    EndProcess($"{first.Name} has no code for its first call: {first.History.LastOrDefault()?.Error ?? "its compile failed"}");
+                if (!inFlight && tried) failed = first.History.LastOrDefault()?.Error ?? "its compile failed";
             }
+            if (failed != null) EndProcess($"{first.Name} has no code for its first call: {failed}");
             // Another compile of it is in flight (a forced tier, a profile's warm start): wait for its install.
             if (inFlight) { Thread.Sleep(1); continue; }
             lock (_syncCompilerLock)
