@@ -146,6 +146,24 @@ public class LazyTests
     }
 
     [Fact]
+    public void ExitHandlersAndDestructorsHaveCodeBeforeLibcRunsThem()
+    {
+        // With a library loaded at run time (-l m), the guest's atexit handlers and destructors run from libc's
+        // exit, after the static destructors LLVM registered during later compiles: compiling one there crashed
+        // inside LLVM. Handlers are compiled when they are registered, destructors at load (OnExitHandler).
+        var c = Path.Combine(TestSupport.CorpusDir, "ctor_dtor_atexit.c");
+        var ll = Path.Combine(TestSupport.Scratch, "lazy_exit.ll");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O1", "-S", "-emit-llvm", "-o", ll, c]).ExitCode);
+        var expected = TestSupport.NativeOutput(c);
+        foreach (var mode in new[] { "--sync", "--stress" })
+        {
+            var r = TestSupport.Tierflow("run", ll, "-l", "m", "--lazy", mode);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(expected, r.Stdout);
+        }
+    }
+
+    [Fact]
     public void AFunctionThatCannotBeCompiledForItsFirstCallEndsTheProcess()
     {
         var c = TestSupport.WriteScratch("lazy_fail.c", """

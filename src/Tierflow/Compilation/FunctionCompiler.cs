@@ -102,12 +102,15 @@ internal sealed class FunctionCompiler : IDisposable
     /// </summary>
     /// <param name="osr">If not None, compiles the function's on-stack-replacement continuation entered at these
     /// loops (see Osr.ContinuationBuilder) instead of the function itself.</param>
+    /// <param name="firstCall">The function's first compile, made at its first call (TierflowOptions.Lazy). Random
+    /// faults spare it, as they spare the load's compile: with no code to fall back to, a failure ends the run.
+    /// A fault injected by name still hits it.</param>
     public CompiledObject Compile(int index, OptLevel level, bool final, int version, Func<bool>? cancelled = null,
-        Osr.OsrEntries osr = Osr.OsrEntries.None)
+        Osr.OsrEntries osr = Osr.OsrEntries.None, bool firstCall = false)
     {
         void Poll() { if (cancelled?.Invoke() == true) throw new OperationCanceledException("the program is stopping"); }
         bool isOsr = osr != Osr.OsrEntries.None;
-        var fault = FaultInjection.Decide(_options.InjectCompileFailures, _options.InjectRandomFailureRate, _options.InjectRandomFailureSeed,
+        var fault = FaultInjection.Decide(_options.InjectCompileFailures, firstCall ? 0 : _options.InjectRandomFailureRate, _options.InjectRandomFailureSeed,
             _functions[index].Name, level, isOsr, version);
         if (fault == FaultKind.Error)
             throw new LlvmException($"injected compile failure ({_functions[index].Name}@{(isOsr ? "osr" : level)})");

@@ -20,6 +20,8 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
     /// <summary>The program calls makecontext, swapcontext or setcontext: it may keep frames on stacks of its own
     /// that no thread is running on (coroutines), which the code reclaimer cannot see.</summary>
     public bool SwitchesStacks { get; } = switchesStacks;
+    /// <summary>The functions llvm.global_dtors names (by index; empty without slots).</summary>
+    public IReadOnlyList<int> Destructors { get; init; } = [];
     public void Dispose() => Base.Dispose();
 }
 
@@ -208,7 +210,10 @@ internal static class ModulePreparer
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
-        return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks);
+        return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
+        {
+            Destructors = dtors.Where(index.ContainsKey).Select(f => index[f]).ToList(),
+        };
     }
 
     /// <summary>The globals a constant refers to, through constant expressions.</summary>

@@ -47,15 +47,25 @@ internal static unsafe class HostCallbacks
 
     /// <summary>The guest's atexit(): glibc keeps atexit in libc_nonshared.a, so the JIT must supply it.</summary>
     [UnmanagedCallersOnly]
-    static int OnAtexit(nint fn) => ProcessExit.Atexit(fn);
+    static int OnAtexit(nint fn) { ExitHandler(fn); return ProcessExit.Atexit(fn); }
 
     /// <summary>The guest's __cxa_atexit(), which C++ static constructors call to register destructors.</summary>
     [UnmanagedCallersOnly]
-    static int OnCxaAtexit(nint fn, nint arg, nint dso) => ProcessExit.CxaAtexit(fn, arg, dso);
+    static int OnCxaAtexit(nint fn, nint arg, nint dso) { ExitHandler(fn); return ProcessExit.CxaAtexit(fn, arg, dso); }
 
     /// <summary>The guest's on_exit() (glibc): a handler that is given exit's status.</summary>
     [UnmanagedCallersOnly]
-    static int OnOnExit(nint fn, nint arg) => ProcessExit.OnExit(fn, arg);
+    static int OnOnExit(nint fn, nint arg) { ExitHandler(fn); return ProcessExit.OnExit(fn, arg); }
+
+    /// <summary>Each program that might own <paramref name="fn"/> makes sure it has code before exit (TieredProgram.OnExitHandler).</summary>
+    static void ExitHandler(nint fn)
+    {
+        try { foreach (var p in Programs.Values) p.OnExitHandler(fn); }
+        catch (Exception e)
+        {
+            try { Console.Error.WriteLine($"tierflow: internal error registering an exit handler: {e.Message}"); } catch { }
+        }
+    }
 
     [UnmanagedCallersOnly]
     static void OnHot(int programId, int index)

@@ -142,10 +142,12 @@ public sealed class TieredProgram : IDisposable
             _byName = _functions.ToDictionary(f => f.Name);
             // Lazy: a function's first tier is compiled at its first call, which its counting stub catches (so
             // there must be counting stubs). A function with block addresses keeps its first-tier body as its
-            // address (dispatch.md), and a pinned one is compiled once, by name: both are compiled now.
+            // address (dispatch.md), and a pinned one is compiled once, by name: both are compiled now. So are
+            // the destructors and what they call directly: they run at exit, when LLVM may be gone (OnExitHandler).
             Lazy = options.Lazy && instrument;
+            var atExit = Lazy ? DirectCalleeClosure(_prepared.Destructors) : [];
             if (Lazy)
-                foreach (var f in _functions.Where(f => !f.Info.Pinned && !f.Info.HasBlockAddresses))
+                foreach (var f in _functions.Where(f => !f.Info.Pinned && !f.Info.HasBlockAddresses && !atExit.Contains(f.Info.Index)))
                 {
                     f.AwaitingFirstCall = true;
                     Llvm.LLVMDeleteFunction(Llvm.LLVMGetNamedFunction(_prepared.Base, RuntimeSymbols.Body(f.Info.Index))); // every use went to its stub
@@ -623,6 +625,43 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
+    /// <summary>The functions and every function they call directly, and those in turn.</summary>
+    HashSet<int> DirectCalleeClosure(IEnumerable<int> roots)
+    {
+        var seen = new HashSet<int>();
+        var queue = new Queue<int>(roots);
+        while (queue.Count > 0)
+        {
+            int i = queue.Dequeue();
+            if (seen.Add(i)) foreach (int k in _functions[i].Info.DirectCallees) queue.Enqueue(k);
+        }
+        return seen;
+    }
+
+    Dictionary<nint, JitFunction>? _byStub;
+
+    /// <summary>
+    /// The guest registered <paramref name="fn"/> to run at exit (atexit, __cxa_atexit, on_exit). With Lazy, a
+    /// handler not compiled yet is compiled now, with what it calls directly (CompileOnFirstCall): when libc's
+    /// exit runs the handlers (a program that loads libraries at run time, a library host), LLVM's own static
+    /// destructors, registered by compiles made after the handler, run before it, and a compile then crashes
+    /// inside LLVM. Destructors (llvm.global_dtors) are compiled at load for the same reason. A function that
+    /// a handler reaches only through a pointer, called for the first time at exit, is not covered.
+    /// </summary>
+    internal void OnExitHandler(nint fn)
+    {
+        if (!Lazy || fn == 0) return;
+        JitFunction? f;
+        lock (_functions)
+        {
+            _byStub ??= _functions.Where(g => !g.Info.Pinned && !g.Info.HasBlockAddresses)
+                .Select(g => (g, Address: TryLookup(g.Name, out ulong a, out _) ? (nint)a : 0)).Where(x => x.Address != 0)
+                .GroupBy(x => x.Address).ToDictionary(x => x.Key, x => x.First().g);
+            _byStub.TryGetValue(fn, out f);
+        }
+        if (f is { AwaitingFirstCall: true }) CompileOnFirstCall(f);
+    }
+
     /// <summary>What a compile of <paramref name="f"/> starts from: its tier, or none before its first call. Caller holds f.Gate.</summary>
     static OptLevel? TierOrNone(JitFunction f) => f.AwaitingFirstCall ? null : f.Tier;
 
@@ -801,7 +840,7 @@ public sealed class TieredProgram : IDisposable
             // Final means no further rung exists; a pinned function keeps its countdown so Unpin can resume it. A
             // continuation is never replaced: always final (callee copies, no OSR points of its own).
             bool final = r.Osr != OsrEntries.None || r.Target >= FinalTierOf(f);
-            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping && !r.FirstCall, r.Osr); // unique symbol per compile
+            obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping && !r.FirstCall, r.Osr, r.FirstCall); // unique symbol per compile
             var sw = Stopwatch.StartNew();
             code = Link(obj)[0];
             link = sw.Elapsed.TotalMicroseconds;
