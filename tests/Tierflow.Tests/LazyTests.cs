@@ -107,6 +107,31 @@ public class LazyTests
         }
     }
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate int IntIntToInt(int a, int b);
+
+    [Fact]
+    public void AFunctionsLoopsAreKnownInFullOnceItIsCompiled()
+    {
+        // Until its first compile a lazy function's loops are known without the OSR plan (ModulePreparer); the
+        // first compile plans them, and from then on they are what a load that compiles everything reports.
+        var c = TestSupport.WriteScratch("lazy_loops.c", """
+            #include <stdarg.h>
+            int sum(int n, ...) { va_list ap; va_start(ap, n); int s = 0; for (int i = 0; i < n; i++) s += va_arg(ap, int); va_end(ap); return s; }
+            int nest(int a, int b) { int s = 0; for (int i = 0; i < a; i++) for (int j = 0; j < b; j++) s += i ^ j; return s + sum(2, a, b); }
+            """);
+        using var all = TieredProgram.Load(c);
+        using var lazy = TieredProgram.Load(c, new TierflowOptions { Lazy = true });
+        Assert.False(lazy["nest"].Compiled);
+        Assert.Equal(all["nest"].Loops.Select(l => l.Id), lazy["nest"].Loops.Select(l => l.Id));
+        Assert.Equal(all.GetDelegate<IntIntToInt>("nest")(30, 40), lazy.GetDelegate<IntIntToInt>("nest")(30, 40));
+        foreach (var name in new[] { "nest", "sum" })
+        {
+            Assert.True(lazy[name].Compiled);
+            Assert.Equal(all[name].Loops, lazy[name].Loops);
+        }
+        Assert.NotNull(Assert.Single(lazy["sum"].Loops).OsrRefusal);
+    }
+
     [Fact]
     public void ManyThreadsCallingAFunctionForTheFirstTimeAllRunItsCode()
     {

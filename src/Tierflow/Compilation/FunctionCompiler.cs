@@ -17,6 +17,9 @@ internal sealed record CompiledObject(byte[] Object, IReadOnlyList<string> Symbo
 
     /// <summary>The tier it was compiled at (for reports about the code).</summary>
     public OptLevel Tier { get; init; }
+
+    /// <summary>At O0, each function's loops as planned for its OSR points (null from a cache hit).</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<Osr.LoopInfo>>? Loops { get; init; }
 }
 
 /// <summary>
@@ -128,7 +131,7 @@ internal sealed class FunctionCompiler : IDisposable
         using var m = OpenTemplate();
         var symbol = cache != null ? (isOsr ? RuntimeSymbols.Continuation(index, "pending") : RuntimeSymbols.Version(index, level, "pending"))
             : isOsr ? RuntimeSymbols.Continuation(index, version.ToString()) : RuntimeSymbols.Version(index, level, version.ToString());
-        CutModule(m, [(index, symbol)], level, final, osr);
+        var plans = CutModule(m, [(index, symbol)], level, final, osr);
         // Always verified (tens of µs for one function): a bug in our rewriting then becomes a failed
         // compile that leaves the function at its tier, instead of undefined behaviour inside LLVM.
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
@@ -160,7 +163,7 @@ internal sealed class FunctionCompiler : IDisposable
             if (key != null) cache!.Put(key, bytes);
             // An injected link failure: the linker gets the object cut short (its section headers are at the end).
             if (fault == FaultKind.Link) bytes = bytes[..(bytes.Length / 2)];
-            return new CompiledObject(bytes, [symbol], opt, sw.Elapsed.TotalMicroseconds) { Tier = level };
+            return new CompiledObject(bytes, [symbol], opt, sw.Elapsed.TotalMicroseconds) { Tier = level, Loops = LoopsOf(plans, osr) };
         }
         finally { HostTarget.Return(level, tm); }
     }
@@ -201,7 +204,7 @@ internal sealed class FunctionCompiler : IDisposable
             throw new LlvmException($"injected compile failure ({_functions[faulty].Name}@batch)");
         using var m = OpenTemplate();
         var members = indices.Select(i => (Index: i, Symbol: RuntimeSymbols.Version(i, level, version.ToString()))).ToList();
-        CutModule(m, members, level, final, Osr.OsrEntries.None);
+        var plans = CutModule(m, members, level, final, Osr.OsrEntries.None);
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
             throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
         LlvmError.TakeString(vmsg);
@@ -219,7 +222,8 @@ internal sealed class FunctionCompiler : IDisposable
             sw.Restart();
             var bytes = Optimizer.EmitObject(m, tm);
             if (fault == FaultKind.Link) bytes = bytes[..(bytes.Length / 2)];
-            return new CompiledObject(bytes, members.Select(x => x.Symbol).ToList(), opt, sw.Elapsed.TotalMicroseconds) { Tier = level };
+            return new CompiledObject(bytes, members.Select(x => x.Symbol).ToList(), opt, sw.Elapsed.TotalMicroseconds)
+                { Tier = level, Loops = LoopsOf(plans, Osr.OsrEntries.None) };
         }
         finally { HostTarget.Return(level, tm); }
     }
@@ -296,7 +300,12 @@ internal sealed class FunctionCompiler : IDisposable
 
     /// <summary>Cuts the template clone <paramref name="m"/> down to <paramref name="members"/>, each renamed to its
     /// symbol (several only from CompileBatch, never with <paramref name="osr"/>).</summary>
-    void CutModule(LlvmModuleHandle m, IReadOnlyList<(int Index, string Symbol)> members, OptLevel level, bool final, Osr.OsrEntries osr)
+    /// <summary>The loops of the functions whose OSR points a compile planned (not a continuation's).</summary>
+    static IReadOnlyDictionary<int, IReadOnlyList<Osr.LoopInfo>>? LoopsOf(Dictionary<int, Osr.LoopPlan> plans, Osr.OsrEntries osr) =>
+        osr != Osr.OsrEntries.None || plans.Count == 0 ? null : plans.ToDictionary(kv => kv.Key, kv => kv.Value.Loops);
+
+    /// <summary>Cuts the module for <paramref name="members"/>; returns the loop plans it made (see CutModule's body).</summary>
+    Dictionary<int, Osr.LoopPlan> CutModule(LlvmModuleHandle m, IReadOnlyList<(int Index, string Symbol)> members, OptLevel level, bool final, Osr.OsrEntries osr)
     {
         using var rw = new IrRewriter(m);
         var bodies = new Dictionary<int, LLVMValueRef>();
@@ -438,6 +447,7 @@ internal sealed class FunctionCompiler : IDisposable
                 rw.InstrumentLoops(body, own?.Flow ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
             }
         }
+        return plans;
     }
 
     /// <summary>

@@ -20,8 +20,8 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
     /// <summary>The program calls makecontext, swapcontext or setcontext: it may keep frames on stacks of its own
     /// that no thread is running on (coroutines), which the code reclaimer cannot see.</summary>
     public bool SwitchesStacks { get; } = switchesStacks;
-    /// <summary>The functions llvm.global_dtors names (by index; empty without slots).</summary>
-    public IReadOnlyList<int> Destructors { get; init; } = [];
+    /// <summary>Functions left out of the base object, compiled at their first call (TierflowOptions.Lazy).</summary>
+    public IReadOnlySet<int> Lazy { get; init; } = new HashSet<int>();
     public void Dispose() => Base.Dispose();
 }
 
@@ -45,7 +45,8 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
 internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
-        bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold, bool framePointers = false)
+        bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold, bool framePointers = false,
+        bool lazy = false)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat, framePointers);
         RefuseReservedNames(m, displayName);
@@ -178,6 +179,19 @@ internal static class ModulePreparer
         var aliased = new HashSet<LLVMValueRef>();
         foreach (var alias in Ir.Aliases(m)) CollectGlobals(Llvm.LLVMAliasGetAliasee(alias), aliased);
         int pointerSize = (int)Llvm.LLVMABISizeOfTypeBorrowed(targetData, rw.Ptr);
+        // Lazy (counting stubs catch a first call): every function waits for its first call but those whose
+        // first-tier body is their identity (block addresses: no stub) and the destructors with what they call
+        // directly, which run at exit, when LLVM may be gone (TieredProgram.OnExitHandler). A lazy function's
+        // OSR points are planned when it is compiled; until then its loops are known without their refusals.
+        var lazySet = new HashSet<int>();
+        if (lazy && instrument)
+        {
+            var atExit = new HashSet<int>();
+            var queue = new Queue<int>(dtors.Where(index.ContainsKey).Select(f => index[f]));
+            while (queue.Count > 0) { int i = queue.Dequeue(); if (atExit.Add(i)) foreach (int k in callees[i]) queue.Enqueue(k); }
+            for (int i = 0; i < n; i++)
+                if (pinReasons[i] == null && !(tables[i]?.Count > 0) && !atExit.Contains(i)) lazySet.Add(i);
+        }
         for (int i = 0; i < n; i++)
         {
             if (pinReasons[i] != null) continue;
@@ -186,7 +200,11 @@ internal static class ModulePreparer
                 if (!aliased.Contains(stubs[i]) && IrRewriter.StubAssembly(Ir.Name(stubs[i]), i, pointerSize) is { } asm) stubAsm.Append(asm);
                 else rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
             }
-            if (instrument && !IrRewriter.IsNaked(definitions[i]))
+            if (lazySet.Contains(i))
+            {
+                if (!onLoop.IsNull) infos[i] = infos[i] with { LoopList = Osr.LoopPlan.LoopsOf(definitions[i]) };
+            }
+            else if (instrument && !IrRewriter.IsNaked(definitions[i]))
             {
                 // Planned on the body as the template holds it: a continuation compiled later from the template
                 // computes the same layout, so the state this code passes is the state it expects.
@@ -210,9 +228,11 @@ internal static class ModulePreparer
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
+        // Every use of a body went to its stub (step 2), so a lazy body can go.
+        foreach (int i in lazySet) Llvm.LLVMDeleteFunction(definitions[i]);
         return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
         {
-            Destructors = dtors.Where(index.ContainsKey).Select(f => index[f]).ToList(),
+            Lazy = lazySet,
         };
     }
 

@@ -12,7 +12,8 @@ public sealed class JitFunction
 {
     internal JitFunction(FunctionInfo info) => Info = info;
 
-    internal FunctionInfo Info { get; }
+    /// <summary>What the preparation learned; a lazy function's loops are filled in at its first compile. Under Gate.</summary>
+    internal FunctionInfo Info { get; set; }
     internal object Gate { get; } = new();
     readonly List<CompilationRecord> _history = [];
 

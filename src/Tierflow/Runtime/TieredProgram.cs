@@ -133,25 +133,18 @@ public sealed class TieredProgram : IDisposable
             // .NET likewise places patchpoints in Tier0 code alone.
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
             _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0, options.Gdb);
+                options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0, options.Gdb,
+                lazy: options.Lazy);
             // An eager tier compiles whole functions once, as the JIT's final tier does: the same recursion copies.
             if (!useSlots && _ladder.Initial > OptLevel.O0 && options.InlineCallees)
                 RecursiveInlining.AddToWholeProgram(_prepared.Base, options.RecursiveInlineLevel);
             if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
-            // Lazy: a function's first tier is compiled at its first call, which its counting stub catches (so
-            // there must be counting stubs). A function with block addresses keeps its first-tier body as its
-            // address (dispatch.md), and a pinned one is compiled once, by name: both are compiled now. So are
-            // the destructors and what they call directly: they run at exit, when LLVM may be gone (OnExitHandler).
+            // Lazy: the functions the preparation left out of the base object are compiled at their first call,
+            // which their counting stubs catch (so there must be counting stubs; ModulePreparer says which).
             Lazy = options.Lazy && instrument;
-            var atExit = Lazy ? DirectCalleeClosure(_prepared.Destructors) : [];
-            if (Lazy)
-                foreach (var f in _functions.Where(f => !f.Info.Pinned && !f.Info.HasBlockAddresses && !atExit.Contains(f.Info.Index)))
-                {
-                    f.AwaitingFirstCall = true;
-                    Llvm.LLVMDeleteFunction(Llvm.LLVMGetNamedFunction(_prepared.Base, RuntimeSymbols.Body(f.Info.Index))); // every use went to its stub
-                }
+            foreach (var f in _functions) f.AwaitingFirstCall = _prepared.Lazy.Contains(f.Info.Index);
             ApplyFunctionRules();
             _table = new DispatchTable(_functions.Length, _id);
 
@@ -625,19 +618,6 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    /// <summary>The functions and every function they call directly, and those in turn.</summary>
-    HashSet<int> DirectCalleeClosure(IEnumerable<int> roots)
-    {
-        var seen = new HashSet<int>();
-        var queue = new Queue<int>(roots);
-        while (queue.Count > 0)
-        {
-            int i = queue.Dequeue();
-            if (seen.Add(i)) foreach (int k in _functions[i].Info.DirectCallees) queue.Enqueue(k);
-        }
-        return seen;
-    }
-
     Dictionary<nint, JitFunction>? _byStub;
 
     /// <summary>
@@ -660,6 +640,20 @@ public sealed class TieredProgram : IDisposable
             _byStub.TryGetValue(fn, out f);
         }
         if (f is { AwaitingFirstCall: true }) CompileOnFirstCall(f);
+    }
+
+    /// <summary>
+    /// A first-call compile planned the functions' OSR points: their loops, refusals included, replace what the
+    /// preparation knew without a plan (ModulePreparer, Lazy), for the runtime (LoopOf) and for the compilers,
+    /// which share the array.
+    /// </summary>
+    void LearnLoops(CompiledObject obj)
+    {
+        foreach (var (i, loops) in obj.Loops ?? new Dictionary<int, IReadOnlyList<Compilation.Osr.LoopInfo>>())
+        {
+            var f = _functions[i];
+            lock (f.Gate) _prepared.Functions[i] = f.Info = f.Info with { LoopList = loops };
+        }
     }
 
     /// <summary>What a compile of <paramref name="f"/> starts from: its tier, or none before its first call. Caller holds f.Gate.</summary>
@@ -841,6 +835,7 @@ public sealed class TieredProgram : IDisposable
             // continuation is never replaced: always final (callee copies, no OSR points of its own).
             bool final = r.Osr != OsrEntries.None || r.Target >= FinalTierOf(f);
             obj = compiler.Compile(r.Index, r.Target, final, Interlocked.Increment(ref _compileSequence), () => _stopping && !r.FirstCall, r.Osr, r.FirstCall); // unique symbol per compile
+            if (r.FirstCall) LearnLoops(obj);
             var sw = Stopwatch.StartNew();
             code = Link(obj)[0];
             link = sw.Elapsed.TotalMicroseconds;
@@ -900,6 +895,7 @@ public sealed class TieredProgram : IDisposable
         try
         {
             obj = compiler.CompileBatch(batch.Select(r => r.Index).ToList(), target, target >= FinalTier, Interlocked.Increment(ref _compileSequence), () => _stopping && stops);
+            if (!stops) LearnLoops(obj);
             var sw = Stopwatch.StartNew();
             codes = Link(obj);
             link = sw.Elapsed.TotalMicroseconds;
@@ -1431,8 +1427,9 @@ public sealed class TieredProgram : IDisposable
                         $"profile: reached {fp.Tier} in {p.Runs} run(s), {fp.Entries}{(fp.EntriesExact ? "" : "+")} entries",
                         Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false)));
                 }
+                // Not before its first compile: until then its loops' refusals are not known (ModulePreparer).
                 var loop = f.Info.Loops.FirstOrDefault(l => l.Outermost && l.OsrRefusal == null);
-                if (fp.OsrTransfers > 0 && OsrEnabled && loop != null && f.Osr.Outer.State == OsrState.None && FinalTierOf(f) > _ladder.Initial)
+                if (fp.OsrTransfers > 0 && OsrEnabled && loop != null && !f.AwaitingFirstCall && f.Osr.Outer.State == OsrState.None && FinalTierOf(f) > _ladder.Initial)
                 {
                     f.Osr.Outer.State = OsrState.Compiling;
                     requests.Add((long.MaxValue, new CompileRequest(f.Info.Index, _ladder.Initial, OsrTierOf(f),

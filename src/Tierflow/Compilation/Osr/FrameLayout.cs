@@ -215,6 +215,17 @@ internal sealed record LoopPlan(ControlFlow Flow, FrameLayout? Layout, IReadOnly
         if (layout != null) loops = loops.Select(l => l with { Outermost = layout.OuterLoops.Contains(l.Id) }).ToList();
         return new LoopPlan(cf, layout, loops);
     }
+
+    /// <summary>
+    /// The loops alone, for a function whose plan waits for its first compile (TierflowOptions.Lazy): cheap
+    /// (the plan's frame analysis is most of a large program's preparation), with no refusals, and with
+    /// Outermost meaning no loop around it, where the plan's means no loop around it that can be left.
+    /// </summary>
+    public static IReadOnlyList<LoopInfo> LoopsOf(LLVMValueRef fn)
+    {
+        var cf = ControlFlow.Of(fn);
+        return cf.LoopHeaders.Select(h => new LoopInfo(h, FrameLayout.NameOf(cf, h), null, cf.LoopParents[h] < 0)).ToList();
+    }
 }
 
 /// <summary>
