@@ -159,10 +159,13 @@ public class LazyTests
             }
             """);
         var expected = TestSupport.NativeOutput(c);
-        for (int round = 0; round < 5; round++)
+        // With --stress the countdown armed after the install is short, so the other threads pass the counting
+        // stub at once: the body must be in place before that arm (Finish dispatches first; the other order
+        // crashed in thread-stress, 2 runs of about 280).
+        for (int round = 0; round < 10; round++)
         {
             var json = Path.Combine(TestSupport.Scratch, $"lazy_threads{round}.jsonl");
-            var r = TestSupport.Tierflow("run", c, "--lazy", "--trace-json", json);
+            var r = TestSupport.Tierflow(["run", c, "--lazy", "--trace-json", json, .. round % 2 == 1 ? new[] { "--stress" } : []]);
             Assert.Equal(0, r.ExitCode);
             Assert.Equal(expected, r.Stdout);
             // Compiled once, whichever thread got there first.

@@ -1251,12 +1251,14 @@ public sealed class TieredProgram : IDisposable
             else f.FailedAttempts++;
             if (f.InFlight == r.Target) f.InFlight = null;
             f.Record(record);
+            // The swap (one aligned 8-byte store), before the countdown is armed again: a function's first code
+            // (Lazy) must be in its body cell before an entry can pass its counting stub without calling back.
+            if (installed) Dispatch(f, code);
             // Entries may have passed the next threshold while this compile ran: decide again now. After a
             // failure, only re-arm: Arm applies the back-off, and the policy is asked when it runs out.
             if (_stopping || f.Info.Pinned) Arm(f, entries, silent: true);
             else if (error != null) Arm(f, entries);
             else next = Decide(f, entries);
-            if (installed) Dispatch(f, code); // the swap: one aligned 8-byte store
             // Only now: the reclaimer may free a retired object as soon as no thread holds a reference into
             // it, and until the store above the slot itself was one.
             if (retire != null) Retire(retire);
