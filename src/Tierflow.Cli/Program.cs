@@ -23,7 +23,7 @@ internal static class Program
         try
         {
             var cl = CommandLine.Parse(args);
-            if (cl.Has("--version")) { Console.WriteLine($"tierflow {typeof(TieredProgram).Assembly.GetName().Version?.ToString(3)} (LLVM {Ir.Version()})"); return 0; }
+            if (cl.Has("--version")) { Console.WriteLine($"tierflow {typeof(TieredProgram).Assembly.GetName().Version?.ToString(3)} (LLVM {Ir.Version()}, {Tierflow.Interop.LibraryResolver.LoadedFrom})"); return 0; }
             if (cl.Command is "" or "help" || cl.Has("--help") || cl.Has("-h")) { Console.Write(Help.Text(cl.Command)); return cl.Command == "" && !cl.Has("--help") && !cl.Has("-h") ? ExitCodes.Usage : 0; }
             if (cl.Command is "run" or "call" or "demo") HostTarget.StartWarmUp(); // overlaps with clang and parsing
             foreach (var lib in cl.Libraries) LoadLibrary(lib);

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Links libtierflow-llvm.so: the part of LLVM 19 that Tierflow calls, from Debian's static LLVM libraries
+# (llvm-19-dev), exporting only the C API functions the bindings in this folder's parent declare.
+#
+# Why: a process that loads Debian's libLLVM.so.19.1 spends about 19 ms in dlopen before Tierflow does
+# anything (341,000 relocations and 14,000 symbol lookups, libz3 and libxml2 loaded with it, every static
+# constructor of all of LLVM run). This library holds the objects those functions reach and nothing else,
+# binds its internal calls at link time, and loads in about 5 ms: an empty main runs in 17 ms instead of
+# 31 ms (lli-19: 22 ms). The code is the same (the same LLVM build's objects), so compiled code is
+# identical; docs/design/compilation.md, "Which LLVM", has the measurements.
+#
+# usage: link-llvm.sh OUT.so      (scripts/setup.sh runs it; LibraryResolver prefers the result)
+set -euo pipefail
+out=${1:?usage: link-llvm.sh OUT.so}
+here=$(cd "$(dirname "$0")" && pwd)
+llvm_config=${LLVM_CONFIG:-llvm-config-19}
+libdir=$("$llvm_config" --libdir)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Every entry point a [LibraryImport(Lib ...)] declaration names: its EntryPoint when it has one, else the
+# method's name. LibraryResolverTests checks the result against the compiled bindings, by reflection.
+perl -ne '
+  next unless /LibraryImport\(Lib\b/;
+  if (/EntryPoint\s*=\s*"(\w+)"/) { print "$1\n" } elsif (/partial\s+.*?\b(\w+)\s*\(/) { print "$1\n" }
+' "$here"/../*.cs | sort -u > "$work/exports"
+# Looked up by name at run time (Diagnostics/GdbJit.cs): gdb's JIT interface, defined by LLVM.
+printf '%s\n' __jit_debug_descriptor __jit_debug_register_code >> "$work/exports"
+[ "$(wc -l < "$work/exports")" -gt 100 ] || { echo "link-llvm.sh: found too few entry points in $here/..; has the bindings' syntax changed?" >&2; exit 1; }
+
+{ echo "{ global:"; sed 's/$/;/' "$work/exports"; echo "local: *; };"; } > "$work/exports.map"
+undefined=$(sed 's/^/-Wl,--undefined=/' "$work/exports")
+
+# The components the C API calls reach; the archives give only the objects actually referenced, and
+# --gc-sections drops the unreferenced functions inside them. zlib and zstd by their runtime names, so
+# no -dev package is needed (libllvm19 depends on both).
+components="core bitreader bitwriter irreader passes orcjit x86 linker target analysis transformutils ipo
+  executionengine jitlink orcshared orctargetprocess"
+# shellcheck disable=SC2086
+libs=$("$llvm_config" --link-static --libs $components)
+mkdir -p "$(dirname "$out")"
+# shellcheck disable=SC2086
+g++ -shared -o "$work/lib.so" -Wl,--gc-sections -Wl,-O1 -Wl,--version-script="$work/exports.map" \
+  $undefined -L"$libdir" $libs -lrt -ldl -lm \
+  /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libzstd.so.1
+# Stripped: the symbol table makes the file 8 MB larger and the load 1.7 ms slower (hyperfine, 60 runs).
+# The dynamic symbols stay. To profile LLVM itself with its names, run with
+# TIERFLOW_LIBLLVM=libLLVM.so.19.1 (Debian's).
+strip "$work/lib.so"
+mv -f "$work/lib.so" "$out"
