@@ -68,6 +68,7 @@ public static unsafe partial class Llvm
         finally { Marshal.FreeCoTaskMem(path); }
     }
 
-    const string StaticLibraryGeneratorCxxName =
+    /// <summary>Looked up by name, so native/link-llvm.sh exports it (LibraryResolverTests checks).</summary>
+    public const string StaticLibraryGeneratorCxxName =
         "_Z48LLVMOrcCreateStaticLibrarySearchGeneratorForPathPP32LLVMOrcOpaqueDefinitionGeneratorP24LLVMOrcOpaqueObjectLayerPKc";
 }

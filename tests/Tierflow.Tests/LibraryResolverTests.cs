@@ -46,9 +46,13 @@ public class LibraryResolverTests
             var missing = names.Where(n => !NativeLibrary.TryGetExport(handle, n, out _)).ToList();
             Assert.True(missing.Count == 0, $"{lib} does not export {string.Join(", ", missing)}");
         }
-        // What the runtime looks up by name besides the bindings (Diagnostics/GdbJit.cs).
-        foreach (var s in new[] { "__jit_debug_descriptor", "__jit_debug_register_code" })
-            Assert.True(NativeLibrary.TryGetExport(LibraryResolver.Load(), s, out _), $"{s} is not exported");
+        // What the runtime looks up by name besides the bindings: gdb's JIT interface (Diagnostics/GdbJit.cs)
+        // and the C++ name of LLVM 19's static-library generator (Llvm.CreateStaticLibrarySearchGeneratorForPath).
+        foreach (var s in new[] { "__jit_debug_descriptor", "__jit_debug_register_code", Llvm.StaticLibraryGeneratorCxxName })
+        {
+            Assert.True(NativeLibrary.TryGetExport(LibraryResolver.Load(), s, out _), $"{LibraryResolver.LoadedFrom} does not export {s}");
+            Assert.True(NativeLibrary.TryGetExport(debian, s, out _), $"{Debian} does not export {s}");
+        }
     }
 
     [Fact]

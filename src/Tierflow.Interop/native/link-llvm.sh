@@ -24,9 +24,13 @@ trap 'rm -rf "$work"' EXIT
 perl -ne '
   next unless /LibraryImport\(Lib\b/;
   if (/EntryPoint\s*=\s*"(\w+)"/) { print "$1\n" } elsif (/partial\s+.*?\b(\w+)\s*\(/) { print "$1\n" }
-' "$here"/../*.cs | sort -u > "$work/exports"
-# Looked up by name at run time (Diagnostics/GdbJit.cs): gdb's JIT interface, defined by LLVM.
+' "$here"/../*.cs > "$work/exports"
+# Looked up by name at run time (NativeLibrary.TryGetExport): every C or C++ symbol name the bindings spell
+# as a string (Llvm.CreateStaticLibrarySearchGeneratorForPath), and gdb's JIT interface, defined by LLVM
+# (Diagnostics/GdbJit.cs).
+grep -ohE '"(LLVM[A-Za-z0-9_]+|_Z[A-Za-z0-9_]+)"' "$here"/../*.cs | tr -d '"' >> "$work/exports"
 printf '%s\n' __jit_debug_descriptor __jit_debug_register_code >> "$work/exports"
+sort -u -o "$work/exports" "$work/exports"
 [ "$(wc -l < "$work/exports")" -gt 100 ] || { echo "link-llvm.sh: found too few entry points in $here/..; has the bindings' syntax changed?" >&2; exit 1; }
 
 { echo "{ global:"; sed 's/$/;/' "$work/exports"; echo "local: *; };"; } > "$work/exports.map"
