@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # What a compile costs as the program grows: a generated C program of N functions (each a loop over a
-# switch), of which main calls 10 chains of 10 (100 functions); the other N - 100 are never called.
+# switch), of which main calls chains of 10: 10 chains (100 functions) for N >= 100, N / 10 chains below;
+# the others are never called.
 # usage: bench/many-functions.py ROUNDS N[,N...] NAME='TIERFLOW_BINARY [OPTIONS]' ...
 #   For each N and binary, in interleaved rounds: `run --stress --sync --trace` (every called function climbs
 #   every rung on the calling thread) and a default `run`. Prints, per N and binary, the median and range of

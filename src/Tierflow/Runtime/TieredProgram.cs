@@ -595,11 +595,11 @@ public sealed class TieredProgram : IDisposable
                         // Compiled meanwhile (another thread's first call, a forced tier), or compiling.
                         if (!f.AwaitingFirstCall || f.InFlight != null) continue;
                         int grow = f.Info.InstructionCount;
-                        if (f != first && (size + grow > BatchInstructionBudget || !BatchableOnFirstCall(f, _syncCompiler))) continue;
-                        size += grow;
-                        f.InFlight = _ladder.Initial;
                         r = new CompileRequest(f.Info.Index, null, _ladder.Initial, f == first ? "first call" : $"first call of {first.Name}",
                             Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, FirstCall: true);
+                        if (f != first && (size + grow > BatchInstructionBudget || !Batchable(r, _syncCompiler))) continue;
+                        size += grow;
+                        f.InFlight = _ladder.Initial;
                     }
                     batch.Add(r);
                     foreach (int k in f.Info.DirectCallees) queue.Enqueue(k);
@@ -608,7 +608,7 @@ public sealed class TieredProgram : IDisposable
                 tried |= batch[0].Index == first.Info.Index;
                 Interlocked.Add(ref _pending, batch.Count);
                 // A first member that cannot share a module is compiled alone, and its callees together.
-                if (batch.Count > 1 && batch[0].Index == first.Info.Index && !BatchableOnFirstCall(first, _syncCompiler))
+                if (batch.Count > 1 && batch[0].Index == first.Info.Index && !Batchable(batch[0], _syncCompiler))
                 {
                     Execute(batch[0], _syncCompiler, background: false);
                     batch.RemoveAt(0);
@@ -619,6 +619,7 @@ public sealed class TieredProgram : IDisposable
     }
 
     Dictionary<nint, JitFunction>? _byStub;
+    readonly object _byStubLock = new();
 
     /// <summary>
     /// The guest registered <paramref name="fn"/> to run at exit (atexit, __cxa_atexit, on_exit). With Lazy, a
@@ -632,7 +633,7 @@ public sealed class TieredProgram : IDisposable
     {
         if (!Lazy || fn == 0) return;
         JitFunction? f;
-        lock (_functions)
+        lock (_byStubLock)
         {
             _byStub ??= _functions.Where(g => !g.Info.Pinned && !g.Info.HasBlockAddresses)
                 .Select(g => (g, Address: TryLookup(g.Name, out ulong a, out _) ? (nint)a : 0)).Where(x => x.Address != 0)
@@ -658,9 +659,6 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>What a compile of <paramref name="f"/> starts from: its tier, or none before its first call. Caller holds f.Gate.</summary>
     static OptLevel? TierOrNone(JitFunction f) => f.AwaitingFirstCall ? null : f.Tier;
-
-    bool BatchableOnFirstCall(JitFunction f, FunctionCompiler compiler) =>
-        _options.CompileBatch > 1 && f.FailedAttempts == 0 && f.Rule == null && compiler.CanBatch(f.Info.Index, _ladder.Initial);
 
     /// <summary>
     /// Called from a first-tier frame (any thread) every OsrThreshold iterations of one of its loops.
@@ -859,9 +857,10 @@ public sealed class TieredProgram : IDisposable
     }
 
     /// <summary>
-    /// Whether a dequeued request may join a batch (CompileWorkers): a tier-up, not forced, of a function whose
-    /// compiles have not failed (a function that broke a compile once is compiled alone from then on, so it
-    /// cannot take others down with it), that the compiler can batch.
+    /// Whether a request may join a batch (a dequeued tier-up in CompileWorkers, a first call's callees in
+    /// CompileOnFirstCall): not a continuation, not forced, of a function whose compiles have not failed (a
+    /// function that broke a compile once is compiled alone from then on, so it cannot take others down with
+    /// it), that the compiler can batch.
     /// </summary>
     internal bool Batchable(CompileRequest r, FunctionCompiler compiler)
     {
