@@ -787,6 +787,27 @@ public class PublishedCliTests
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("to").GetString() == "O3");
     }
 
+    /// <summary>`-l m` calls into LLVM on the main thread while the warm-up's first call does on another: both
+    /// resolve the library at once, and NativeAOT frees the loser's handle. libtierflow-llvm.so is linked
+    /// -z nodelete for it; without, 3 of 4 such runs ended in EntryPointNotFoundException.</summary>
+    [Fact]
+    public void TwoThreadsFirstCallsIntoLlvmRace()
+    {
+        Assert.True(File.Exists(Published), $"{Published} is missing: scripts/setup.sh publishes it (run scripts/test.sh)");
+        var file = Path.Combine(TestSupport.CorpusDir, "float_math.c");
+        var ll = Path.Combine(TestSupport.Scratch, "race-float_math.ll");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O1", "-S", "-emit-llvm", "-o", ll, file]).ExitCode);
+        var native = Path.Combine(TestSupport.Scratch, "race-float_math");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-o", native, file, "-lm"]).ExitCode);
+        var expected = TestSupport.Run(native, []).Stdout;
+        for (int i = 0; i < 8; i++)
+        {
+            var r = TestSupport.Run(Published, ["run", ll, "-l", "m"]);
+            Assert.True(r.ExitCode == 0, $"run {i}: exit {r.ExitCode}: {r.Stderr}");
+            Assert.Equal(expected, r.Stdout);
+        }
+    }
+
     const string FaultingC = """
         #include <stdio.h>
         #include <stdlib.h>

@@ -36,6 +36,17 @@ public class LibraryResolverTests
     }
 
     [Fact]
+    public void TheTrimmedLibraryIsNeverUnloaded()
+    {
+        // NativeAOT frees the handle of a thread that lost the race to resolve a library; a library that could
+        // be unloaded then vanished under the winner (PublishedCliTests.TwoThreadsFirstCallsIntoLlvmRace).
+        var trimmed = Path.Combine(AppContext.BaseDirectory, LibraryResolver.TrimmedFileName);
+        var r = TestSupport.Run("readelf", ["-d", trimmed]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(r.Stdout.Split('\n'), l => l.Contains("(FLAGS_1)") && l.Contains("NODELETE"));
+    }
+
+    [Fact]
     public void EveryBindingIsExportedByBothLibraries()
     {
         var names = Names();

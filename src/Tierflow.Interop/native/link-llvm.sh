@@ -44,8 +44,12 @@ components="core bitreader bitwriter irreader passes orcjit x86 linker target an
 # shellcheck disable=SC2086
 libs=$("$llvm_config" --link-static --libs $components)
 mkdir -p "$(dirname "$out")"
+# -z nodelete, as Debian's libLLVM has: the library is never unmapped. NativeAOT resolves a library once per
+# thread that races to its first call and frees the handles of the losers; without the flag, two threads'
+# first calls (the warm-up and `-l m`'s LLVMLoadLibraryPermanently) unloaded LLVM under the winner
+# (EntryPointNotFoundException, found by tests/osr-sweep.sh). LLVM cannot be unloaded safely anyway.
 # shellcheck disable=SC2086
-g++ -shared -o "$work/lib.so" -Wl,--gc-sections -Wl,-O1 -Wl,--version-script="$work/exports.map" \
+g++ -shared -o "$work/lib.so" -Wl,-z,nodelete -Wl,--gc-sections -Wl,-O1 -Wl,--version-script="$work/exports.map" \
   $undefined -L"$libdir" $libs -lrt -ldl -lm \
   /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libzstd.so.1
 # Stripped: the symbol table makes the file 8 MB larger and the load 1.7 ms slower (hyperfine, 60 runs).
