@@ -23,7 +23,7 @@ if [ ! -f "$lib" ] || [ -n "$(find src/Tierflow.Interop -maxdepth 2 \( -name '*.
 fi
 dotnet build Tierflow.slnx -c Release -v quiet -nologo >/dev/null
 # The CLI that scripts/tierflow runs: published with NativeAOT (with libtierflow-llvm.so beside it), so an
-# empty program runs in about 17 ms (lli-19: 22 ms) instead of 150 ms with the JIT-compiled CLI
+# empty program runs in about 20 ms (lli-19: 30 ms) instead of 150 ms with the JIT-compiled CLI
 # (docs/benchmarks.md, "Start-up").
 dotnet publish src/Tierflow.Cli/Tierflow.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true \
   -o artifacts/cli -v quiet -nologo >/dev/null

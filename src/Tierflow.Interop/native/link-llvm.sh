@@ -3,11 +3,12 @@
 # (llvm-19-dev), exporting only the C API functions the bindings in this folder's parent declare.
 #
 # Why: a process that loads Debian's libLLVM.so.19.1 spends about 19 ms in dlopen before Tierflow does
-# anything (341,000 relocations and 14,000 symbol lookups, libz3 and libxml2 loaded with it, every static
-# constructor of all of LLVM run). This library holds the objects those functions reach and nothing else,
-# binds its internal calls at link time, and loads in about 5 ms: an empty main runs in 17 ms instead of
-# 31 ms (lli-19: 22 ms). The code is the same (the same LLVM build's objects), so compiled code is
-# identical; docs/design/compilation.md, "Which LLVM", has the measurements.
+# anything (341,228 relative relocations and 14,167 symbol relocations by LD_DEBUG=statistics, libz3 and
+# libxml2 loaded with it, every static constructor of all of LLVM run). This library holds the objects
+# those functions reach and nothing else, binds its internal calls at link time, and loads in about 5.5 ms:
+# an empty main runs in about 20 ms instead of 32 ms (lli-19: 30 ms). The code is the same (the same LLVM
+# build's objects), so compiled code is identical; docs/design/compilation.md, "Which LLVM", and
+# docs/results/session20-experiments.md have the measurements.
 #
 # usage: link-llvm.sh OUT.so      (scripts/setup.sh runs it; LibraryResolver prefers the result)
 set -euo pipefail
