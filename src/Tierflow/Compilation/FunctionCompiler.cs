@@ -298,13 +298,13 @@ internal sealed class FunctionCompiler : IDisposable
         File.WriteAllBytes(Path.Combine(DumpDir, $"{symbol}.{stage}.bc"), Bitcode(m));
     }
 
-    /// <summary>Cuts the template clone <paramref name="m"/> down to <paramref name="members"/>, each renamed to its
-    /// symbol (several only from CompileBatch, never with <paramref name="osr"/>).</summary>
     /// <summary>The loops of the functions whose OSR points a compile planned (not a continuation's).</summary>
     static IReadOnlyDictionary<int, IReadOnlyList<Osr.LoopInfo>>? LoopsOf(Dictionary<int, Osr.LoopPlan> plans, Osr.OsrEntries osr) =>
         osr != Osr.OsrEntries.None || plans.Count == 0 ? null : plans.ToDictionary(kv => kv.Key, kv => kv.Value.Loops);
 
-    /// <summary>Cuts the module for <paramref name="members"/>; returns the loop plans it made (see CutModule's body).</summary>
+    /// <summary>Cuts the template <paramref name="m"/> (read lazily, OpenTemplate) down to <paramref name="members"/>,
+    /// each renamed to its symbol (several only from CompileBatch, never with <paramref name="osr"/>). Returns the
+    /// loop plans it made: the continuation's, or at O0 each member's OSR points.</summary>
     Dictionary<int, Osr.LoopPlan> CutModule(LlvmModuleHandle m, IReadOnlyList<(int Index, string Symbol)> members, OptLevel level, bool final, Osr.OsrEntries osr)
     {
         using var rw = new IrRewriter(m);
