@@ -47,6 +47,18 @@ public class LibraryResolverTests
     }
 
     [Fact]
+    public void TheTrimmedLibraryRegistersNoDestructorsWithLibc()
+    {
+        // link-llvm.sh routes LLVM's __cxa_atexit calls to a no-op: libc's exit must never run LLVM's static
+        // destructors under a compile worker (ExitTests.ExitFromInsideLibcStillEndsThroughOurs).
+        var trimmed = Path.Combine(AppContext.BaseDirectory, LibraryResolver.TrimmedFileName);
+        var r = TestSupport.Run("nm", ["-D", "--undefined-only", trimmed]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("memcpy", r.Stdout); // the listing is real
+        Assert.DoesNotContain("atexit", r.Stdout);
+    }
+
+    [Fact]
     public void EveryBindingIsExportedByBothLibraries()
     {
         var names = Names();

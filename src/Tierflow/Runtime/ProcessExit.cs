@@ -109,8 +109,9 @@ internal static unsafe class ProcessExit
     /// <summary>
     /// Reached through libc's exit only (a libc function such as <c>error</c> or <c>err</c> that exits by
     /// itself; the CLI returning from <c>Main</c>). LLVM destructors registered after this handler's latest
-    /// registration (<see cref="AfterCompile"/>) have run by now, possibly with a worker inside LLVM: the
-    /// window the direct paths close is narrowed here, not closed.
+    /// registration (<see cref="AfterCompile"/>) have run by now, possibly with a worker inside LLVM: with
+    /// Debian's libLLVM the window the direct paths close is narrowed here, not closed. libtierflow-llvm.so
+    /// registers no destructors with libc (native/link-llvm.sh), which closes it.
     /// </summary>
     [UnmanagedCallersOnly]
     static void AtLibcExit(int status, nint arg)
