@@ -23,7 +23,12 @@ internal static class Program
         try
         {
             var cl = CommandLine.Parse(args);
-            if (cl.Has("--version")) { Console.WriteLine($"tierflow {typeof(TieredProgram).Assembly.GetName().Version?.ToString(3)} (LLVM {Ir.Version()}, {Tierflow.Interop.LibraryResolver.LoadedFrom})"); return 0; }
+            if (cl.Has("--version"))
+            {
+                Console.WriteLine($"tierflow {typeof(TieredProgram).Assembly.GetName().Version?.ToString(3)} (LLVM {Ir.Version()}, {Tierflow.Interop.LibraryResolver.LoadedFrom})");
+                if (Tierflow.Interop.LibraryResolver.TrimmedLibraryProblem is { } problem) Console.WriteLine($"  note: {problem}");
+                return 0;
+            }
             if (cl.Command is "" or "help" || cl.Has("--help") || cl.Has("-h")) { Console.Write(Help.Text(cl.Command)); return cl.Command == "" && !cl.Has("--help") && !cl.Has("-h") ? ExitCodes.Usage : 0; }
             if (cl.Command is "run" or "call" or "demo") HostTarget.StartWarmUp(); // overlaps with clang and parsing
             foreach (var lib in cl.Libraries) LoadLibrary(lib);
@@ -86,6 +91,8 @@ internal static class Commands
         if (cl.Options.MallocTuning) GuestHeap.Tune(GuestHeap.ProcessEnvironment());
         else GuestHeap.Declined();
         var program = TieredProgram.Load(inputs, cl.Options, cl.ClangArgs);
+        if (Tierflow.Interop.LibraryResolver.TrimmedLibraryProblem is { } problem)
+            Console.Error.WriteLine($"tierflow: warning: {problem}; using {Tierflow.Interop.LibraryResolver.LoadedFrom}, which starts slower (run scripts/setup.sh to link it again)");
         // This process ends when the guest does, without LLVM's teardown (ProcessExit). Before anything of the
         // guest's is registered (RunMain registers its destructors and runs its constructors). Not when a
         // library is loaded at run time (-l, or the guest's dlopen): ld.so runs its destructors from libc's exit.

@@ -10,7 +10,8 @@ namespace Tierflow.Interop;
 /// silent fallback);</item>
 /// <item><c>libtierflow-llvm.so</c> beside the application: the part of LLVM the bindings call, linked from
 /// Debian's static libraries by <c>native/link-llvm.sh</c> (<c>scripts/setup.sh</c> builds it). It loads in
-/// about 5 ms where Debian's whole libLLVM takes about 19 ms, a third of an empty program's run;</item>
+/// about 5 ms where Debian's whole libLLVM takes about 19 ms, a third of an empty program's run. If it is
+/// there but does not load, <see cref="TrimmedLibraryProblem"/> says why (the CLI warns);</item>
 /// <item>Debian's <c>libLLVM.so.19.1</c> (package libllvm19).</item>
 /// </list>
 /// Both are the same LLVM build, so they compile the same code.
@@ -44,6 +45,14 @@ public static class LibraryResolver
     /// <summary>Which library <see cref="Load"/> opened: the path or name it was opened by.</summary>
     public static string LoadedFrom => _loaded.Value.Path;
 
+    /// <summary>
+    /// Why <c>libtierflow-llvm.so</c>, present beside the application, did not load (the loader's message), so
+    /// Debian's larger library serves instead: the same code, about 13 ms slower to start. Null when it loaded,
+    /// is absent, or <c>TIERFLOW_LIBLLVM</c> chose the library. Asking loads LLVM.
+    /// </summary>
+    public static string? TrimmedLibraryProblem { get { _ = _loaded.Value; return _trimmedProblem; } }
+    static string? _trimmedProblem;
+
     static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
         name == LogicalName ? _loaded.Value.Handle : 0;
 
@@ -55,7 +64,15 @@ public static class LibraryResolver
                 ? (h0, env)
                 : throw new DllNotFoundException($"TIERFLOW_LIBLLVM={env}: the library could not be loaded");
         var trimmed = System.IO.Path.Combine(AppContext.BaseDirectory, TrimmedFileName);
-        if (File.Exists(trimmed) && NativeLibrary.TryLoad(trimmed, out var h1)) return (h1, trimmed);
+        if (File.Exists(trimmed))
+        {
+            try { return (NativeLibrary.Load(trimmed), trimmed); }
+            // .NET's message ends with the loader's own (dlerror): "PATH: file too short", a missing dependency.
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                _trimmedProblem = $"{TrimmedFileName} did not load: {e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last()}";
+            }
+        }
         foreach (var c in DebianCandidates)
             if (NativeLibrary.TryLoad(c, out var h)) return (h, c);
         throw new DllNotFoundException(

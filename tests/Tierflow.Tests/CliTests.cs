@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tierflow.Diagnostics;
+using Tierflow.Interop;
 
 namespace Tierflow.Tests;
 
@@ -808,6 +809,30 @@ public class PublishedCliTests
         }
     }
 
+    [Fact]
+    public void ATrimmedLibraryThatDoesNotLoadIsReportedNotSilentlyReplaced()
+    {
+        // A copy of the published CLI beside a libtierflow-llvm.so the loader refuses (not an ELF file): the run
+        // still works, on Debian's libLLVM, and says why it is slower; --version names the problem.
+        Assert.True(File.Exists(Published), $"{Published} is missing: scripts/setup.sh publishes it (run scripts/test.sh)");
+        var dir = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, "damaged-lib")).FullName;
+        var cli = Path.Combine(dir, "tierflow");
+        File.Copy(Published, cli, overwrite: true);
+        File.WriteAllText(Path.Combine(dir, LibraryResolver.TrimmedFileName), "not a shared library\n");
+        var version = TestSupport.Run(cli, ["--version"]);
+        Assert.Equal(0, version.ExitCode);
+        Assert.Contains("libLLVM.so.19.1", version.Stdout);
+        Assert.Contains($"note: {LibraryResolver.TrimmedFileName} did not load: {Path.Combine(dir, LibraryResolver.TrimmedFileName)}: ", version.Stdout);
+        var run = TestSupport.Run(cli, ["run", Path.Combine(TestSupport.CorpusDir, "recursion_fib.c")]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("tierflow: warning: ", run.Stderr);
+        Assert.Contains("did not load", run.Stderr);
+        // The healthy build says nothing of the kind.
+        var healthy = TestSupport.Run(Published, ["run", Path.Combine(TestSupport.CorpusDir, "recursion_fib.c")]);
+        Assert.Equal(run.Stdout, healthy.Stdout);
+        Assert.DoesNotContain("warning", healthy.Stderr);
+    }
+
     const string FaultingC = """
         #include <stdio.h>
         #include <stdlib.h>
@@ -844,6 +869,48 @@ public class PublishedCliTests
         Assert.Equal("before\n", r.Stdout);
         Assert.Equal(exitCode, r.ExitCode);
         Assert.Equal(report, r.Stderr.Trim());
+    }
+
+    /// <summary>A program of 100 functions: f0 … f99, each calling the next, f87 dereferencing its pointer
+    /// argument. Large enough that the base object spreads its code over sections (Compilation.TextSections).</summary>
+    static string ManyFunctions()
+    {
+        var sb = new System.Text.StringBuilder("#include <stdio.h>\n");
+        for (int i = 99; i >= 0; i--)
+            sb.Append(i == 99 ? "int f99(int x, int *p) { return x; }\n"
+                : i == 87 ? "int f87(int x, int *p) { return f88(x + *p, p); }\n"
+                : $"int f{i}(int x, int *p) {{ return f{i + 1}(x * 3 + {i}, p) % 1000003; }}\n");
+        sb.Append("int main(int argc, char **argv) { int one = 1; int *p = argc > 1 ? 0 : &one; long s = 0;\n" +
+                  "  for (int i = 0; i < 3; i++) s += f0(i, p);\n  printf(\"%ld\\n\", s); fflush(stdout); return 0; }\n");
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void ALargeProgramsCodeIsNamedEverywhereAfterItIsSpreadOverSections()
+    {
+        // Every function of the base object is registered, in whichever section it landed: the perf map names
+        // each, and a fault in one of the last sections names its function.
+        var c = TestSupport.WriteScratch("many_functions.c", ManyFunctions());
+        var native = Path.Combine(TestSupport.Scratch, "many_functions-native");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O0", "-o", native, c]).ExitCode);
+        var expected = TestSupport.Run(native, []).Stdout;
+        var r = TestSupport.Run(Published, ["run", c, "--perf-map"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(expected, r.Stdout);
+        var maps = Directory.GetFiles("/tmp", "perf-*.map").Where(m => File.GetLastWriteTimeUtc(m) > DateTime.UtcNow.AddMinutes(-2))
+            .Select(m => (m, Lines: File.ReadAllLines(m))).Where(x => x.Lines.Any(l => l.EndsWith(" f87 [O0]"))).ToList();
+        try
+        {
+            Assert.Single(maps);
+            var names = maps[0].Lines.Select(l => l.Split(' ', 3)[2]).ToHashSet();
+            Assert.All(Enumerable.Range(0, 100), i => Assert.Contains($"f{i} [O0]", names));
+        }
+        finally { foreach (var (m, _) in maps) File.Delete(m); }
+
+        var crash = TestSupport.Run(Published, ["run", c, "--", "null"]);
+        Assert.Equal(139, TestSupport.Run(native, ["null"]).ExitCode);
+        Assert.Equal(139, crash.ExitCode);
+        Assert.Equal("tierflow: SIGSEGV in f87, running at O0", crash.Stderr.Trim());
     }
 
     [Fact]

@@ -138,6 +138,8 @@ public sealed class TieredProgram : IDisposable
             // An eager tier compiles whole functions once, as the JIT's final tier does: the same recursion copies.
             if (!useSlots && _ladder.Initial > OptLevel.O0 && options.InlineCallees)
                 RecursiveInlining.AddToWholeProgram(_prepared.Base, options.RecursiveInlineLevel);
+            // Code sections of a few functions each, so that linking a large program stays fast (TextSections).
+            int textSections = useSlots ? TextSections.Assign(_prepared.Base) : 0;
             if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
@@ -185,7 +187,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/4", ModuleKey, options.FastFloat, options.Gdb,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/5", ModuleKey, options.FastFloat, options.Gdb,
                     useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
@@ -229,15 +231,18 @@ public sealed class TieredProgram : IDisposable
             // the first lookup links anything, so the program's calls into them resolve.
             foreach (var path in (native ?? []).Where(p => !InputFiles.IsArchive(p))) AddObjectFile(path);
             ResolveBaseSymbols();
-            var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0);
-            string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
+            // Each code section is placed by the label that opens it (TextSections.Anchor); a program in one .text
+            // section (small, or under --eager) by a function ResolveBaseSymbols looked up.
+            var sections = Enumerable.Range(0, textSections).Select(g => (Symbol: TextSections.Anchor(g), Address: Lookup(TextSections.Anchor(g)))).ToList();
+            if (textSections == 0 && _functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
+                sections.Add((anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index), anchor.CodeAddress));
             nint stubs = useSlots ? Lookup(RuntimeSymbols.Stubs) : 0;
-            var placed = new List<(string, nint)>();
-            if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
+            var placed = new List<(string, nint)>(sections);
             if (useSlots) placed.Add((RuntimeSymbols.Stubs, stubs));
             var functions = ElfSymbols.Functions(baseObject); // read once for every registration below
             bool debugObject = PublishDebugObject($"{_id}:base", baseObject, functions, placed, _ladder.Initial);
-            if (anchor != null) RegisterCode($"{_id}:base", baseObject, functions, anchorSymbol!, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
+            for (int g = 0; g < sections.Count; g++)
+                RegisterCode(g == 0 ? $"{_id}:base" : $"{_id}:base.{g}", baseObject, functions, sections[g].Symbol, sections[g].Address, _ladder.Initial, gdb: !debugObject);
             // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
             // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
             // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
@@ -567,17 +572,17 @@ public sealed class TieredProgram : IDisposable
         bool tried = false;
         while (true)
         {
-            bool inFlight;
             string? failed = null;
             lock (first.Gate)
             {
                 if (!first.AwaitingFirstCall) return;
-                inFlight = first.InFlight != null;
-                if (!inFlight && tried) failed = first.History.LastOrDefault()?.Error ?? "its compile failed";
+                // Another compile of it is in flight (another thread's first call, a forced tier, a profile's warm
+                // start): wait for its end, which Finish and Cancel announce on the gate. The timeout only bounds
+                // the wait should a future path clear InFlight without a pulse.
+                if (first.InFlight != null) { Monitor.Wait(first.Gate, 50); continue; }
+                if (tried) failed = first.History.LastOrDefault()?.Error ?? "its compile failed";
             }
             if (failed != null) EndProcess($"{first.Name} has no code for its first call: {failed}");
-            // Another compile of it is in flight (a forced tier, a profile's warm start): wait for its install.
-            if (inFlight) { Thread.Sleep(1); continue; }
             lock (_syncCompilerLock)
             {
                 _syncCompiler ??= NewCompiler();
@@ -1200,6 +1205,7 @@ public sealed class TieredProgram : IDisposable
         {
             if (r.Osr != OsrEntries.None) { var c = f.Osr.Of(r.Osr); c.State = OsrState.Failed; c.Error = "the program is stopping"; }
             else if (f.InFlight == r.Target) f.InFlight = null;
+            Monitor.PulseAll(f.Gate); // a first call waiting for this compile (CompileOnFirstCall)
         }
         if (Interlocked.Decrement(ref _pending) == 0) lock (_idleLock) Monitor.PulseAll(_idleLock);
     }
@@ -1249,6 +1255,7 @@ public sealed class TieredProgram : IDisposable
             }
             else f.FailedAttempts++;
             if (f.InFlight == r.Target) f.InFlight = null;
+            Monitor.PulseAll(f.Gate); // a first call waiting for this compile (CompileOnFirstCall)
             f.Record(record);
             // The swap (one aligned 8-byte store), before the countdown is armed again: a function's first code
             // (Lazy) must be in its body cell before an entry can pass its counting stub without calling back.
