@@ -871,46 +871,75 @@ public class PublishedCliTests
         Assert.Equal(report, r.Stderr.Trim());
     }
 
-    /// <summary>A program of 100 functions: f0 … f99, each calling the next, f87 dereferencing its pointer
-    /// argument. Large enough that the base object spreads its code over sections (Compilation.TextSections).</summary>
+    /// <summary>A program of 300 functions (about 12,000 IR instructions, over LoadSplit.MinInstructions): f0 … f299,
+    /// each looping a little and calling the next, f3 adding what its pointer argument points at. Defined from f299
+    /// down, so f3 is near the module's end: in the part a split load's second thread compiles.</summary>
     static string ManyFunctions()
     {
         var sb = new System.Text.StringBuilder("#include <stdio.h>\n");
-        for (int i = 99; i >= 0; i--)
-            sb.Append(i == 99 ? "int f99(int x, int *p) { return x; }\n"
-                : i == 87 ? "int f87(int x, int *p) { return f88(x + *p, p); }\n"
-                : $"int f{i}(int x, int *p) {{ return f{i + 1}(x * 3 + {i}, p) % 1000003; }}\n");
-        sb.Append("int main(int argc, char **argv) { int one = 1; int *p = argc > 1 ? 0 : &one; long s = 0;\n" +
-                  "  for (int i = 0; i < 3; i++) s += f0(i, p);\n  printf(\"%ld\\n\", s); fflush(stdout); return 0; }\n");
+        for (int i = 299; i >= 0; i--)
+        {
+            var next = i < 299 ? $"f{i + 1}(s, p)" : "s";
+            sb.Append($"int f{i}(int x, int *p) {{ int s = x; for (int k = 0; k < 3; k++) {{ s += (x ^ k) * {i + 1}; if (s > 100000) s -= 99999; }}" +
+                      (i == 3 ? " s += *p;" : "") + $" return {next} % 1000003; }}\n");
+        }
+        sb.Append("int main(int argc, char **argv) { int one = 1; int *p = argc > 1 ? 0 : &one; long t = 0;\n" +
+                  "  for (int i = 0; i < 3; i++) t += f0(i, p);\n  printf(\"%ld\\n\", t); fflush(stdout); return 0; }\n");
         return sb.ToString();
     }
 
     [Fact]
-    public void ALargeProgramsCodeIsNamedEverywhereAfterItIsSpreadOverSections()
+    public void ALargeProgramIsCompiledAtLoadOnTwoThreadsAndItsCodeIsNamedEverywhere()
     {
-        // Every function of the base object is registered, in whichever section it landed: the perf map names
-        // each, and a fault in one of the last sections names its function.
+        // Compilation.LoadSplit: the second thread compiles the end of the function list. Its object is registered
+        // as the first thread's is: the perf map names every function, and a fault in f3 (the second part's) names it.
         var c = TestSupport.WriteScratch("many_functions.c", ManyFunctions());
         var native = Path.Combine(TestSupport.Scratch, "many_functions-native");
         Assert.Equal(0, TestSupport.Run("clang-19", ["-O0", "-o", native, c]).ExitCode);
         var expected = TestSupport.Run(native, []).Stdout;
-        var r = TestSupport.Run(Published, ["run", c, "--perf-map"]);
+        var r = TestSupport.Run(Published, ["run", c, "--perf-map", "--trace"]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(expected, r.Stdout);
+        Assert.Matches(@"<\d+ functions>: — → O0, load;", r.Stderr);
+        Assert.Matches(@"<\d+ functions>: — → O0, load, second thread \(parse", r.Stderr);
         var maps = Directory.GetFiles("/tmp", "perf-*.map").Where(m => File.GetLastWriteTimeUtc(m) > DateTime.UtcNow.AddMinutes(-2))
-            .Select(m => (m, Lines: File.ReadAllLines(m))).Where(x => x.Lines.Any(l => l.EndsWith(" f87 [O0]"))).ToList();
+            .Select(m => (m, Lines: File.ReadAllLines(m))).Where(x => x.Lines.Any(l => l.EndsWith(" f287 [O0]"))).ToList();
         try
         {
             Assert.Single(maps);
             var names = maps[0].Lines.Select(l => l.Split(' ', 3)[2]).ToHashSet();
-            Assert.All(Enumerable.Range(0, 100), i => Assert.Contains($"f{i} [O0]", names));
+            Assert.All(Enumerable.Range(0, 300), i => Assert.Contains($"f{i} [O0]", names));
+            Assert.Contains("main [O0]", names);
         }
         finally { foreach (var (m, _) in maps) File.Delete(m); }
 
         var crash = TestSupport.Run(Published, ["run", c, "--", "null"]);
         Assert.Equal(139, TestSupport.Run(native, ["null"]).ExitCode);
         Assert.Equal(139, crash.ExitCode);
-        Assert.Equal("tierflow: SIGSEGV in f87, running at O0", crash.Stderr.Trim());
+        Assert.Equal("tierflow: SIGSEGV in f3, running at O0", crash.Stderr.Trim());
+
+        // One thread: no second part, the same output.
+        var one = TestSupport.Run(Published, ["run", c, "--load-threads", "1", "--trace"]);
+        Assert.Equal(expected, one.Stdout);
+        Assert.DoesNotContain("second thread", one.Stderr);
+    }
+
+    [Fact]
+    public void WhenTheSecondLoadThreadsPartDoesNotComeTheProgramsThreadCompilesItBeforeMainRuns()
+    {
+        // An injected @load fault drops the second thread's part: its functions are compiled on the program's thread,
+        // at load, as first calls are, and the run is the same.
+        var c = TestSupport.WriteScratch("many_functions_fallback.c", ManyFunctions());
+        var native = Path.Combine(TestSupport.Scratch, "many_functions_fallback-native");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O0", "-o", native, c]).ExitCode);
+        var r = TestSupport.Run(Published, ["run", c, "--trace", "--inject-compile-failure", "f3@load"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(TestSupport.Run(native, []).Stdout, r.Stdout);
+        Assert.DoesNotContain("second thread", r.Stderr);
+        Assert.Contains("f3: — → O0, at load (the second load thread's part did not come)", r.Stderr);
+        Assert.Contains("main: — → O0, at load (the second load thread's part did not come)", r.Stderr);
+        // A function of the first part is not compiled again.
+        Assert.DoesNotContain("f200: — → O0, at load", r.Stderr);
     }
 
     [Fact]

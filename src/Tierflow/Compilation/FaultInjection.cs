@@ -22,26 +22,29 @@ internal enum FaultKind
 /// <summary>
 /// Decides whether an injected fault applies to a compile (TierflowOptions.InjectCompileFailures and
 /// InjectRandomFailures). A spec is FUNCTION[@TIER][:KIND]: FUNCTION may use * as a wildcard; TIER is O0–O3
-/// (OSR continuations at that tier included), osr (continuations only) or batch (only a compile of several
-/// functions in one module that includes FUNCTION, FunctionCompiler.CompileBatch); KIND is error (the default),
+/// (OSR continuations at that tier included), osr (continuations only), batch (only a compile of several
+/// functions in one module that includes FUNCTION, FunctionCompiler.CompileBatch) or load (only the second
+/// thread's part of a split load that holds FUNCTION, LoadSplit: the program's thread then compiles it); KIND is error (the default),
 /// fatal, link or stall. Random faults are errors, decided per compile from a seed, so a run can be replayed.
 /// </summary>
 internal static class FaultInjection
 {
     public static FaultKind Decide(IReadOnlyList<string> specs, double randomRate, int seed, string function, OptLevel level, bool osr, int sequence,
-        bool batch = false)
+        bool batch = false, bool load = false)
     {
         foreach (var spec in specs)
         {
             var (pattern, tag, kind) = Parse(spec);
             bool batchOnly = string.Equals(tag, "batch", StringComparison.OrdinalIgnoreCase);
             if (batchOnly != batch) continue; // @batch specs apply to batched compiles, and only they do
-            if (tag != null && !batchOnly && !(string.Equals(tag, level.ToString(), StringComparison.OrdinalIgnoreCase)
+            bool loadOnly = string.Equals(tag, "load", StringComparison.OrdinalIgnoreCase);
+            if (loadOnly != load) continue; // likewise @load specs and the second thread's part of a load
+            if (tag != null && !batchOnly && !loadOnly && !(string.Equals(tag, level.ToString(), StringComparison.OrdinalIgnoreCase)
                                  || (osr && string.Equals(tag, "osr", StringComparison.OrdinalIgnoreCase)))) continue;
             var regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*") + "$";
             if (Regex.IsMatch(function, regex)) return kind;
         }
-        if (!batch && randomRate > 0 && Unit(seed, function, level, osr, sequence) < randomRate) return FaultKind.Error;
+        if (!batch && !load && randomRate > 0 && Unit(seed, function, level, osr, sequence) < randomRate) return FaultKind.Error;
         return FaultKind.None;
     }
 

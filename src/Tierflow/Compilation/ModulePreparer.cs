@@ -22,6 +22,9 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
     public bool SwitchesStacks { get; } = switchesStacks;
     /// <summary>Functions left out of the base object, compiled at their first call (TierflowOptions.Lazy).</summary>
     public IReadOnlySet<int> Lazy { get; init; } = new HashSet<int>();
+    /// <summary>With the load split (LoadSplit), the functions the second thread compiles: left out of the first
+    /// part's base object, the only bodies in the second part's. Null when the load is not split.</summary>
+    public IReadOnlySet<int>? SecondPart { get; init; }
     public void Dispose() => Base.Dispose();
 }
 
@@ -46,7 +49,7 @@ internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
         bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold, bool framePointers = false,
-        bool lazy = false)
+        bool lazy = false, LoadPart part = LoadPart.Whole)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat, framePointers);
         RefuseReservedNames(m, displayName);
@@ -168,9 +171,18 @@ internal static class ModulePreparer
             stubs[i] = stub;
         }
 
-        // The template: what every tier-up module is cut from. No stub bodies, no counters.
-        byte[] template;
-        using (var buf = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m))) template = Ir.BufferBytes(buf);
+        // A split load (LoadSplit) is decided here, by both threads alike, from what both know at this point.
+        HashSet<int>? second = part == LoadPart.Whole || lazy || !instrument ? null
+            : LoadSplit.SecondPart(infos, i => !stubs[i].IsNull, Ir.Aliases(m).Any());
+        if (part == LoadPart.Second && second == null)
+            return new PreparedModule(m, null, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks);
+        // The bodies this base object leaves out: the other part's.
+        var elsewhere = part == LoadPart.Second ? Enumerable.Range(0, n).Where(i => !second!.Contains(i)).ToHashSet() : second ?? [];
+
+        // The template: what every tier-up module is cut from. No stub bodies, no counters. The first part writes it.
+        byte[]? template = null;
+        if (part != LoadPart.Second)
+            using (var buf = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(m))) template = Ir.BufferBytes(buf);
 
         // 3. The base module: stubs (assembly where the name allows), counting stubs, OSR points and loop counts at
         //    the first tier, structor runners.
@@ -194,13 +206,13 @@ internal static class ModulePreparer
         }
         for (int i = 0; i < n; i++)
         {
-            if (pinReasons[i] != null) continue;
-            if (!stubs[i].IsNull)
+            if (pinReasons[i] != null || (part == LoadPart.Second && elsewhere.Contains(i))) continue;
+            if (!stubs[i].IsNull && part != LoadPart.Second)
             {
                 if (!aliased.Contains(stubs[i]) && IrRewriter.StubAssembly(Ir.Name(stubs[i]), i, pointerSize) is { } asm) stubAsm.Append(asm);
                 else rw.DefineStub(stubs[i], rw.ElementAddress(slots, rw.Ptr, slotsLen, i));
             }
-            if (lazySet.Contains(i))
+            if (lazySet.Contains(i) || elsewhere.Contains(i))
             {
                 if (!onLoop.IsNull) infos[i] = infos[i] with { LoopList = Osr.LoopPlan.LoopsOf(definitions[i]) };
             }
@@ -219,6 +231,15 @@ internal static class ModulePreparer
                 else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
             }
         }
+        if (part == LoadPart.Second)
+        {
+            foreach (int i in elsewhere) Llvm.LLVMDeleteFunction(definitions[i]); // every use went to its stub (step 2)
+            LoadSplit.ReduceToSecondPart(m, rw, second!);
+            return new PreparedModule(m, null, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
+            {
+                SecondPart = second,
+            };
+        }
         // Entries are counted by a stub per function in front of its body, not in the body (CountingStubs).
         if (instrument)
             stubAsm.Append(CountingStubs.Assembly(Enumerable.Range(0, n).Where(i => pinReasons[i] == null), pointerSize, CountingStubs.VectorWidth(HostTarget.Features)));
@@ -228,11 +249,12 @@ internal static class ModulePreparer
         LLVMValueRef Callable(LLVMValueRef f) => index.TryGetValue(f, out int i) && !stubs[i].IsNull ? stubs[i] : f;
         if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors.Select(Callable));
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
-        // Every use of a body went to its stub (step 2), so a lazy body can go.
-        foreach (int i in lazySet) Llvm.LLVMDeleteFunction(definitions[i]);
+        // Every use of a body went to its stub (step 2), so a lazy body, or one the other part compiles, can go.
+        foreach (int i in lazySet.Concat(elsewhere)) Llvm.LLVMDeleteFunction(definitions[i]);
         return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
         {
             Lazy = lazySet,
+            SecondPart = second,
         };
     }
 

@@ -127,8 +127,9 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     static string Printable(string text) =>
         string.Concat(text.Select(c => c is '\n' or '\t' || (c >= ' ' && c != '\u007f' && c != '\ufffd' && !char.IsControl(c)) ? c : '?'));
 
-    /// <summary>Parses and verifies into a module owned by <paramref name="context"/>.</summary>
-    internal LlvmModuleHandle Parse(ContextHandle context)
+    /// <summary>Parses and verifies into a module owned by <paramref name="context"/> (without <paramref name="verify"/>,
+    /// only parses: for a second reading of IR another reading verifies).</summary>
+    internal LlvmModuleHandle Parse(ContextHandle context, bool verify = true)
     {
         // LLVMParseIRInContext takes ownership of the buffer whether or not it succeeds.
         var buffer = Interop.Ir.BufferFromBytes(Ir, DisplayName);
@@ -143,6 +144,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
             throw new TierflowException(Printable(text), ExitCodes.BadInput);
         }
         var m = new LlvmModuleHandle(module);
+        if (!verify) return m;
         // LLVMReturnStatusAction = 2: report, do not abort.
         if (Llvm.LLVMVerifyModule(m, 2, out nint vmsg) != 0)
         {

@@ -61,6 +61,9 @@ public static class OptionTable
         new("--compile-threads", "TIERFLOW_COMPILE_THREADS", "N", "1",
             "Background compile threads, each with its own LLVM context (1 suits a 2-core machine).",
             (o, v) => o with { CompileThreads = (int)Math.Clamp(ParseCount(v), 1, 64) }),
+        new("--load-threads", "TIERFLOW_LOAD_THREADS", "N", "2",
+            "Threads that compile the first tier of a large program at load (10,000 IR instructions or more; not with --eager, --lazy or a cache): with 2, a second thread parses and prepares the program too and compiles the second half of its functions; 1: all on the calling thread.",
+            (o, v) => o with { LoadThreads = (int)Math.Clamp(ParseCount(v), 1, 2) }),
         new("--compile-batch", "TIERFLOW_COMPILE_BATCH", "N", "8",
             "Most tier-ups to one tier a worker compiles together in one module (1: one per compile); LLVM's cost per module dominates small compiles.",
             (o, v) => o with { CompileBatch = (int)Math.Clamp(ParseCount(v), 1, 1024) }),
@@ -138,7 +141,7 @@ public static class OptionTable
             "Read FILE at load (functions it calls hot are compiled at their final tier before their counters ask) and merge this run into it at exit.",
             (o, v) => o with { ProfilePath = v }),
         new("--inject-compile-failure", "TIERFLOW_INJECT_COMPILE_FAILURE", "SPECS", "(none)",
-            "Testing: make compiles of FUNCTION[@TIER][:KIND] fail (comma-separated, * matches any name; @osr: only OSR continuations; @batch: only compiles of several functions in one module; KIND: error, fatal (a real LLVM fatal error), link, stall (optimization takes a minute longer)).",
+            "Testing: make compiles of FUNCTION[@TIER][:KIND] fail (comma-separated, * matches any name; @osr: only OSR continuations; @batch: only compiles of several functions in one module; @load: only the second thread's half of the load, which the program's thread then compiles; KIND: error, fatal (a real LLVM fatal error), link, stall (optimization takes a minute longer)).",
             (o, v) =>
             {
                 var specs = SplitList(v);

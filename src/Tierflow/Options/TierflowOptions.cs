@@ -41,6 +41,8 @@ public sealed record TierflowOptions
     public CountingMode Counting { get; init; } = CountingMode.AllEntries;
     /// <summary>Background compile threads. Each has its own LLVM context.</summary>
     public int CompileThreads { get; init; } = 1;
+    /// <summary>Threads that compile the first tier at load (1 or 2; Compilation.LoadSplit).</summary>
+    public int LoadThreads { get; init; } = 2;
     /// <summary>
     /// Most tier-ups a worker compiles together in one module (1: one function per compile). LLVM's cost per
     /// module is most of a small function's compile; see FunctionCompiler.CompileBatch.

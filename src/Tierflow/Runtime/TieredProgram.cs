@@ -121,25 +121,29 @@ public sealed class TieredProgram : IDisposable
         _id = HostCallbacks.Register(this);
         _loadContext = ContextHandle.Create();
         LlvmModuleHandle? module = null;
+        Task<LoadPartResult?>? secondThread = null;
         try
         {
             var total = Stopwatch.StartNew();
             var queuedAt = DateTime.Now;
             GuestFaults.BeginLoad(_name);
-            module = source.Parse(_loadContext);
             bool useSlots = options.Eager is null;
             bool instrument = useSlots && _ladder.Levels.Count > 1 && options.Counting == CountingMode.AllEntries;
             // OSR leaves O0 frames only: an escaping state pointer would cost an optimized tier its SROA, and
             // .NET likewise places patchpoints in Tier0 code alone.
             OsrEnabled = instrument && options.OsrThreshold > 0 && _ladder.Initial == OptLevel.O0 && FinalTier > _ladder.Initial;
-            _prepared = ModulePreparer.Prepare(module, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0, options.Gdb,
-                lazy: options.Lazy);
+            var initial = _ladder.Initial;
+            int osrThreshold = OsrEnabled ? options.OsrThreshold : 0;
+            PreparedModule PrepareAs(LlvmModuleHandle m, LoadPart part) => ModulePreparer.Prepare(m, _name, HostTarget.Triple, HostTarget.DataLayout,
+                options.FastFloat, useSlots, instrument, initial, options.CountLoops, osrThreshold, options.Gdb, lazy: options.Lazy, part: part);
+            // A split load (LoadSplit): the second thread starts before this one parses, so both parse at once.
+            if (instrument && options.LoadThreads > 1 && _cache == null && !options.Lazy)
+                secondThread = Task.Run(() => LoadSplit.CompileSecond(source, m => PrepareAs(m, LoadPart.Second), initial));
+            module = source.Parse(_loadContext);
+            _prepared = PrepareAs(module, secondThread != null ? LoadPart.First : LoadPart.Whole);
             // An eager tier compiles whole functions once, as the JIT's final tier does: the same recursion copies.
             if (!useSlots && _ladder.Initial > OptLevel.O0 && options.InlineCallees)
                 RecursiveInlining.AddToWholeProgram(_prepared.Base, options.RecursiveInlineLevel);
-            // Code sections of a few functions each, so that linking a large program stays fast (TextSections).
-            int textSections = useSlots ? TextSections.Assign(_prepared.Base) : 0;
             if (instrument) _countingStubs = new nint[_prepared.Functions.Length];
             _functions = _prepared.Functions.Select(i => new JitFunction(i) { Tier = _ladder.Initial }).ToArray();
             _byName = _functions.ToDictionary(f => f.Name);
@@ -187,7 +191,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/5", ModuleKey, options.FastFloat, options.Gdb,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/4", ModuleKey, options.FastFloat, options.Gdb,
                     useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
@@ -221,42 +225,53 @@ public sealed class TieredProgram : IDisposable
                 if (baseKey != null) _cache!.Put(baseKey, baseObject);
             }
             finally { HostTarget.Return(_ladder.Initial, tm); }
+            var (second, secondMissing) = TakeSecondPart(secondThread);
+            secondThread = null;
             sw.Restart();
             long objBytes = baseObject!.Length;
-            var obj = Ir.BufferFromBytes(baseObject, _name);
-            var addErr = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, obj);
-            obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
-            LlvmError.Check(addErr, "adding the program's object");
+            AddBaseObject(baseObject);
+            if (second != null) AddBaseObject(second.Object);
             // After the program's object, so a name both define is reported against the object file, and before
             // the first lookup links anything, so the program's calls into them resolve.
             foreach (var path in (native ?? []).Where(p => !InputFiles.IsArchive(p))) AddObjectFile(path);
             ResolveBaseSymbols();
-            // Each code section is placed by the label that opens it (TextSections.Anchor); a program in one .text
-            // section (small, or under --eager) by a function ResolveBaseSymbols looked up.
-            var sections = Enumerable.Range(0, textSections).Select(g => (Symbol: TextSections.Anchor(g), Address: Lookup(TextSections.Anchor(g)))).ToList();
-            if (textSections == 0 && _functions.FirstOrDefault(f => f.CodeAddress != 0) is { } anchor)
-                sections.Add((anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index), anchor.CodeAddress));
+            // The base object's code is one section, placed by a function ResolveBaseSymbols looked up (not one of the
+            // second part's, LoadSplit).
+            var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0 && second?.Functions.Any(b => b.Index == f.Info.Index) != true);
+            string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
             nint stubs = useSlots ? Lookup(RuntimeSymbols.Stubs) : 0;
-            var placed = new List<(string, nint)>(sections);
+            var placed = new List<(string, nint)>();
+            if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
             if (useSlots) placed.Add((RuntimeSymbols.Stubs, stubs));
             var functions = ElfSymbols.Functions(baseObject); // read once for every registration below
             bool debugObject = PublishDebugObject($"{_id}:base", baseObject, functions, placed, _ladder.Initial);
-            for (int g = 0; g < sections.Count; g++)
-                RegisterCode(g == 0 ? $"{_id}:base" : $"{_id}:base.{g}", baseObject, functions, sections[g].Symbol, sections[g].Address, _ladder.Initial, gdb: !debugObject);
+            if (anchor != null) RegisterCode($"{_id}:base", baseObject, functions, anchorSymbol!, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
             // The assembled stubs have a section of their own (IrRewriter.StubSection). For perf and gdb only: a
             // guest fault report has nothing to say about a stub. gdb needs __tf_hot's bounds to walk past its
             // frame; the stubs keep their perf names there, so `break f` does not stop in f's stub.
             if (useSlots) PublishCode($"{_id}:stubs", baseObject, functions, RuntimeSymbols.Stubs, stubs, _ladder.Initial, ".text [stubs]", gdb: !debugObject);
+            if (second != null) RegisterSecondPart(second);
             double link = sw.Elapsed.TotalMicroseconds;
-            BaseCompilation = new CompilationRecord($"<{_functions.Length} functions>", null, _ladder.Initial, "load",
+            int firstCount = _functions.Length - (second?.Functions.Count ?? 0) - secondMissing.Count;
+            BaseCompilation = new CompilationRecord($"<{firstCount} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
                 Cached: tm == null);
             _trace.Write(BaseCompilation);
             TierflowMetrics.Record(BaseCompilation, "load");
+            if (second != null)
+            {
+                SecondLoadCompilation = new CompilationRecord($"<{second.Functions.Count} functions>", null, _ladder.Initial,
+                    $"load, second thread (parse {second.ParseMicros / 1000:F1} ms, prepare {second.PrepareMicros / 1000:F1} ms)",
+                    queuedAt, 0, second.OptimizeMicros, second.CodegenMicros, 0, second.Object.Length, second.Thread, true, null, Stopwatch.GetTimestamp());
+                _trace.Write(SecondLoadCompilation);
+                TierflowMetrics.Record(SecondLoadCompilation, "load");
+            }
             GuestFaults.EndLoad();
-            LoadMicros = total.Elapsed.TotalMicroseconds;
 
             foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
+            // The second thread's part, if it did not come: compiled here, before anything runs, as first calls are.
+            foreach (int i in secondMissing) CompileOnFirstCall(_functions[i], "at load (the second load thread's part did not come)");
+            LoadMicros = total.Elapsed.TotalMicroseconds;
             _reclaimer = CreateReclaimer();
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
                 _workers = new CompileWorkers(this, Math.Max(1, options.CompileThreads));
@@ -265,6 +280,8 @@ public sealed class TieredProgram : IDisposable
         }
         catch
         {
+            // The second thread may still be inside LLVM: the process must not end under it.
+            try { secondThread?.Wait(); } catch (AggregateException) { }
             GuestFaults.EndLoad();
             HostCallbacks.Unregister(_id);
             GdbJit.UnregisterAll($"{_id}:"); // before the code goes
@@ -279,6 +296,9 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>Microseconds from reading the IR to the base object being linked.</summary>
     public double LoadMicros { get; }
+
+    /// <summary>The second thread's part of a split load (TierflowOptions.LoadThreads), if there was one.</summary>
+    public CompilationRecord? SecondLoadCompilation { get; }
 
     /// <summary>Whether first-tier frames can move into OSR continuations (see TierflowOptions.OsrThreshold).</summary>
     public bool OsrEnabled { get; }
@@ -378,6 +398,54 @@ public sealed class TieredProgram : IDisposable
     /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
     /// here: static functions have no symbol then, and the host reaches functions by name on demand.
     /// </summary>
+    /// <summary>Adds an object of the program's first tier (the base object, or a split load's second part) to the JIT.</summary>
+    void AddBaseObject(byte[] bytes)
+    {
+        var obj = Ir.BufferFromBytes(bytes, _name);
+        var addErr = Llvm.LLVMOrcLLJITAddObjectFile(_jit, _jd, obj);
+        obj.MarkTransferred(); // the JIT owns the buffer from here, even on failure
+        LlvmError.Check(addErr, "adding the program's object");
+    }
+
+    /// <summary>
+    /// Waits for the second thread of a split load (LoadSplit) and takes its part if it holds exactly the functions
+    /// this thread's preparation left out, by index, name and size: their loop plans then replace what this
+    /// thread knew of them. Otherwise (it failed, or an injected @load fault) those functions are marked for a
+    /// first-call compile, which the load makes before anything runs; they are returned. A part this thread did
+    /// not expect (it compiled everything itself) is dropped.
+    /// </summary>
+    (LoadPartResult? Part, IReadOnlyList<int> Missing) TakeSecondPart(Task<LoadPartResult?>? thread)
+    {
+        if (thread == null) return (null, []);
+        var part = thread.Result; // LoadSplit.CompileSecond never throws
+        if (_prepared.SecondPart is not { } expected) return (null, []);
+        bool Same(FunctionInfo b) => expected.Contains(b.Index) && _prepared.Functions[b.Index] is var a
+            && a.Name == b.Name && a.InstructionCount == b.InstructionCount;
+        bool injected = part != null && part.Functions.Any(f =>
+            FaultInjection.Decide(_options.InjectCompileFailures, 0, 0, f.Name, _ladder.Initial, false, 0, load: true) != FaultKind.None);
+        if (part == null || injected || part.Functions.Count != expected.Count || !part.Functions.All(Same))
+        {
+            foreach (int i in expected) _functions[i].AwaitingFirstCall = true;
+            return (null, expected.Order().ToList());
+        }
+        foreach (var info in part.Functions)
+        {
+            var f = _functions[info.Index];
+            lock (f.Gate) _prepared.Functions[info.Index] = f.Info = info;
+        }
+        return (part, []);
+    }
+
+    /// <summary>Registers a split load's second object as the base object is: guest fault reports, perf, gdb.</summary>
+    void RegisterSecondPart(LoadPartResult part)
+    {
+        var functions = ElfSymbols.Functions(part.Object);
+        var anchor = _functions[part.Functions[0].Index];
+        var symbol = RuntimeSymbols.Body(anchor.Info.Index);
+        bool debugObject = PublishDebugObject($"{_id}:base2", part.Object, functions, [(symbol, anchor.CodeAddress)], _ladder.Initial);
+        RegisterCode($"{_id}:base2", part.Object, functions, symbol, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
+    }
+
     void ResolveBaseSymbols()
     {
         if (!_prepared.UsesSlots)
@@ -567,7 +635,7 @@ public sealed class TieredProgram : IDisposable
     /// here until it is installed. These compiles are serialized with each other and with --sync's. With no
     /// lower tier to fall back to, a function that cannot be compiled ends the process (ExitCodes.Internal).
     /// </summary>
-    void CompileOnFirstCall(JitFunction first)
+    void CompileOnFirstCall(JitFunction first, string? reason = null)
     {
         bool tried = false;
         while (true)
@@ -600,7 +668,7 @@ public sealed class TieredProgram : IDisposable
                         // Compiled meanwhile (another thread's first call, a forced tier), or compiling.
                         if (!f.AwaitingFirstCall || f.InFlight != null) continue;
                         int grow = f.Info.InstructionCount;
-                        r = new CompileRequest(f.Info.Index, null, _ladder.Initial, f == first ? "first call" : $"first call of {first.Name}",
+                        r = new CompileRequest(f.Info.Index, null, _ladder.Initial, reason ?? (f == first ? "first call" : $"first call of {first.Name}"),
                             Stopwatch.GetTimestamp(), DateTime.Now, f.Version, Forced: false, FirstCall: true);
                         if (f != first && (size + grow > BatchInstructionBudget || !Batchable(r, _syncCompiler))) continue;
                         size += grow;
