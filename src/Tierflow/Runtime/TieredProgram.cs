@@ -393,11 +393,6 @@ public sealed class TieredProgram : IDisposable
         Llvm.LLVMOrcJITDylibAddGenerator(_jd, generator); // the JITDylib owns it now
     }
 
-    /// <summary>
-    /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
-    /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
-    /// here: static functions have no symbol then, and the host reaches functions by name on demand.
-    /// </summary>
     /// <summary>Adds an object of the program's first tier (the base object, or a split load's second part) to the JIT.</summary>
     void AddBaseObject(byte[] bytes)
     {
@@ -446,6 +441,11 @@ public sealed class TieredProgram : IDisposable
         RegisterCode($"{_id}:base2", part.Object, functions, symbol, anchor.CodeAddress, _ladder.Initial, gdb: !debugObject);
     }
 
+    /// <summary>
+    /// Fills every slot with its first-tier body. The first lookup links the base object, so this is where
+    /// unresolved symbols surface, all of them at once. Without slots (--eager) nothing is looked up
+    /// here: static functions have no symbol then, and the host reaches functions by name on demand.
+    /// </summary>
     void ResolveBaseSymbols()
     {
         if (!_prepared.UsesSlots)
