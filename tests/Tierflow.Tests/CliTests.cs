@@ -936,8 +936,8 @@ public class PublishedCliTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(TestSupport.Run(native, []).Stdout, r.Stdout);
         Assert.DoesNotContain("second thread", r.Stderr);
-        Assert.Contains("f3: — → O0, at load (the second load thread's part did not come)", r.Stderr);
-        Assert.Contains("main: — → O0, at load (the second load thread's part did not come)", r.Stderr);
+        Assert.Contains("f3: — → O0, at load (the second load thread's part did not come: an injected @load fault)", r.Stderr);
+        Assert.Contains("main: — → O0, at load (the second load thread's part did not come: an injected @load fault)", r.Stderr);
         // A function of the first part is not compiled again.
         Assert.DoesNotContain("f200: — → O0, at load", r.Stderr);
     }

@@ -362,20 +362,8 @@ internal sealed class FunctionCompiler : IDisposable
         }
         // Each version's own computed-goto tables: private copies whose blockaddress entries name its body.
         var owner = members.SelectMany(x => _functions[x.Index].Tables.Select(t => (t, x.Symbol))).ToDictionary(x => x.t, x => x.Symbol);
-        // A global nothing left in the module uses goes, rather than being declared: a large program has thousands
-        // (sqlite 2,788, most of them string constants), and declaring every one was most of a small function's
-        // compile (docs/results/session21-experiments.md). Deleting one may leave others unused (a table's
-        // strings), so until none goes.
-        for (bool deleted = true; deleted;)
-        {
-            deleted = false;
-            foreach (var g in Ir.Globals(m).ToList())
-                if (Llvm.LLVMIsDeclaration(g) == 0 && Llvm.LLVMGetFirstUse(g).IsNull && !owner.ContainsKey(Ir.Name(g)))
-                {
-                    Llvm.LLVMDeleteGlobal(g);
-                    deleted = true;
-                }
-        }
+        // What nothing uses goes rather than being declared (IrRewriter.DeleteUnusedGlobals); the rest, declared.
+        rw.DeleteUnusedGlobals(owner.ContainsKey);
         foreach (var g in Ir.Globals(m).ToList())
         {
             if (Llvm.LLVMIsDeclaration(g) != 0) continue;

@@ -81,6 +81,26 @@ internal sealed class IrRewriter : IDisposable
     // ---- declarations from definitions ------------------------------------------------------------------
 
     /// <summary>
+    /// Deletes every global variable definition nothing in the module uses (but those <paramref name="keep"/>
+    /// names), until none goes: deleting one may leave others unused (a table's strings). Before the rest are
+    /// made declarations: a large program has thousands of globals (sqlite 2,788, most of them string constants),
+    /// and declaring every one was most of a small function's compile (docs/results/session21-experiments.md).
+    /// </summary>
+    public void DeleteUnusedGlobals(Func<string, bool>? keep = null)
+    {
+        for (bool deleted = true; deleted;)
+        {
+            deleted = false;
+            foreach (var g in Ir.Globals(_m).ToList())
+                if (Llvm.LLVMIsDeclaration(g) == 0 && Llvm.LLVMGetFirstUse(g).IsNull && keep?.Invoke(Ir.Name(g)) != true)
+                {
+                    Llvm.LLVMDeleteGlobal(g);
+                    deleted = true;
+                }
+        }
+    }
+
+    /// <summary>
     /// Replaces a global variable definition by a fresh declaration of the same name. A constant whose type
     /// holds no pointers keeps its initializer as available_externally, so the optimizer can still fold
     /// loads from lookup tables without emitting a second copy. Its metadata (debug info: the variable as the

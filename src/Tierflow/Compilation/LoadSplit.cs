@@ -29,8 +29,9 @@ internal sealed record LoadPartResult(byte[] Object, IReadOnlyList<FunctionInfo>
 /// through the slots and stubs as every call does, so nothing links one part to the other's bodies; the
 /// first part also holds the globals, the stubs and the structor runners, which the second declares.
 /// <para>
-/// Why: a large program's load is mostly parsing, preparing and compiling every function at the first tier
-/// (sqlite, 2,688 functions: about 2 s, over half of it code generation), and during the load the second core
+/// Why: a large program's load is mostly parsing, preparing, compiling and linking every function at the first
+/// tier (sqlite, 2,688 functions, on one thread: 2.2–9.3 s, code generation 1.0–1.4 s of it, the link 0.3–11 s,
+/// the rest parsing and preparing), and during the load the second core
 /// has nothing to do: the compile worker starts after it. Parsing and preparing twice costs the second
 /// thread what it costs the first, in parallel (it skips verifying and writing the template); each thread then
 /// generates code for half of the bodies. The parts are chosen from what both preparations compute
@@ -41,8 +42,8 @@ internal sealed record LoadPartResult(byte[] Object, IReadOnlyList<FunctionInfo>
 /// </summary>
 internal static class LoadSplit
 {
-    /// <summary>Below this many template instructions (about three times the suite's largest program) a program is
-    /// compiled on one thread. On the suite's programs (3–60 functions, 2.5–10 ms of code generation) the split
+    /// <summary>Below this many template instructions (the suite's largest program, json, has about 1,500) a program is
+    /// compiled on one thread. On the suite's programs (3–60 functions, 2–10 ms of code generation) the split
     /// measured no gain: a second target machine's first compile, the stubs' assembly left with the first part,
     /// and code generation time out of proportion to instructions took what half of the bodies saved
     /// (<c>docs/results/session21-experiments.md</c>).</summary>
@@ -73,11 +74,11 @@ internal static class LoadSplit
 
     /// <summary>
     /// The second thread's work: parses <paramref name="source"/> into a context of its own, prepares it as
-    /// <paramref name="prepare"/> does for the second part, and compiles that part at the first tier. Null if
-    /// the program is not split, or anything fails (the program's thread then compiles the part itself); never
-    /// throws.
+    /// <paramref name="prepare"/> does for the second part, and compiles that part at the first tier. No part if
+    /// the program is not split, or if anything fails, and then why (the program's thread compiles the part
+    /// itself, and says why in the trace); never throws.
     /// </summary>
-    public static LoadPartResult? CompileSecond(ProgramSource source, Func<LlvmModuleHandle, PreparedModule> prepare, OptLevel tier)
+    public static (LoadPartResult? Part, string? Failure) CompileSecond(ProgramSource source, Func<LlvmModuleHandle, PreparedModule> prepare, OptLevel tier)
     {
         try
         {
@@ -87,9 +88,10 @@ internal static class LoadSplit
             double parse = sw.Elapsed.TotalMicroseconds;
             sw.Restart();
             using var prepared = prepare(module);
-            if (prepared.SecondPart == null) return null;
+            if (prepared.SecondPart == null) return (null, "not split");
             // Our own surgery, verified as every generated module is: a bug becomes the fallback, not a crash.
-            if (Llvm.LLVMVerifyModule(prepared.Base, 2, out nint vmsg) != 0) { LlvmError.TakeString(vmsg); return null; }
+            if (Llvm.LLVMVerifyModule(prepared.Base, 2, out nint vmsg) != 0)
+                return (null, "its module does not verify: " + (LlvmError.TakeString(vmsg) ?? "").Split('\n')[0]);
             LlvmError.TakeString(vmsg);
             double prep = sw.Elapsed.TotalMicroseconds;
             // As the program's thread does: the first code generation of a process is slow. A machine of its own, so
@@ -104,24 +106,23 @@ internal static class LoadSplit
                 double opt = sw.Elapsed.TotalMicroseconds;
                 sw.Restart();
                 var obj = Optimizer.EmitObject(prepared.Base, tm);
-                return new LoadPartResult(obj, prepared.SecondPart.Order().Select(i => prepared.Functions[i]).ToList(), parse, prep, opt,
-                    sw.Elapsed.TotalMicroseconds, Environment.CurrentManagedThreadId);
+                return (new LoadPartResult(obj, prepared.SecondPart.Order().Select(i => prepared.Functions[i]).ToList(), parse, prep, opt,
+                    sw.Elapsed.TotalMicroseconds, Environment.CurrentManagedThreadId), null);
             }
             finally { HostTarget.Return(tier, tm); }
         }
-        catch (Exception) { return null; } // TierflowException, LlvmException: the program's thread reports what it finds itself
+        // A TierflowException (bad input) the program's thread meets and reports itself; anything else is a fallback.
+        catch (Exception e) { return (null, $"{e.GetType().Name}: {e.Message}"); }
     }
 
     /// <summary>
     /// Reduces the second part's module to its bodies: every other function definition (stub in IR, structor
-    /// runner) becomes a declaration or goes if nothing uses it, every global variable becomes a declaration,
-    /// and the module's assembly (the stubs, the counting stubs, the program's own top-level asm) goes: the
-    /// first part defines all of them.
+    /// runner) becomes a declaration or goes if nothing uses it, every global variable goes if nothing uses it
+    /// and becomes a declaration if something does, and the module's assembly (the stubs, the counting stubs,
+    /// the program's own top-level asm) goes: the first part defines all of them.
     /// </summary>
     public static void ReduceToSecondPart(LlvmModuleHandle m, IrRewriter rw, IReadOnlySet<int> second)
     {
-        foreach (var g in Ir.Globals(m).ToList())
-            if (Llvm.LLVMIsDeclaration(g) == 0) rw.GlobalToDeclaration(g);
         foreach (var f in Ir.Functions(m).ToList())
         {
             if (Llvm.LLVMIsDeclaration(f) != 0) continue;
@@ -129,6 +130,9 @@ internal static class LoadSplit
             if (Llvm.LLVMGetFirstUse(f).IsNull) Llvm.LLVMDeleteFunction(f);
             else rw.FunctionToDeclaration(f);
         }
+        rw.DeleteUnusedGlobals();
+        foreach (var g in Ir.Globals(m).ToList())
+            if (Llvm.LLVMIsDeclaration(g) == 0) rw.GlobalToDeclaration(g);
         unsafe { Llvm.LLVMSetModuleInlineAsm2(m, null, 0); }
     }
 }

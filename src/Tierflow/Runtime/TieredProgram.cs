@@ -121,7 +121,7 @@ public sealed class TieredProgram : IDisposable
         _id = HostCallbacks.Register(this);
         _loadContext = ContextHandle.Create();
         LlvmModuleHandle? module = null;
-        Task<LoadPartResult?>? secondThread = null;
+        Task<(LoadPartResult? Part, string? Failure)>? secondThread = null;
         try
         {
             var total = Stopwatch.StartNew();
@@ -252,7 +252,7 @@ public sealed class TieredProgram : IDisposable
             if (useSlots) PublishCode($"{_id}:stubs", baseObject, functions, RuntimeSymbols.Stubs, stubs, _ladder.Initial, ".text [stubs]", gdb: !debugObject);
             if (second != null) RegisterSecondPart(second);
             double link = sw.Elapsed.TotalMicroseconds;
-            int firstCount = _functions.Length - (second?.Functions.Count ?? 0) - secondMissing.Count;
+            int firstCount = _functions.Length - (second?.Functions.Count ?? 0) - secondMissing.Functions.Count;
             BaseCompilation = new CompilationRecord($"<{firstCount} functions>", null, _ladder.Initial, "load",
                 queuedAt, 0, opt, codegen, link, objBytes, Environment.CurrentManagedThreadId, false, null, Stopwatch.GetTimestamp(),
                 Cached: tm == null);
@@ -270,7 +270,7 @@ public sealed class TieredProgram : IDisposable
 
             foreach (var f in _functions) lock (f.Gate) Arm(f, 0);
             // The second thread's part, if it did not come: compiled here, before anything runs, as first calls are.
-            foreach (int i in secondMissing) CompileOnFirstCall(_functions[i], "at load (the second load thread's part did not come)");
+            foreach (int i in secondMissing.Functions) CompileOnFirstCall(_functions[i], $"at load (the second load thread's part did not come: {secondMissing.Why})");
             LoadMicros = total.Elapsed.TotalMicroseconds;
             _reclaimer = CreateReclaimer();
             if (_prepared.UsesSlots && _ladder.Levels.Count > 1 && !options.Sync)
@@ -406,29 +406,31 @@ public sealed class TieredProgram : IDisposable
     /// Waits for the second thread of a split load (LoadSplit) and takes its part if it holds exactly the functions
     /// this thread's preparation left out, by index, name and size: their loop plans then replace what this
     /// thread knew of them. Otherwise (it failed, or an injected @load fault) those functions are marked for a
-    /// first-call compile, which the load makes before anything runs; they are returned. A part this thread did
-    /// not expect (it compiled everything itself) is dropped.
+    /// first-call compile, which the load makes before anything runs; they are returned, with why. A part this
+    /// thread did not expect (it compiled everything itself) is dropped.
     /// </summary>
-    (LoadPartResult? Part, IReadOnlyList<int> Missing) TakeSecondPart(Task<LoadPartResult?>? thread)
+    (LoadPartResult? Part, (IReadOnlyList<int> Functions, string? Why) Missing) TakeSecondPart(Task<(LoadPartResult? Part, string? Failure)>? thread)
     {
-        if (thread == null) return (null, []);
-        var part = thread.Result; // LoadSplit.CompileSecond never throws
-        if (_prepared.SecondPart is not { } expected) return (null, []);
+        if (thread == null) return (null, ([], null));
+        var (part, failure) = thread.Result; // LoadSplit.CompileSecond never throws
+        if (_prepared.SecondPart is not { } expected) return (null, ([], null));
         bool Same(FunctionInfo b) => expected.Contains(b.Index) && _prepared.Functions[b.Index] is var a
             && a.Name == b.Name && a.InstructionCount == b.InstructionCount;
         bool injected = part != null && part.Functions.Any(f =>
             FaultInjection.Decide(_options.InjectCompileFailures, 0, 0, f.Name, _ladder.Initial, false, 0, load: true) != FaultKind.None);
-        if (part == null || injected || part.Functions.Count != expected.Count || !part.Functions.All(Same))
+        string? why = part == null ? failure ?? "no part" : injected ? "an injected @load fault"
+            : part.Functions.Count != expected.Count || !part.Functions.All(Same) ? "it holds other functions than this thread left out" : null;
+        if (why != null || part == null)
         {
             foreach (int i in expected) _functions[i].AwaitingFirstCall = true;
-            return (null, expected.Order().ToList());
+            return (null, (expected.Order().ToList(), why));
         }
         foreach (var info in part.Functions)
         {
             var f = _functions[info.Index];
             lock (f.Gate) _prepared.Functions[info.Index] = f.Info = info;
         }
-        return (part, []);
+        return (part, ([], null));
     }
 
     /// <summary>Registers a split load's second object as the base object is: guest fault reports, perf, gdb.</summary>
