@@ -183,6 +183,13 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial nint LLVMValueMetadataEntriesGetMetadata(nint entries, uint index);
     [LibraryImport(Lib)] public static partial void LLVMDisposeValueMetadataEntries(nint entries);
     [LibraryImport(Lib)] public static partial void LLVMGlobalSetMetadata(LLVMValueRef global, uint kind, nint metadata);
+    // Metadata on instructions (branch weights, Compilation.BranchProfile). Metadata is owned by its context.
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial uint LLVMGetMDKindIDInContext(nint c, string name, uint length);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial nint LLVMMDStringInContext2(nint c, string str, nuint length);
+    [LibraryImport(Lib)] public static partial nint LLVMMDNodeInContext2(nint c, nint* mds, nuint count);
+    [LibraryImport(Lib)] public static partial nint LLVMValueAsMetadata(LLVMValueRef v);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMMetadataAsValue(nint c, nint md);
+    [LibraryImport(Lib)] public static partial void LLVMSetMetadata(LLVMValueRef instr, uint kind, LLVMValueRef node);
     [LibraryImport(Lib)] public static partial void LLVMSetTailCallKind(LLVMValueRef call, LLVMTailCallKind kind);
     [LibraryImport(Lib)] public static partial void LLVMInstructionRemoveFromParent(LLVMValueRef i);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMIsAAllocaInst(LLVMValueRef v);
@@ -231,6 +238,7 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial void LLVMAddIncoming(LLVMValueRef phi, LLVMValueRef* values, LLVMBasicBlockRef* blocks, uint count);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildLoad2(BuilderHandle b, LLVMTypeRef t, LLVMValueRef ptr, string name);
     [LibraryImport(Lib)] public static partial LLVMValueRef LLVMBuildStore(BuilderHandle b, LLVMValueRef val, LLVMValueRef ptr);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildAdd(BuilderHandle b, LLVMValueRef l, LLVMValueRef r, string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildSub(BuilderHandle b, LLVMValueRef l, LLVMValueRef r, string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildICmp(BuilderHandle b, LLVMIntPredicate p, LLVMValueRef l, LLVMValueRef r, string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial LLVMValueRef LLVMBuildFMul(BuilderHandle b, LLVMValueRef l, LLVMValueRef r, string name);

@@ -49,11 +49,16 @@ internal sealed class FunctionCompiler : IDisposable
     readonly TierflowOptions _options;
     readonly FunctionInfo[] _functions;
     readonly Persistence.CodeCache? _cache;
+    readonly Func<int, long>? _branchCount;
     ContextHandle? _context;
     PassBuilderOptionsHandle? _passOptions;
 
-    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, Persistence.CodeCache? cache = null)
+    /// <param name="branchCount">Reads a cell of RuntimeSymbols.BranchCounts: the lower tiers' branch counts,
+    /// which the final tier turns into branch weights (BranchProfile). Null: no weights.</param>
+    public FunctionCompiler(byte[] template, FunctionInfo[] functions, TierflowOptions options, Persistence.CodeCache? cache = null,
+        Func<int, long>? branchCount = null)
     {
+        _branchCount = branchCount;
         _cache = cache;
         _template = template;
         _functions = functions;
@@ -257,14 +262,16 @@ internal sealed class FunctionCompiler : IDisposable
     /// Everything the cut module is a function of: the template (the whole prepared program), which
     /// function and what kind of compile, the options the cutting reads, and this build of Tierflow
     /// (CodeCache.Fingerprint holds its build id). A recipe only indexes content keys; the object is still
-    /// stored and found by its content.
+    /// stored and found by its content. The final tier's branch weights (BranchProfile) are not in it: they
+    /// differ from run to run, so an object found by its recipe keeps the weights of the run that compiled it,
+    /// a profile from an earlier run as a warm start's is.
     /// </summary>
     string RecipeKey(int index, OptLevel level, bool final, Osr.OsrEntries osr)
     {
         _templateDigest ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_template));
         var o = _options;
-        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/2", _templateDigest, index, level, final, osr,
-            o.Counting, o.CountLoops, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget, o.RecursiveInlineLevel)), level.ToString());
+        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/3", _templateDigest, index, level, final, osr,
+            o.Counting, o.CountLoops, o.BranchProfile, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget, o.RecursiveInlineLevel)), level.ToString());
     }
 
     internal static byte[] Bitcode(LlvmModuleHandle m)
@@ -327,6 +334,22 @@ internal sealed class FunctionCompiler : IDisposable
         // What stays is read; every other body is deleted below without ever being read.
         Materialize(m, Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0 && (!RuntimeSymbols.TryParseBody(Ir.Name(f), out int j)
             || bodies.ContainsKey(j) || copies.ContainsKey(j) || _functions[j].HasBlockAddresses)).ToList());
+
+        // Branch profiles, on the bodies as the template holds them (BranchProfile): at the final tier each
+        // member and callee copy gets the counts its lower tiers made as weights (carried into the
+        // continuation and into the inlined copies); at O0 and O1, the members' branches are counted, once
+        // the OSR points are placed (below).
+        bool profiled = _options.BranchProfile && _branchCount != null;
+        var branches = new Dictionary<int, List<LLVMValueRef>>();
+        if (profiled && final)
+        {
+            foreach (var (j, body) in bodies.Concat(copies.Keys.Select(j => KeyValuePair.Create(j, Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(j))))))
+                if (_functions[j].BranchCount > 0 && BranchProfile.Branches(body) is { } list && list.Count == _functions[j].BranchCount)
+                    BranchProfile.Annotate(rw.Context, list, _functions[j].FirstBranch, _branchCount!);
+        }
+        else if (profiled && osr == Osr.OsrEntries.None && _options.Counting == CountingMode.AllEntries && level <= BranchProfile.HighestCountingTier)
+            foreach (var (i, _) in members)
+                if (_functions[i].BranchCount > 0 && !IrRewriter.IsNaked(bodies[i])) branches[i] = BranchProfile.Branches(bodies[i]);
 
         // Planned before anything changes, on the same IR the running frame's code was planned on: the
         // continuation's, or at O0 each member's OSR points (a batch at O0 is a lazy program's first calls).
@@ -448,6 +471,14 @@ internal sealed class FunctionCompiler : IDisposable
                 if (points == null && !_options.CountLoops) continue;
                 rw.InstrumentLoops(body, own?.Flow ?? Osr.ControlFlow.Of(body), _options.CountLoops ? cell : default, onHot, i, points);
             }
+        }
+        if (branches.Count > 0)
+        {
+            int cells = Math.Max(2 * _functions.Sum(f => f.BranchCount), 1); // as ModulePreparer declared it
+            var counts = rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)cells));
+            foreach (var (i, list) in branches)
+                if (list.Count == _functions[i].BranchCount)
+                    BranchProfile.Instrument(rw, bodies[i], list, _functions[i].CountedBranches, counts, cells, _functions[i].FirstBranch);
         }
         return plans;
     }

@@ -19,6 +19,13 @@ internal sealed record FunctionInfo(
     /// <summary>The function's natural loops (header block index, name, and why OSR cannot leave it, if so).</summary>
     public IReadOnlyList<Osr.LoopInfo> Loops => LoopList ?? [];
 
+    /// <summary>The function's first branch-count pair in RuntimeSymbols.BranchCounts, and how many pairs it has
+    /// (its conditional branches; 0 when branches are not counted). See BranchProfile.</summary>
+    public int FirstBranch { get; init; }
+    public int BranchCount { get; init; }
+    /// <summary>Which of its branches are counted (BranchProfile.Counted), decided once on the template's IR.</summary>
+    public IReadOnlyList<bool> CountedBranches { get; init; } = [];
+
     /// <summary>
     /// Globals holding this function's block addresses (computed-goto tables) and used by it alone. Each
     /// compiled version gets private copies whose entries point into that version's own blocks.

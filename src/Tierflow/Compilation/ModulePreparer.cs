@@ -49,7 +49,7 @@ internal static class ModulePreparer
 {
     public static PreparedModule Prepare(LlvmModuleHandle m, string displayName, string triple, string dataLayout,
         bool fastFloat, bool useSlots, bool instrument, Tiering.OptLevel initial, bool countLoops, int osrThreshold, bool framePointers = false,
-        bool lazy = false, LoadPart part = LoadPart.Whole)
+        bool lazy = false, LoadPart part = LoadPart.Whole, bool branchProfile = false)
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat, framePointers);
         RefuseReservedNames(m, displayName);
@@ -171,6 +171,21 @@ internal static class ModulePreparer
             stubs[i] = stub;
         }
 
+        // Branches are numbered on the bodies as the template holds them (BranchProfile): every tier reads that.
+        var branchLists = new List<LLVMValueRef>?[n];
+        int branchPairs = 0;
+        if (instrument && branchProfile)
+            for (int i = 0; i < n; i++)
+            {
+                if (pinReasons[i] != null || IrRewriter.IsNaked(definitions[i])) continue;
+                branchLists[i] = BranchProfile.Branches(definitions[i]);
+                infos[i] = infos[i] with { FirstBranch = branchPairs, BranchCount = branchLists[i]!.Count,
+                    CountedBranches = BranchProfile.Counted(definitions[i], branchLists[i]!) };
+                branchPairs += branchLists[i]!.Count;
+            }
+        int branchCells = Math.Max(2 * branchPairs, 1);
+        var branchCounts = branchPairs > 0 ? rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)branchCells)) : default;
+
         // A split load (LoadSplit) is decided here, by both threads alike, from what both know at this point.
         HashSet<int>? second = part == LoadPart.Whole || lazy || !instrument ? null
             : LoadSplit.SecondPart(infos, i => !stubs[i].IsNull, Ir.Aliases(m).Any());
@@ -229,6 +244,9 @@ internal static class ModulePreparer
                         new OsrPoints(onLoop, osrThreshold, plan.Layout, rw.ElementAddress(osrReady, Llvm.LLVMInt8TypeInContext(rw.Context), slotsLen, i)));
                 }
                 else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
+                // After the OSR points, on the branches numbered before them: Tierflow's own are not counted.
+                if (branchLists[i] is { Count: > 0 } branches && initial <= BranchProfile.HighestCountingTier)
+                    BranchProfile.Instrument(rw, definitions[i], branches, infos[i].CountedBranches, branchCounts, branchCells, infos[i].FirstBranch);
             }
         }
         if (part == LoadPart.Second)

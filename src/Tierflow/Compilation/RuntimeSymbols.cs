@@ -17,6 +17,12 @@ internal static class RuntimeSymbols
     /// flight.
     /// </summary>
     public const string Counters = "__tf_counters";
+    /// <summary>
+    /// [2B x i64] in host memory: for each of the program's B counted conditional branches, how often it went to
+    /// its first successor (condition true) and to its second, counted below the final tier and read by the
+    /// final tier's compiles (BranchProfile). Not atomic, like Counters.
+    /// </summary>
+    public const string BranchCounts = "__tf_branch_counts";
     /// <summary>The counting stub of function i: counts the entry, then jumps to __tf_bodies[i] (CountingStubs).</summary>
     public static string CountingStub(int index) => CountingStubPrefix + index;
     const string CountingStubPrefix = "__tf_count_";

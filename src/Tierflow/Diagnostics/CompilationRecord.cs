@@ -70,3 +70,10 @@ public sealed record OsrTransfer(string Function, string Loop, OptLevel From, Op
 /// program that switches stacks itself, an eager or single-tier program).
 /// </summary>
 public sealed record ReplacedCodeStatus(bool Reclaiming, long FreedObjects, long FreedBytes, int Waiting);
+
+/// <summary>One conditional branch's counts from the lower tiers (TieredProgram.GetBranchCounts): how often its
+/// condition was true (it went to its first successor) and false.</summary>
+public readonly record struct BranchCount(long Taken, long NotTaken)
+{
+    public long Total => Taken + NotTaken;
+}

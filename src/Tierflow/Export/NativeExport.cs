@@ -9,8 +9,9 @@ using Tierflow.Tiering;
 namespace Tierflow.Export;
 
 /// <summary>What an export produced.</summary>
+/// <param name="Weighted">Conditional branches given the profile's counts as branch weights (BranchProfile).</param>
 public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, int Cold, int NeverRun, int Unprofiled,
-    double OptimizeMs, double CodegenMs, double LinkMs, IReadOnlyList<string> RecursionInlined);
+    double OptimizeMs, double CodegenMs, double LinkMs, IReadOnlyList<string> RecursionInlined, int Weighted = 0);
 
 /// <summary>
 /// `tierflow export`: the whole program as one native executable or shared library, with neither Tierflow
@@ -20,6 +21,9 @@ public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, 
 ///   - warm: O3 as is;
 ///   - cold (ran, never promoted): `optsize`;
 ///   - never run: `cold` + `minsize` (and its call sites then count as unlikely for the optimizer).
+/// Its conditional branches get the profile's counts as branch weights, by the final tier's rule
+/// (BranchProfile.Annotate): the module is normalized as the JIT's template is, so its branches are numbered
+/// alike; a function whose branch count differs from the profile's is left without.
 /// Without a profile every function is compiled at O3. Small functions that call themselves get the JIT's
 /// recursion copies (RecursiveInlining), so a recursion runs as fast exported as at the JIT's final tier.
 /// The whole module then goes through default&lt;O3&gt;
@@ -52,11 +56,13 @@ public static class NativeExport
         var ctx = Llvm.LLVMGetModuleContext(m);
         if (entry != null && entry != "main") StartIn(m, ctx, entry, source.DisplayName);
         var counts = new Dictionary<Heat, int>();
-        int unprofiled = 0;
+        int unprofiled = 0, weighted = 0;
         foreach (var f in Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList())
         {
             var fp = profile?[Ir.Name(f)];
             if (fp == null) { unprofiled++; continue; }
+            if (fp.Branches is { Count: > 0 } b && BranchProfile.Branches(f) is var branches && branches.Count == b.Count)
+                weighted += BranchProfile.Annotate(ctx, branches, 0, cell => cell % 2 == 0 ? b[cell / 2].Taken : b[cell / 2].NotTaken);
             var heat = Coverage.Classify(fp, profile!);
             counts[heat] = counts.GetValueOrDefault(heat) + 1;
             switch (heat)
@@ -135,7 +141,7 @@ public static class NativeExport
             try { File.Delete(tmpOut); } catch (IOException) { }
         }
         return new ExportResult(full, new FileInfo(full).Length, counts.GetValueOrDefault(Heat.Hot), counts.GetValueOrDefault(Heat.Warm),
-            counts.GetValueOrDefault(Heat.Cold), counts.GetValueOrDefault(Heat.NeverRun), unprofiled, opt, codegen, sw.Elapsed.TotalMilliseconds, recursive);
+            counts.GetValueOrDefault(Heat.Cold), counts.GetValueOrDefault(Heat.NeverRun), unprofiled, opt, codegen, sw.Elapsed.TotalMilliseconds, recursive, weighted);
     }
 
     /// <summary>

@@ -106,6 +106,11 @@ public sealed record TierflowOptions
     public bool MallocTuning { get; init; } = true;
     /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>
     public bool InlineCallees { get; init; } = true;
+    /// <summary>
+    /// Below the final tier, count which way each conditional branch goes; at the final tier, give LLVM the
+    /// counts as branch weights (Compilation.BranchProfile), as clang's profile-guided builds do.
+    /// </summary>
+    public bool BranchProfile { get; init; } = true;
     /// <summary>Largest callee (in instructions) copied for inlining at the final tier.</summary>
     public int InlineCalleeLimit { get; init; } = 400;
     /// <summary>Total size (instructions) of the callee copies one final-tier compile may take, callees of callees included.</summary>

@@ -12,11 +12,20 @@ namespace Tierflow.Persistence;
 /// <param name="Tier">The highest tier the function reached in any run.</param>
 /// <param name="OsrTransfers">Running calls that left their first-tier frame by on-stack replacement.</param>
 /// <param name="Instructions">IR instructions of the function as loaded: its share of the program's code.</param>
+/// <param name="Branches">What the lower tiers counted at each of its conditional branches, in IR order
+/// (Compilation.BranchProfile), summed over runs; null when not counted.</param>
 public sealed record FunctionProfile(string Name, long Entries, bool EntriesExact, OptLevel Tier, double CompileMs,
-    long OsrTransfers, int Instructions)
+    long OsrTransfers, int Instructions, IReadOnlyList<BranchCount>? Branches = null)
 {
     public FunctionProfile Merge(FunctionProfile o) => new(Name, Entries + o.Entries, EntriesExact && o.EntriesExact,
-        Tier > o.Tier ? Tier : o.Tier, CompileMs + o.CompileMs, OsrTransfers + o.OsrTransfers, Math.Max(Instructions, o.Instructions));
+        Tier > o.Tier ? Tier : o.Tier, CompileMs + o.CompileMs, OsrTransfers + o.OsrTransfers, Math.Max(Instructions, o.Instructions),
+        MergeBranches(Branches, o.Branches));
+
+    /// <summary>Counts of the same branches add; a run that counted none (or, from another numbering, not as
+    /// many) leaves the other's.</summary>
+    static IReadOnlyList<BranchCount>? MergeBranches(IReadOnlyList<BranchCount>? a, IReadOnlyList<BranchCount>? b) =>
+        a == null || a.Count == 0 ? b : b == null || b.Count == 0 ? a
+        : a.Count == b.Count ? a.Zip(b, (x, y) => new BranchCount(x.Taken + y.Taken, x.NotTaken + y.NotTaken)).ToArray() : b;
 }
 
 /// <summary>
@@ -57,7 +66,7 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
             ["runs"] = Runs,
             ["ladder"] = string.Join(",", Ladder),
             ["thresholds"] = string.Join(",", Thresholds),
-            ["functions"] = new JsonArray(Functions.Select(f => (JsonNode?)new JsonObject
+            ["functions"] = new JsonArray(Functions.Select(f => (JsonNode?)WithBranches(new JsonObject
             {
                 ["name"] = f.Name,
                 ["entries"] = f.Entries,
@@ -66,7 +75,7 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
                 ["compile_ms"] = Math.Round(f.CompileMs, 3),
                 ["osr_transfers"] = f.OsrTransfers,
                 ["instructions"] = f.Instructions,
-            }).ToArray()),
+            }, f.Branches)).ToArray()),
         };
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
@@ -99,11 +108,30 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
             var o = n as JsonObject ?? throw new FormatException("a function entry is not an object");
             return new FunctionProfile(Need<string>(o["name"], "name"), Need<long>(o["entries"], "entries"),
                 o["entries_exact"]?.GetValue<bool>() ?? true, OptLevels.Parse(Need<string>(o["tier"], "tier")),
-                o["compile_ms"]?.GetValue<double>() ?? 0, o["osr_transfers"]?.GetValue<long>() ?? 0, o["instructions"]?.GetValue<int>() ?? 0);
+                o["compile_ms"]?.GetValue<double>() ?? 0, o["osr_transfers"]?.GetValue<long>() ?? 0, o["instructions"]?.GetValue<int>() ?? 0,
+                o["branches"] is { } b ? ParseBranches(b.GetValue<string>()) : null);
         }).ToList();
         return new Profile(Need<string>(doc["module"], "module"), (string?)doc["program"] ?? "", Need<int>(doc["runs"], "runs"),
             SplitList(doc["ladder"]).Select(OptLevels.Parse).ToArray(), SplitList(doc["thresholds"]).Select(long.Parse).ToArray(), functions);
     }
+
+    /// <summary>
+    /// A function's branch counts, one string of "taken/not-taken" pairs separated by spaces, in IR order: a
+    /// large program has tens of thousands of branches, which as JSON arrays written indented would take
+    /// four lines each.
+    /// </summary>
+    static JsonObject WithBranches(JsonObject o, IReadOnlyList<BranchCount>? branches)
+    {
+        if (branches is { Count: > 0 }) o["branches"] = string.Join(" ", branches.Select(c => $"{c.Taken}/{c.NotTaken}"));
+        return o;
+    }
+
+    static BranchCount[] ParseBranches(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(pair =>
+    {
+        var parts = pair.Split('/');
+        return parts.Length == 2 && long.TryParse(parts[0], out long t) && long.TryParse(parts[1], out long f) && t >= 0 && f >= 0
+            ? new BranchCount(t, f) : throw new FormatException($"'{pair}' is not a branch count (taken/not-taken)");
+    }).ToArray();
 
     static string[] SplitList(JsonNode? n) => ((string?)n ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -57,6 +57,7 @@ public sealed class TieredProgram : IDisposable
     readonly Dictionary<string, LinkedObject> _linked = []; // every linked tier-up / continuation object, by symbol
     readonly CodeCache? _cache;
     readonly Profile? _profileIn;
+    readonly long[]? _branchSeed;
     readonly List<CompilationRecord> _compilations = [];
     readonly CompileWorkers? _workers;
     readonly object _syncCompilerLock = new();
@@ -135,7 +136,8 @@ public sealed class TieredProgram : IDisposable
             var initial = _ladder.Initial;
             int osrThreshold = OsrEnabled ? options.OsrThreshold : 0;
             PreparedModule PrepareAs(LlvmModuleHandle m, LoadPart part) => ModulePreparer.Prepare(m, _name, HostTarget.Triple, HostTarget.DataLayout,
-                options.FastFloat, useSlots, instrument, initial, options.CountLoops, osrThreshold, options.Gdb, lazy: options.Lazy, part: part);
+                options.FastFloat, useSlots, instrument, initial, options.CountLoops, osrThreshold, options.Gdb, lazy: options.Lazy, part: part,
+                branchProfile: options.BranchProfile);
             // A split load (LoadSplit): the second thread starts before this one parses, so both parse at once.
             if (instrument && options.LoadThreads > 1 && _cache == null && !options.Lazy)
                 secondThread = Task.Run(() => LoadSplit.CompileSecond(source, m => PrepareAs(m, LoadPart.Second), initial));
@@ -152,7 +154,8 @@ public sealed class TieredProgram : IDisposable
             Lazy = options.Lazy && instrument;
             foreach (var f in _functions) f.AwaitingFirstCall = _prepared.Lazy.Contains(f.Info.Index);
             ApplyFunctionRules();
-            _table = new DispatchTable(_functions.Length, _id);
+            _table = new DispatchTable(_functions.Length, _id, 2 * _prepared.Functions.Sum(f => f.BranchCount));
+            _branchSeed = _profileIn == null ? null : BranchSeed(_profileIn);
 
             LlvmError.Check(Llvm.LLVMOrcCreateLLJIT(out nint jit, 0), "creating the JIT");
             _jit = new LLJITHandle(jit);
@@ -169,6 +172,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.Bodies, _table.BodiesAddress, false),
                 (RuntimeSymbols.Counters, _table.CountersAddress, false),
                 (RuntimeSymbols.OsrReady, _table.OsrReadyAddress, false),
+                (RuntimeSymbols.BranchCounts, _table.BranchCountsAddress, false),
                 (RuntimeSymbols.ProgramId, _table.ProgramIdAddress, false),
                 (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
                 (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
@@ -191,7 +195,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/4", ModuleKey, options.FastFloat, options.Gdb,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/5", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
                     useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
@@ -559,6 +563,22 @@ public sealed class TieredProgram : IDisposable
 
     public OptLevel GetTier(string name) => GetFunction(name).Tier;
 
+    /// <summary>
+    /// What the lower tiers counted at each of the function's conditional branches, in the order of its IR
+    /// (blocks in order, one per <c>br i1</c>): how often the condition was true (the first successor) and
+    /// false. The final tier compiles with these as branch weights (Compilation.BranchProfile). Empty for a
+    /// function whose branches are not counted (no lower tier, --no-branch-profile, pinned). Only O0 and O1
+    /// code counts (BranchProfile.HighestCountingTier), a loop's exit test stays at 0/0 (BranchProfile.Counted),
+    /// and threads racing on a branch may lose counts. This run's counts only: a loaded profile's are added
+    /// where the final tier reads them (BranchSeed).
+    /// </summary>
+    public IReadOnlyList<BranchCount> GetBranchCounts(string name)
+    {
+        var info = GetFunction(name).Info;
+        return Enumerable.Range(0, info.BranchCount).Select(k => new BranchCount(
+            _table.ReadBranchCount(2 * (info.FirstBranch + k)), _table.ReadBranchCount(2 * (info.FirstBranch + k) + 1))).ToArray();
+    }
+
     // ---- counting and decisions -------------------------------------------------------------------------
 
     /// <summary>Re-arms the countdown so that it runs out when the next rung is due. Caller holds f.Gate.</summary>
@@ -890,7 +910,30 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _cache);
+    internal FunctionCompiler NewCompiler() => new(_prepared.Template!, _prepared.Functions, _options, _cache,
+        _branchSeed is { } seed ? cell => _table.ReadBranchCount(cell) + (cell < seed.Length ? seed[cell] : 0) : _table.ReadBranchCount);
+
+    /// <summary>
+    /// The loaded profile's branch counts, cell by cell as RuntimeSymbols.BranchCounts holds this run's: the final
+    /// tier adds them to what this run counts, so a function the warm start compiles before its lower tiers
+    /// ran gets its weights from earlier runs. Kept apart from this run's counts, which the profile written at
+    /// exit adds to the file's. A function whose branches the profile numbered differently is left out.
+    /// </summary>
+    long[]? BranchSeed(Profile p)
+    {
+        long[]? seed = null;
+        foreach (var fp in p.Functions)
+        {
+            if (fp.Branches is not { Count: > 0 } b || !_byName.TryGetValue(fp.Name, out var f) || f.Info.BranchCount != b.Count) continue;
+            seed ??= new long[2 * _prepared.Functions.Sum(x => x.BranchCount)];
+            for (int k = 0; k < b.Count; k++)
+            {
+                seed[2 * (f.Info.FirstBranch + k)] = b[k].Taken;
+                seed[2 * (f.Info.FirstBranch + k) + 1] = b[k].NotTaken;
+            }
+        }
+        return seed;
+    }
 
     /// <summary>Compiles, links and installs one request. Never throws: failures become records.</summary>
     internal CompilationRecord? Execute(CompileRequest r, FunctionCompiler compiler, bool background)
@@ -1457,7 +1500,7 @@ public sealed class TieredProgram : IDisposable
                 long entries = _prepared.UsesSlots ? CountedEntries(f) : 0;
                 bool exact = _prepared.UsesSlots && _ladder.Levels.Count > 1 && f.Tier < FinalTier && !f.FromProfile;
                 return new FunctionProfile(f.Name, entries, exact, f.Tier, f.History.Where(c => c.Succeeded).Sum(c => c.CompileMicros) / 1000,
-                    f.Osr.Transfers.Values.Sum(), f.Info.InstructionCount);
+                    f.Osr.Transfers.Values.Sum(), f.Info.InstructionCount, f.Info.BranchCount > 0 ? GetBranchCounts(f.Name) : null);
             }
         }).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         return new Profile(ModuleKey, _name, 1, _ladder.Levels, _ladder.Thresholds, functions);

@@ -1,0 +1,219 @@
+using Tierflow.Interop;
+
+namespace Tierflow.Compilation;
+
+/// <summary>
+/// Branch profiles: the lower tiers count which way each conditional branch goes, and the final tier gives
+/// LLVM what they saw as <c>!prof</c> branch weights, which is what clang's profile-guided build gives it
+/// (block placement, which side of a diamond becomes the fall-through, select-versus-branch, loop
+/// rotation and unrolling, spill placement). Only a JIT has these counts for free, from code that had to
+/// run anyway before the function was hot.
+///
+/// Numbering. A function's branches are its conditional <c>br</c> instructions as the template holds them,
+/// in block order (<see cref="Branches"/>); function i owns counter pairs
+/// <c>FirstBranch .. FirstBranch + BranchCount - 1</c> (FunctionInfo), numbered at preparation. Every compile
+/// reads bodies from that same template (FunctionCompiler.OpenTemplate), so the k-th branch of a body is the
+/// same branch in the first-tier base object, in a tier-up module and in the final tier's module, and in a
+/// callee's private copy.
+///
+/// Counting (<see cref="Instrument"/>). Loops' exit tests are not counted (<see cref="Counted"/>). On each
+/// edge of every other branch, <c>*cell += 1</c> for that edge's cell of
+/// <c>__tf_branch_counts</c> ([2B x i64] in host memory, Runtime.DispatchTable). Not atomic:
+/// threads that race lose counts, which a profile can afford (HotSpot's and .NET's profiles are racy the same
+/// way); 64 bits, so no count wraps. Placed after the loops' OSR points are, on branches collected before
+/// them, so the OSR plan is made on the template's instructions and none of Tierflow's own branches is counted.
+///
+/// Use (<see cref="Annotate"/>). At the final tier, each branch seen at least <see cref="MinimumSamples"/>
+/// times, one of whose sides is rare (<see cref="MaximumRareShare"/>), gets weights count + 1 (as clang does,
+/// so a side never taken stays possible), scaled into 32 bits. Any other branch keeps LLVM's static guess.
+/// </summary>
+internal static class BranchProfile
+{
+    /// <summary>
+    /// The highest tier whose code counts (below the final tier). With the default ladder that is O0 and O1, the
+    /// first 1,000 entries of a function (and an O0 frame's loops until they move by OSR): enough to tell a rare
+    /// side from a common one. O2 runs entries 1,000 to 10,000, most of a function's time below the final
+    /// tier, and there a count in a loop stays a load and a store unless LLVM can tell that the program's own
+    /// stores never reach it. With O2 counting too, four workloads ran 3–9% longer at medium size with
+    /// branch profiles than without (docs/results/session22-experiments.md).
+    /// </summary>
+    public const Tiering.OptLevel HighestCountingTier = Tiering.OptLevel.O1;
+
+    /// <summary>Fewer executions than this say too little about a branch to outvote LLVM's static heuristics
+    /// (a loop run once, an error check seen once).</summary>
+    public const long MinimumSamples = 32;
+
+    /// <summary>
+    /// Only a branch whose rarer side took at most this share of its executions gets weights. Measured at
+    /// long size, 5 interleaved rounds (docs/results/session22-experiments.md): with weights on every branch,
+    /// `hashtable` ran 13–15% slower than without profiles; with weights only where one side is rare (5%) it
+    /// ran as without, and `bytecode` kept its gain (6–8% by minimum); with 20%, `hashtable` lost 9% again.
+    /// A branch near even is where a lower tier's early counts say least about the steady state (a probe
+    /// loop's length, a table's fill), and where LLVM's own heuristics do as well: its estimates of short
+    /// loops' trip counts come from these weights. A rare side is what layout, spill placement and the
+    /// choice between branch and select gain from.
+    /// </summary>
+    public const double MaximumRareShare = 0.05;
+
+    /// <summary>The function's conditional branches, in block order: the numbering every tier shares.</summary>
+    public static List<LLVMValueRef> Branches(LLVMValueRef fn)
+    {
+        var list = new List<LLVMValueRef>();
+        foreach (var bb in Ir.Blocks(fn))
+        {
+            var t = Llvm.LLVMGetBasicBlockTerminator(bb);
+            if (!t.IsNull && Llvm.LLVMGetInstructionOpcode(t) == LLVMOpcode.Br && Llvm.LLVMGetNumSuccessors(t) == 2) list.Add(t);
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Which of <paramref name="branches"/> (<see cref="Branches"/> of <paramref name="fn"/>, as the template
+    /// holds it) are counted: all but loops' exit tests, a branch that can leave a loop from a block every
+    /// iteration passes through (one that dominates each of the loop's latches, the blocks that go back to
+    /// its header): a `for` or `while` loop's test in its header, a `do` loop's in its latch, and the last
+    /// test of a `while (a &amp;&amp; b)`, where the two halves meet.
+    /// <para>
+    /// Why: such a test runs on every iteration, so at O0 its count is the one that costs, and it tells LLVM
+    /// least: its static guess already takes a loop to be hot (a back-edge 31 times in 32), and a long loop's
+    /// counts say the same; a short loop's say it is short, which is where weights went wrong (`hashtable`, see
+    /// MaximumRareShare). `lz` kept at O0 (`--fn '*=never'`, short size, 7 and 9 interleaved rounds) ran 1.37×
+    /// as long as uncounted with every branch counted, 1.12× with this rule (docs/results/session22-experiments.md). A branch that leaves the loop
+    /// from a block only some iterations reach stays counted: an error check that ends the program
+    /// (`bytecode`'s stack check in one case of its interpreter loop) is the rare side weights are for;
+    /// leaving out every branch that can leave a loop cost `bytecode` most of its gain.
+    /// </para>
+    /// </summary>
+    public static bool[] Counted(LLVMValueRef fn, IReadOnlyList<LLVMValueRef> branches)
+    {
+        var counted = new bool[branches.Count];
+        Array.Fill(counted, true);
+        if (branches.Count == 0) return counted;
+        var cf = Osr.ControlFlow.Of(fn);
+        var loops = cf.LoopHeaders.Select(h =>
+        {
+            var body = cf.LoopBody(h);
+            return (Body: body, Latches: cf.Predecessors(h).Where(p => body[p]).ToList());
+        }).ToList();
+        for (int k = 0; k < branches.Count; k++)
+        {
+            int b = cf.IndexOf(Llvm.LLVMGetInstructionParent(branches[k]));
+            if (b < 0) continue;
+            foreach (var (body, latches) in loops)
+                if (body[b] && cf.Successors(b).Any(s => !body[s]) && latches.All(l => cf.Dominates(b, l))) { counted[k] = false; break; }
+        }
+        return counted;
+    }
+
+    /// <summary>
+    /// Counts each of <paramref name="branches"/> (branches of <paramref name="fn"/>, function
+    /// <paramref name="first"/>'s pairs onward) in <paramref name="counts"/>, an array of <paramref name="cells"/>
+    /// i64: one increment of a fixed cell on each of the branch's two edges. At the top of the successor when
+    /// the branch is its only way in (the usual case: a loop's body and exit, an if's arms), else in a block
+    /// of its own on the edge, placed right before the successor.
+    /// <para>
+    /// On the edges, not before the branch: the first version chose the cell with a select on the condition
+    /// before the branch, nine instructions at O0 (the counts' address from the GOT, two addresses, a cmov,
+    /// load, add, store). A fixed cell is four (GOT, load, add, store), and above O0 the optimizer may keep a
+    /// loop's count in a register, which it can never do for a cell chosen per iteration. Kept at O0, `lz`
+    /// ran about a third longer either way: what cost was counting its loops' exit tests (Counted).
+    /// </para>
+    /// </summary>
+    public static void Instrument(IrRewriter rw, LLVMValueRef fn, IReadOnlyList<LLVMValueRef> branches, IReadOnlyList<bool> counted,
+        LLVMValueRef counts, int cells, int first)
+    {
+        // Edges into each block, counted before anything changes.
+        var edgesInto = new Dictionary<LLVMBasicBlockRef, int>();
+        foreach (var bb in Ir.Blocks(fn))
+            foreach (var to in Ir.Successors(bb)) edgesInto[to] = edgesInto.GetValueOrDefault(to) + 1;
+        var b = rw.Builder;
+        var one = Llvm.LLVMConstInt(rw.I64, 1, 0);
+        void Count(int cell)
+        {
+            var address = rw.ElementAddress(counts, rw.I64, cells, cell);
+            var v = Llvm.LLVMBuildLoad2(b, rw.I64, address, "tf.bc");
+            Llvm.LLVMBuildStore(b, Llvm.LLVMBuildAdd(b, v, one, "tf.bn"), address);
+        }
+        for (int k = 0; k < branches.Count; k++)
+        {
+            if (!counted[k]) continue;
+            var br = branches[k];
+            var from = Llvm.LLVMGetInstructionParent(br);
+            if (Llvm.LLVMGetSuccessor(br, 0) == Llvm.LLVMGetSuccessor(br, 1)) continue; // goes one way whatever the condition
+            for (uint side = 0; side < 2; side++)
+            {
+                var to = Llvm.LLVMGetSuccessor(br, side);
+                int cell = 2 * (first + k) + (int)side; // successor 0 is where a true condition goes
+                if (edgesInto.GetValueOrDefault(to) == 1)
+                {
+                    Llvm.LLVMPositionBuilderBefore(b, Ir.Instructions(to).First(i => Llvm.LLVMIsAPHINode(i).IsNull));
+                    Count(cell);
+                    continue;
+                }
+                var edge = Llvm.LLVMInsertBasicBlockInContext(rw.Context, to, "tf.edge");
+                Llvm.LLVMPositionBuilderAtEnd(b, edge);
+                Count(cell);
+                Llvm.LLVMBuildBr(b, to);
+                Llvm.LLVMSetSuccessor(br, side, edge);
+                ComeFrom(rw, to, from, edge);
+            }
+        }
+    }
+
+    /// <summary>Makes the phis of <paramref name="block"/> take what they took from <paramref name="was"/> from
+    /// <paramref name="now"/> instead. The C API cannot change a phi's incoming block, so each such phi is
+    /// rebuilt in place.</summary>
+    static void ComeFrom(IrRewriter rw, LLVMBasicBlockRef block, LLVMBasicBlockRef was, LLVMBasicBlockRef now)
+    {
+        foreach (var phi in Ir.Instructions(block).TakeWhile(i => !Llvm.LLVMIsAPHINode(i).IsNull).ToList())
+        {
+            uint n = Llvm.LLVMCountIncoming(phi);
+            Llvm.LLVMPositionBuilderBefore(rw.Builder, phi);
+            var fresh = Llvm.LLVMBuildPhi(rw.Builder, Llvm.LLVMTypeOf(phi), "");
+            for (uint i = 0; i < n; i++)
+            {
+                var from = Llvm.LLVMGetIncomingBlock(phi, i);
+                Ir.AddIncoming(fresh, Llvm.LLVMGetIncomingValue(phi, i), from == was ? now : from);
+            }
+            var name = Ir.Name(phi);
+            Llvm.LLVMReplaceAllUsesWith(phi, fresh);
+            Llvm.LLVMInstructionEraseFromParent(phi);
+            if (name.Length > 0) Ir.SetName(fresh, name);
+        }
+    }
+
+    /// <summary>
+    /// Gives each branch of <paramref name="branches"/> (in <see cref="Branches"/> order) its weights from
+    /// <paramref name="count"/>(cell), where the pairs start at <paramref name="first"/>. Returns how many
+    /// branches got weights.
+    /// </summary>
+    public static unsafe int Annotate(nint ctx, IReadOnlyList<LLVMValueRef> branches, int first, Func<int, long> count)
+    {
+        uint kind = Llvm.LLVMGetMDKindIDInContext(ctx, "prof", 4);
+        var name = Llvm.LLVMMDStringInContext2(ctx, "branch_weights", 14);
+        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
+        int annotated = 0;
+        nint* ops = stackalloc nint[3];
+        for (int k = 0; k < branches.Count; k++)
+        {
+            long taken = count(2 * (first + k)), notTaken = count(2 * (first + k) + 1);
+            if (taken < 0 || notTaken < 0 || taken + notTaken < MinimumSamples) continue;
+            if (Math.Min(taken, notTaken) > MaximumRareShare * (taken + notTaken)) continue;
+            var (t, f) = Weights(taken, notTaken);
+            ops[0] = name;
+            ops[1] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, t, 0));
+            ops[2] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, f, 0));
+            Llvm.LLVMSetMetadata(branches[k], kind, Llvm.LLVMMetadataAsValue(ctx, Llvm.LLVMMDNodeInContext2(ctx, ops, 3)));
+            annotated++;
+        }
+        return annotated;
+    }
+
+    /// <summary>count + 1 for each side, both divided alike until they fit in 32 bits (LLVM's weights are i32).</summary>
+    public static (uint Taken, uint NotTaken) Weights(long taken, long notTaken)
+    {
+        ulong t = (ulong)taken + 1, f = (ulong)notTaken + 1;
+        ulong scale = Math.Max(t, f) / uint.MaxValue + 1;
+        return ((uint)Math.Max(1, t / scale), (uint)Math.Max(1, f / scale));
+    }
+}
