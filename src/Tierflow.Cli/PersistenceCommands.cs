@@ -34,7 +34,7 @@ internal static class PersistenceCommands
         Console.WriteLine(profile == null
             ? "tierflow: no profile: every function compiled at O3"
             : $"tierflow: profile of {profile.Runs} run(s): {r.Hot} hot (O3, hot), {r.Warm} warm (O3), {r.Cold} cold (optsize), " +
-              $"{r.NeverRun} never run (cold, minsize), {r.Unprofiled} not in the profile (O3); branch weights on {r.Weighted} branches");
+              $"{r.NeverRun} never run (cold, minsize), {r.Unprofiled} not in the profile (O3); branch weights on {r.Weighted} branches and switches");
         if (r.RecursionInlined.Count > 0)
             Console.WriteLine($"tierflow: recursion inlined {cl.Options.RecursiveInlineLevel} level(s) deep in: {string.Join(", ", r.RecursionInlined)}");
         return 0;

@@ -87,6 +87,34 @@ public class BranchProfileTests
         Assert.Equal([new BranchCount(0, 0), new BranchCount(6, 7)], p.GetBranchCounts("evens"));
     }
 
+    // A switch whose case 1 and case 2 share a destination.
+    const string OpIr = """
+        define i32 @op(i32 %x) {
+        entry:
+          %k = and i32 %x, 3
+          switch i32 %k, label %other [ i32 0, label %zero
+                                        i32 1, label %one
+                                        i32 2, label %one ]
+        zero:
+          ret i32 10
+        one:
+          ret i32 20
+        other:
+          ret i32 30
+        }
+        """;
+
+    [Fact]
+    public void ASwitchIsCountedOnEachWayItGoes()
+    {
+        using var p = TieredProgram.LoadIr(OpIr, new TierflowOptions { Sync = true });
+        var op = p.GetDelegate<IntToInt>("op");
+        for (int i = 0; i < 40; i++) Assert.Equal((i & 3) switch { 0 => 10, 1 or 2 => 20, _ => 30 }, op(i));
+        // The default first, then the cases in order; the shared destination counts at its first case.
+        var counts = Assert.Single(p.GetSwitchCounts("op"));
+        Assert.Equal([10L, 10L, 20L, 0L], counts);
+    }
+
     [Fact]
     public void WithoutBranchProfilesNothingIsCounted()
     {
@@ -102,6 +130,11 @@ public class BranchProfileTests
         #include <stdio.h>
         static int classify(int i) {
             int k = i & 1 ? 5 : 7;          /* even: no weights */
+            switch (i % 3) {                /* a switch: weights on each of its three ways */
+            case 0: k += 1; break;
+            case 1: k += 2; break;
+            default: k += 3;
+            }
             if (i % 100 == 0) return 3 + k; /* one in a hundred */
             return 1 + (k >> 1);
         }
@@ -115,6 +148,7 @@ public class BranchProfileTests
         """;
 
     static readonly Regex Weights = new(@"!\{!""branch_weights"", i32 (\d+), i32 (\d+)\}");
+    static readonly Regex SwitchWeights = new(@"!\{!""branch_weights"", i32 (\d+), i32 (\d+), i32 (\d+)\}");
 
     [Fact]
     public void TheFinalTiersModuleCarriesTheCountsAsBranchWeights()
@@ -153,6 +187,9 @@ public class BranchProfileTests
                 var weights = Weights.Matches(module).Select(m => (T: long.Parse(m.Groups[1].Value), F: long.Parse(m.Groups[2].Value))).ToList();
                 Assert.Contains(weights, w => w.T * 80 < w.F && w.T * 120 > w.F);
                 Assert.All(weights, w => Assert.True(Math.Min(w.T, w.F) <= 0.05 * (w.T + w.F) + 1, $"weights {w.T}:{w.F}"));
+                // The switch: about a third each way (default, case 0, case 1).
+                var thirds = SwitchWeights.Matches(module).Select(m => Enumerable.Range(1, 3).Select(g => long.Parse(m.Groups[g].Value)).ToArray()).ToList();
+                Assert.Contains(thirds, w => w.All(x => x * 4 > w.Sum() && x * 2 < w.Sum()));
             }
         }
     }
@@ -193,11 +230,16 @@ public class BranchProfileTests
         var sum = Assert.Single(merged["classify"]!.Branches!, b => b.Taken * 80 < b.NotTaken && b.Taken * 120 > b.NotTaken);
         Assert.Equal(new BranchCount(once.Taken + RareBranch(other).Taken, once.NotTaken + RareBranch(other).NotTaken), sum);
 
+        // Switches are kept the same way: one count per way, about a third each.
+        var sw = Assert.Single(Tierflow.Persistence.Profile.Read(profile)["classify"]!.Switches!);
+        Assert.Equal(3, sw.Count);
+        Assert.All(sw, x => Assert.True(x * 4 > sw.Sum() && x * 2 < sw.Sum(), string.Join("/", sw)));
+
         // export gives the native build the same weights.
         var exe = Path.Combine(dir, "exported");
         var export = TestSupport.Tierflow("export", c, "-o", exe, "--profile", profile);
         Assert.True(export.ExitCode == 0, export.Stderr);
-        Assert.Matches(@"branch weights on [1-9]\d* branches", export.Stdout);
+        Assert.Matches(@"branch weights on [1-9]\d* branches and switches", export.Stdout);
         Assert.Equal(expected, TestSupport.Run(exe, []).Stdout);
     }
 }

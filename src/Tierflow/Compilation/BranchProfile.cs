@@ -3,8 +3,8 @@ using Tierflow.Interop;
 namespace Tierflow.Compilation;
 
 /// <summary>
-/// Branch profiles: the lower tiers count which way each conditional branch goes, and the final tier gives
-/// LLVM what they saw as <c>!prof</c> branch weights, which is what clang's profile-guided build gives it
+/// Branch profiles: the lower tiers count which way each conditional branch and each switch goes, and the
+/// final tier gives LLVM what they saw as <c>!prof</c> branch weights, which is what clang's profile-guided build gives it
 /// (block placement, which side of a diamond becomes the fall-through, select-versus-branch, loop
 /// rotation and unrolling, spill placement). Only a JIT has these counts for free, from code that had to
 /// run anyway before the function was hot.
@@ -14,7 +14,8 @@ namespace Tierflow.Compilation;
 /// <c>FirstBranch .. FirstBranch + BranchCount - 1</c> (FunctionInfo), numbered at preparation. Every compile
 /// reads bodies from that same template (FunctionCompiler.OpenTemplate), so the k-th branch of a body is the
 /// same branch in the first-tier base object, in a tier-up module and in the final tier's module, and in a
-/// callee's private copy.
+/// callee's private copy. Switches are numbered the same way (<see cref="Switches"/>), one cell per successor,
+/// after every function's branch pairs (FunctionInfo.FirstSwitchCell, SwitchWidths).
 ///
 /// Counting (<see cref="Instrument"/>). Loops' exit tests are not counted (<see cref="Counted"/>). On each
 /// edge of every other branch, <c>*cell += 1</c> for that edge's cell of
@@ -26,6 +27,7 @@ namespace Tierflow.Compilation;
 /// Use (<see cref="Annotate"/>). At the final tier, each branch seen at least <see cref="MinimumSamples"/>
 /// times, one of whose sides is rare (<see cref="MaximumRareShare"/>), gets weights count + 1 (as clang does,
 /// so a side never taken stays possible), scaled into 32 bits. Any other branch keeps LLVM's static guess.
+/// Each switch seen that often gets weights on all its successors (<see cref="AnnotateSwitches"/>).
 /// </summary>
 internal static class BranchProfile
 {
@@ -65,6 +67,27 @@ internal static class BranchProfile
             if (!t.IsNull && Llvm.LLVMGetInstructionOpcode(t) == LLVMOpcode.Br && Llvm.LLVMGetNumSuccessors(t) == 2) list.Add(t);
         }
         return list;
+    }
+
+    /// <summary>The function's switches, in block order: counted like branches, one cell per successor.</summary>
+    public static List<LLVMValueRef> Switches(LLVMValueRef fn)
+    {
+        var list = new List<LLVMValueRef>();
+        foreach (var bb in Ir.Blocks(fn))
+        {
+            var t = Llvm.LLVMGetBasicBlockTerminator(bb);
+            if (!t.IsNull && Llvm.LLVMGetInstructionOpcode(t) == LLVMOpcode.Switch) list.Add(t);
+        }
+        return list;
+    }
+
+    /// <summary>Cells of RuntimeSymbols.BranchCounts for a program: every function's branch pairs, then every
+    /// function's switch cells (at least one, so the array always exists).</summary>
+    public static int Cells(IEnumerable<FunctionInfo> functions)
+    {
+        int cells = 0;
+        foreach (var f in functions) cells += 2 * f.BranchCount + f.SwitchWidths.Sum();
+        return Math.Max(cells, 1);
     }
 
     /// <summary>
@@ -122,10 +145,7 @@ internal static class BranchProfile
     public static void Instrument(IrRewriter rw, LLVMValueRef fn, IReadOnlyList<LLVMValueRef> branches, IReadOnlyList<bool> counted,
         LLVMValueRef counts, int cells, int first)
     {
-        // Edges into each block, counted before anything changes.
-        var edgesInto = new Dictionary<LLVMBasicBlockRef, int>();
-        foreach (var bb in Ir.Blocks(fn))
-            foreach (var to in Ir.Successors(bb)) edgesInto[to] = edgesInto.GetValueOrDefault(to) + 1;
+        var edgesInto = EdgesInto(fn); // counted before anything changes
         var b = rw.Builder;
         var one = Llvm.LLVMConstInt(rw.I64, 1, 0);
         void Count(int cell)
@@ -138,30 +158,81 @@ internal static class BranchProfile
         {
             if (!counted[k]) continue;
             var br = branches[k];
-            var from = Llvm.LLVMGetInstructionParent(br);
             if (Llvm.LLVMGetSuccessor(br, 0) == Llvm.LLVMGetSuccessor(br, 1)) continue; // goes one way whatever the condition
-            for (uint side = 0; side < 2; side++)
+            CountEdges(rw, br, 2 * (first + k), edgesInto, Count); // successor 0 is where a true condition goes
+        }
+    }
+
+    /// <summary>
+    /// Counts each of <paramref name="switches"/> of <paramref name="fn"/>, function <paramref name="firstCell"/>'s
+    /// switch cells onward: one cell per successor, in successor order (the default first). Every switch is
+    /// counted, loop or not: an interpreter's dispatch is one, and which cases it runs is what its loop does.
+    /// A destination that several cases share is counted in the cell of the first of them.
+    /// </summary>
+    public static void InstrumentSwitches(IrRewriter rw, LLVMValueRef fn, IReadOnlyList<LLVMValueRef> switches, LLVMValueRef counts,
+        int cells, int firstCell)
+    {
+        var edgesInto = EdgesInto(fn);
+        var b = rw.Builder;
+        var one = Llvm.LLVMConstInt(rw.I64, 1, 0);
+        void Count(int cell)
+        {
+            var address = rw.ElementAddress(counts, rw.I64, cells, cell);
+            var v = Llvm.LLVMBuildLoad2(b, rw.I64, address, "tf.bc");
+            Llvm.LLVMBuildStore(b, Llvm.LLVMBuildAdd(b, v, one, "tf.bn"), address);
+        }
+        int cell = firstCell;
+        foreach (var sw in switches)
+        {
+            CountEdges(rw, sw, cell, edgesInto, Count);
+            cell += (int)Llvm.LLVMGetNumSuccessors(sw);
+        }
+    }
+
+    static Dictionary<LLVMBasicBlockRef, int> EdgesInto(LLVMValueRef fn)
+    {
+        var edgesInto = new Dictionary<LLVMBasicBlockRef, int>();
+        foreach (var bb in Ir.Blocks(fn))
+            foreach (var to in Ir.Successors(bb)) edgesInto[to] = edgesInto.GetValueOrDefault(to) + 1;
+        return edgesInto;
+    }
+
+    /// <summary>
+    /// One count per edge of <paramref name="term"/>, successor s in cell <paramref name="firstCell"/> + s; the
+    /// edges of a destination that several successors share all go to the first one's cell. At the top of the
+    /// destination when this terminator is its only way in, else in a block of its own on the edge(s).
+    /// </summary>
+    static void CountEdges(IrRewriter rw, LLVMValueRef term, int firstCell, Dictionary<LLVMBasicBlockRef, int> edgesInto, Action<int> count)
+    {
+        var b = rw.Builder;
+        var from = Llvm.LLVMGetInstructionParent(term);
+        int n = (int)Llvm.LLVMGetNumSuccessors(term);
+        var destinations = Enumerable.Range(0, n).Select(s => Llvm.LLVMGetSuccessor(term, (uint)s)).ToList();
+        for (int s = 0; s < n; s++)
+        {
+            var to = destinations[s];
+            int first = destinations.IndexOf(to);
+            if (first < s) continue; // counted with its first successor
+            int edges = destinations.Count(d => d == to);
+            if (edgesInto.GetValueOrDefault(to) == edges)
             {
-                var to = Llvm.LLVMGetSuccessor(br, side);
-                int cell = 2 * (first + k) + (int)side; // successor 0 is where a true condition goes
-                if (edgesInto.GetValueOrDefault(to) == 1)
-                {
-                    Llvm.LLVMPositionBuilderBefore(b, Ir.Instructions(to).First(i => Llvm.LLVMIsAPHINode(i).IsNull));
-                    Count(cell);
-                    continue;
-                }
-                var edge = Llvm.LLVMInsertBasicBlockInContext(rw.Context, to, "tf.edge");
-                Llvm.LLVMPositionBuilderAtEnd(b, edge);
-                Count(cell);
-                Llvm.LLVMBuildBr(b, to);
-                Llvm.LLVMSetSuccessor(br, side, edge);
-                ComeFrom(rw, to, from, edge);
+                Llvm.LLVMPositionBuilderBefore(b, Ir.Instructions(to).First(i => Llvm.LLVMIsAPHINode(i).IsNull));
+                count(firstCell + s);
+                continue;
             }
+            var edge = Llvm.LLVMInsertBasicBlockInContext(rw.Context, to, "tf.edge");
+            Llvm.LLVMPositionBuilderAtEnd(b, edge);
+            count(firstCell + s);
+            Llvm.LLVMBuildBr(b, to);
+            for (int t = s; t < n; t++)
+                if (destinations[t] == to) Llvm.LLVMSetSuccessor(term, (uint)t, edge);
+            ComeFrom(rw, to, from, edge);
         }
     }
 
     /// <summary>Makes the phis of <paramref name="block"/> take what they took from <paramref name="was"/> from
-    /// <paramref name="now"/> instead. The C API cannot change a phi's incoming block, so each such phi is
+    /// <paramref name="now"/> instead, once (a switch's several edges to one block, all moved to
+    /// <paramref name="now"/>, are one edge now). The C API cannot change a phi's incoming block, so each such phi is
     /// rebuilt in place.</summary>
     static void ComeFrom(IrRewriter rw, LLVMBasicBlockRef block, LLVMBasicBlockRef was, LLVMBasicBlockRef now)
     {
@@ -170,9 +241,12 @@ internal static class BranchProfile
             uint n = Llvm.LLVMCountIncoming(phi);
             Llvm.LLVMPositionBuilderBefore(rw.Builder, phi);
             var fresh = Llvm.LLVMBuildPhi(rw.Builder, Llvm.LLVMTypeOf(phi), "");
+            bool moved = false;
             for (uint i = 0; i < n; i++)
             {
                 var from = Llvm.LLVMGetIncomingBlock(phi, i);
+                if (from == was && moved) continue;
+                moved |= from == was;
                 Ir.AddIncoming(fresh, Llvm.LLVMGetIncomingValue(phi, i), from == was ? now : from);
             }
             var name = Ir.Name(phi);
@@ -204,6 +278,39 @@ internal static class BranchProfile
             ops[1] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, t, 0));
             ops[2] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, f, 0));
             Llvm.LLVMSetMetadata(branches[k], kind, Llvm.LLVMMetadataAsValue(ctx, Llvm.LLVMMDNodeInContext2(ctx, ops, 3)));
+            annotated++;
+        }
+        return annotated;
+    }
+
+    /// <summary>
+    /// Gives each of <paramref name="switches"/> that ran at least <see cref="MinimumSamples"/> times its
+    /// successors' counts as weights (count + 1; a destination several cases share split evenly among them),
+    /// read from <paramref name="count"/>(cell) from <paramref name="firstCell"/> on. No rare-side rule: a switch
+    /// has no near-even pair of sides for a lower tier's early counts to mislead. Returns how many switches
+    /// got weights.
+    /// </summary>
+    public static unsafe int AnnotateSwitches(nint ctx, IReadOnlyList<LLVMValueRef> switches, int firstCell, Func<int, long> count)
+    {
+        uint kind = Llvm.LLVMGetMDKindIDInContext(ctx, "prof", 4);
+        var name = Llvm.LLVMMDStringInContext2(ctx, "branch_weights", 14);
+        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
+        int annotated = 0, cell = firstCell;
+        foreach (var sw in switches)
+        {
+            int n = (int)Llvm.LLVMGetNumSuccessors(sw);
+            var destinations = Enumerable.Range(0, n).Select(s => Llvm.LLVMGetSuccessor(sw, (uint)s)).ToList();
+            var counts = Enumerable.Range(0, n).Select(s => Math.Max(0, count(cell + s))).ToArray();
+            cell += n;
+            if (counts.Sum() < MinimumSamples) continue;
+            var shares = destinations.Select(d => destinations.Count(x => x == d)).ToArray();
+            var weights = destinations.Select((d, s) => (ulong)counts[destinations.IndexOf(d)] / (ulong)shares[s] + 1).ToArray();
+            ulong scale = weights.Max() / uint.MaxValue + 1;
+            var ops = new nint[n + 1];
+            ops[0] = name;
+            for (int s = 0; s < n; s++) ops[s + 1] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, Math.Max(1, weights[s] / scale), 0));
+            fixed (nint* p = ops)
+                Llvm.LLVMSetMetadata(sw, kind, Llvm.LLVMMetadataAsValue(ctx, Llvm.LLVMMDNodeInContext2(ctx, p, (nuint)ops.Length)));
             annotated++;
         }
         return annotated;

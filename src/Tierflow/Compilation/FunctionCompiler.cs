@@ -340,16 +340,22 @@ internal sealed class FunctionCompiler : IDisposable
         // continuation and into the inlined copies); at O0 and O1, the members' branches are counted, once
         // the OSR points are placed (below).
         bool profiled = _options.BranchProfile && _branchCount != null;
-        var branches = new Dictionary<int, List<LLVMValueRef>>();
+        var branches = new Dictionary<int, (List<LLVMValueRef> Branches, List<LLVMValueRef> Switches)>();
         if (profiled && final)
         {
             foreach (var (j, body) in bodies.Concat(copies.Keys.Select(j => KeyValuePair.Create(j, Llvm.LLVMGetNamedFunction(m, RuntimeSymbols.Body(j))))))
-                if (_functions[j].BranchCount > 0 && BranchProfile.Branches(body) is { } list && list.Count == _functions[j].BranchCount)
-                    BranchProfile.Annotate(rw.Context, list, _functions[j].FirstBranch, _branchCount!);
+            {
+                var f = _functions[j];
+                if (f.BranchCount > 0 && BranchProfile.Branches(body) is { } list && list.Count == f.BranchCount)
+                    BranchProfile.Annotate(rw.Context, list, f.FirstBranch, _branchCount!);
+                if (f.SwitchWidths.Count > 0 && BranchProfile.Switches(body) is { } switches && switches.Count == f.SwitchWidths.Count)
+                    BranchProfile.AnnotateSwitches(rw.Context, switches, f.FirstSwitchCell, _branchCount!);
+            }
         }
         else if (profiled && osr == Osr.OsrEntries.None && _options.Counting == CountingMode.AllEntries && level <= BranchProfile.HighestCountingTier)
             foreach (var (i, _) in members)
-                if (_functions[i].BranchCount > 0 && !IrRewriter.IsNaked(bodies[i])) branches[i] = BranchProfile.Branches(bodies[i]);
+                if ((_functions[i].BranchCount > 0 || _functions[i].SwitchWidths.Count > 0) && !IrRewriter.IsNaked(bodies[i]))
+                    branches[i] = (BranchProfile.Branches(bodies[i]), BranchProfile.Switches(bodies[i]));
 
         // Planned before anything changes, on the same IR the running frame's code was planned on: the
         // continuation's, or at O0 each member's OSR points (a batch at O0 is a lazy program's first calls).
@@ -474,11 +480,16 @@ internal sealed class FunctionCompiler : IDisposable
         }
         if (branches.Count > 0)
         {
-            int cells = Math.Max(2 * _functions.Sum(f => f.BranchCount), 1); // as ModulePreparer declared it
+            int cells = BranchProfile.Cells(_functions); // as ModulePreparer declared it
             var counts = rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)cells));
-            foreach (var (i, list) in branches)
-                if (list.Count == _functions[i].BranchCount)
-                    BranchProfile.Instrument(rw, bodies[i], list, _functions[i].CountedBranches, counts, cells, _functions[i].FirstBranch);
+            foreach (var (i, (list, switches)) in branches)
+            {
+                var f = _functions[i];
+                if (list.Count > 0 && list.Count == f.BranchCount)
+                    BranchProfile.Instrument(rw, bodies[i], list, f.CountedBranches, counts, cells, f.FirstBranch);
+                if (switches.Count > 0 && switches.Count == f.SwitchWidths.Count)
+                    BranchProfile.InstrumentSwitches(rw, bodies[i], switches, counts, cells, f.FirstSwitchCell);
+            }
         }
         return plans;
     }

@@ -25,6 +25,10 @@ internal sealed record FunctionInfo(
     public int BranchCount { get; init; }
     /// <summary>Which of its branches are counted (BranchProfile.Counted), decided once on the template's IR.</summary>
     public IReadOnlyList<bool> CountedBranches { get; init; } = [];
+    /// <summary>The function's first cell in RuntimeSymbols.BranchCounts for its switches (after every function's
+    /// branch pairs), and each switch's number of successors, one cell each, in block order.</summary>
+    public int FirstSwitchCell { get; init; }
+    public IReadOnlyList<int> SwitchWidths { get; init; } = [];
 
     /// <summary>
     /// Globals holding this function's block addresses (computed-goto tables) and used by it alone. Each

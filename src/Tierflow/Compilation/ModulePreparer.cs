@@ -172,19 +172,25 @@ internal static class ModulePreparer
         }
 
         // Branches are numbered on the bodies as the template holds them (BranchProfile): every tier reads that.
+        // Every function's branch pairs come first, then every function's switch cells.
         var branchLists = new List<LLVMValueRef>?[n];
+        var switchLists = new List<LLVMValueRef>?[n];
         int branchPairs = 0;
         if (instrument && branchProfile)
             for (int i = 0; i < n; i++)
             {
                 if (pinReasons[i] != null || IrRewriter.IsNaked(definitions[i])) continue;
                 branchLists[i] = BranchProfile.Branches(definitions[i]);
+                switchLists[i] = BranchProfile.Switches(definitions[i]);
                 infos[i] = infos[i] with { FirstBranch = branchPairs, BranchCount = branchLists[i]!.Count,
-                    CountedBranches = BranchProfile.Counted(definitions[i], branchLists[i]!) };
+                    CountedBranches = BranchProfile.Counted(definitions[i], branchLists[i]!),
+                    SwitchWidths = switchLists[i]!.Select(sw => (int)Llvm.LLVMGetNumSuccessors(sw)).ToArray() };
                 branchPairs += branchLists[i]!.Count;
             }
-        int branchCells = Math.Max(2 * branchPairs, 1);
-        var branchCounts = branchPairs > 0 ? rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)branchCells)) : default;
+        for (int i = 0, cell = 2 * branchPairs; i < n; cell += infos[i].SwitchWidths.Sum(), i++)
+            infos[i] = infos[i] with { FirstSwitchCell = cell };
+        int branchCells = BranchProfile.Cells(infos);
+        var branchCounts = branchPairs > 0 || infos.Any(f => f.SwitchWidths.Count > 0) ? rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)branchCells)) : default;
 
         // A split load (LoadSplit) is decided here, by both threads alike, from what both know at this point.
         HashSet<int>? second = part == LoadPart.Whole || lazy || !instrument ? null
@@ -245,8 +251,13 @@ internal static class ModulePreparer
                 }
                 else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
                 // After the OSR points, on the branches numbered before them: Tierflow's own are not counted.
-                if (branchLists[i] is { Count: > 0 } branches && initial <= BranchProfile.HighestCountingTier)
-                    BranchProfile.Instrument(rw, definitions[i], branches, infos[i].CountedBranches, branchCounts, branchCells, infos[i].FirstBranch);
+                if (initial <= BranchProfile.HighestCountingTier)
+                {
+                    if (branchLists[i] is { Count: > 0 } branches)
+                        BranchProfile.Instrument(rw, definitions[i], branches, infos[i].CountedBranches, branchCounts, branchCells, infos[i].FirstBranch);
+                    if (switchLists[i] is { Count: > 0 } switches)
+                        BranchProfile.InstrumentSwitches(rw, definitions[i], switches, branchCounts, branchCells, infos[i].FirstSwitchCell);
+                }
             }
         }
         if (part == LoadPart.Second)

@@ -9,7 +9,7 @@ using Tierflow.Tiering;
 namespace Tierflow.Export;
 
 /// <summary>What an export produced.</summary>
-/// <param name="Weighted">Conditional branches given the profile's counts as branch weights (BranchProfile).</param>
+/// <param name="Weighted">Conditional branches and switches given the profile's counts as branch weights (BranchProfile).</param>
 public sealed record ExportResult(string Output, long Bytes, int Hot, int Warm, int Cold, int NeverRun, int Unprofiled,
     double OptimizeMs, double CodegenMs, double LinkMs, IReadOnlyList<string> RecursionInlined, int Weighted = 0);
 
@@ -63,6 +63,12 @@ public static class NativeExport
             if (fp == null) { unprofiled++; continue; }
             if (fp.Branches is { Count: > 0 } b && BranchProfile.Branches(f) is var branches && branches.Count == b.Count)
                 weighted += BranchProfile.Annotate(ctx, branches, 0, cell => cell % 2 == 0 ? b[cell / 2].Taken : b[cell / 2].NotTaken);
+            if (fp.Switches is { Count: > 0 } profiled && BranchProfile.Switches(f) is var switches
+                && switches.Select(x => (int)Llvm.LLVMGetNumSuccessors(x)).SequenceEqual(profiled.Select(c => c.Count)))
+            {
+                var cells = profiled.SelectMany(c => c).ToArray();
+                weighted += BranchProfile.AnnotateSwitches(ctx, switches, 0, cell => cells[cell]);
+            }
             var heat = Coverage.Classify(fp, profile!);
             counts[heat] = counts.GetValueOrDefault(heat) + 1;
             switch (heat)

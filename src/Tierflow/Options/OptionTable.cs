@@ -123,7 +123,7 @@ public static class OptionTable
             "At the final tier, do not copy small callees into a function's module for inlining.",
             (o, v) => o with { InlineCallees = !ParseBool(v) }),
         new("--no-branch-profile", "TIERFLOW_NO_BRANCH_PROFILE", "", "off",
-            "Do not count which way each conditional branch goes below the final tier, nor give the final tier those counts as branch weights (profile-guided code).",
+            "Do not count which way each conditional branch and switch goes at O0 and O1, nor give the final tier (and export) those counts as branch weights (profile-guided code).",
             (o, v) => o with { BranchProfile = !ParseBool(v) }),
         new("--inline-budget", "TIERFLOW_INLINE_BUDGET", "N", "2000",
             "At the final tier, callee copies (callees of callees too) may total N instructions.",

@@ -107,7 +107,7 @@ public sealed record TierflowOptions
     /// <summary>At the final tier, give the optimizer private copies of small direct callees so it can inline them.</summary>
     public bool InlineCallees { get; init; } = true;
     /// <summary>
-    /// Below the final tier, count which way each conditional branch goes; at the final tier, give LLVM the
+    /// At O0 and O1, count which way each conditional branch and switch goes; at the final tier, give LLVM the
     /// counts as branch weights (Compilation.BranchProfile), as clang's profile-guided builds do.
     /// </summary>
     public bool BranchProfile { get; init; } = true;

@@ -14,12 +14,18 @@ namespace Tierflow.Persistence;
 /// <param name="Instructions">IR instructions of the function as loaded: its share of the program's code.</param>
 /// <param name="Branches">What the lower tiers counted at each of its conditional branches, in IR order
 /// (Compilation.BranchProfile), summed over runs; null when not counted.</param>
+/// <param name="Switches">The same for its switches: each one's count per successor, default first.</param>
 public sealed record FunctionProfile(string Name, long Entries, bool EntriesExact, OptLevel Tier, double CompileMs,
-    long OsrTransfers, int Instructions, IReadOnlyList<BranchCount>? Branches = null)
+    long OsrTransfers, int Instructions, IReadOnlyList<BranchCount>? Branches = null, IReadOnlyList<IReadOnlyList<long>>? Switches = null)
 {
     public FunctionProfile Merge(FunctionProfile o) => new(Name, Entries + o.Entries, EntriesExact && o.EntriesExact,
         Tier > o.Tier ? Tier : o.Tier, CompileMs + o.CompileMs, OsrTransfers + o.OsrTransfers, Math.Max(Instructions, o.Instructions),
-        MergeBranches(Branches, o.Branches));
+        MergeBranches(Branches, o.Branches), MergeSwitches(Switches, o.Switches));
+
+    static IReadOnlyList<IReadOnlyList<long>>? MergeSwitches(IReadOnlyList<IReadOnlyList<long>>? a, IReadOnlyList<IReadOnlyList<long>>? b) =>
+        a == null || a.Count == 0 ? b : b == null || b.Count == 0 ? a
+        : a.Select(x => x.Count).SequenceEqual(b.Select(x => x.Count))
+            ? a.Zip(b, (x, y) => (IReadOnlyList<long>)x.Zip(y, (p, q) => p + q).ToArray()).ToArray() : b;
 
     /// <summary>Counts of the same branches add; a run that counted none (or, from another numbering, not as
     /// many) leaves the other's.</summary>
@@ -75,7 +81,7 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
                 ["compile_ms"] = Math.Round(f.CompileMs, 3),
                 ["osr_transfers"] = f.OsrTransfers,
                 ["instructions"] = f.Instructions,
-            }, f.Branches)).ToArray()),
+            }, f.Branches, f.Switches)).ToArray()),
         };
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
@@ -109,7 +115,8 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
             return new FunctionProfile(Need<string>(o["name"], "name"), Need<long>(o["entries"], "entries"),
                 o["entries_exact"]?.GetValue<bool>() ?? true, OptLevels.Parse(Need<string>(o["tier"], "tier")),
                 o["compile_ms"]?.GetValue<double>() ?? 0, o["osr_transfers"]?.GetValue<long>() ?? 0, o["instructions"]?.GetValue<int>() ?? 0,
-                o["branches"] is { } b ? ParseBranches(b.GetValue<string>()) : null);
+                o["branches"] is { } b ? ParseBranches(b.GetValue<string>()) : null,
+                o["switches"] is { } s ? ParseSwitches(s.GetValue<string>()) : null);
         }).ToList();
         return new Profile(Need<string>(doc["module"], "module"), (string?)doc["program"] ?? "", Need<int>(doc["runs"], "runs"),
             SplitList(doc["ladder"]).Select(OptLevels.Parse).ToArray(), SplitList(doc["thresholds"]).Select(long.Parse).ToArray(), functions);
@@ -120,11 +127,17 @@ public sealed record Profile(string Module, string Program, int Runs, IReadOnlyL
     /// large program has tens of thousands of branches, which as JSON arrays written indented would take
     /// four lines each.
     /// </summary>
-    static JsonObject WithBranches(JsonObject o, IReadOnlyList<BranchCount>? branches)
+    static JsonObject WithBranches(JsonObject o, IReadOnlyList<BranchCount>? branches, IReadOnlyList<IReadOnlyList<long>>? switches)
     {
         if (branches is { Count: > 0 }) o["branches"] = string.Join(" ", branches.Select(c => $"{c.Taken}/{c.NotTaken}"));
+        if (switches is { Count: > 0 }) o["switches"] = string.Join(" ", switches.Select(c => string.Join("/", c)));
         return o;
     }
+
+    /// <summary>Switches as branches are written: each one's counts per successor joined by '/', switches by spaces.</summary>
+    static IReadOnlyList<long>[] ParseSwitches(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(one =>
+        (IReadOnlyList<long>)one.Split('/').Select(c => long.TryParse(c, out long n) && n >= 0 ? n
+            : throw new FormatException($"'{one}' is not a switch's counts (one per successor, separated by '/')")).ToArray()).ToArray();
 
     static BranchCount[] ParseBranches(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(pair =>
     {

@@ -154,7 +154,7 @@ public sealed class TieredProgram : IDisposable
             Lazy = options.Lazy && instrument;
             foreach (var f in _functions) f.AwaitingFirstCall = _prepared.Lazy.Contains(f.Info.Index);
             ApplyFunctionRules();
-            _table = new DispatchTable(_functions.Length, _id, 2 * _prepared.Functions.Sum(f => f.BranchCount));
+            _table = new DispatchTable(_functions.Length, _id, BranchProfile.Cells(_prepared.Functions));
             _branchSeed = _profileIn == null ? null : BranchSeed(_profileIn);
 
             LlvmError.Check(Llvm.LLVMOrcCreateLLJIT(out nint jit, 0), "creating the JIT");
@@ -579,6 +579,25 @@ public sealed class TieredProgram : IDisposable
             _table.ReadBranchCount(2 * (info.FirstBranch + k)), _table.ReadBranchCount(2 * (info.FirstBranch + k) + 1))).ToArray();
     }
 
+    /// <summary>
+    /// What the lower tiers counted at each of the function's <c>switch</c> instructions, in the order of its IR:
+    /// for each, how often it went to each successor, the default first, then the cases in order. A destination
+    /// several cases share is counted at the first of them (the others read 0). Counted at O0 and O1, as
+    /// branches are (GetBranchCounts).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<long>> GetSwitchCounts(string name)
+    {
+        var info = GetFunction(name).Info;
+        var result = new List<IReadOnlyList<long>>();
+        int cell = info.FirstSwitchCell;
+        foreach (int width in info.SwitchWidths)
+        {
+            result.Add(Enumerable.Range(cell, width).Select(_table.ReadBranchCount).ToArray());
+            cell += width;
+        }
+        return result;
+    }
+
     // ---- counting and decisions -------------------------------------------------------------------------
 
     /// <summary>Re-arms the countdown so that it runs out when the next rung is due. Caller holds f.Gate.</summary>
@@ -925,12 +944,20 @@ public sealed class TieredProgram : IDisposable
         foreach (var fp in p.Functions)
         {
             if (fp.Branches is not { Count: > 0 } b || !_byName.TryGetValue(fp.Name, out var f) || f.Info.BranchCount != b.Count) continue;
-            seed ??= new long[2 * _prepared.Functions.Sum(x => x.BranchCount)];
+            seed ??= new long[BranchProfile.Cells(_prepared.Functions)];
             for (int k = 0; k < b.Count; k++)
             {
                 seed[2 * (f.Info.FirstBranch + k)] = b[k].Taken;
                 seed[2 * (f.Info.FirstBranch + k) + 1] = b[k].NotTaken;
             }
+        }
+        foreach (var fp in p.Functions)
+        {
+            if (fp.Switches is not { Count: > 0 } sw || !_byName.TryGetValue(fp.Name, out var f)
+                || !sw.Select(c => c.Count).SequenceEqual(f.Info.SwitchWidths)) continue;
+            seed ??= new long[BranchProfile.Cells(_prepared.Functions)];
+            int cell = f.Info.FirstSwitchCell;
+            foreach (var counts in sw) foreach (long c in counts) seed[cell++] = c;
         }
         return seed;
     }
@@ -1500,7 +1527,8 @@ public sealed class TieredProgram : IDisposable
                 long entries = _prepared.UsesSlots ? CountedEntries(f) : 0;
                 bool exact = _prepared.UsesSlots && _ladder.Levels.Count > 1 && f.Tier < FinalTier && !f.FromProfile;
                 return new FunctionProfile(f.Name, entries, exact, f.Tier, f.History.Where(c => c.Succeeded).Sum(c => c.CompileMicros) / 1000,
-                    f.Osr.Transfers.Values.Sum(), f.Info.InstructionCount, f.Info.BranchCount > 0 ? GetBranchCounts(f.Name) : null);
+                    f.Osr.Transfers.Values.Sum(), f.Info.InstructionCount, f.Info.BranchCount > 0 ? GetBranchCounts(f.Name) : null,
+                    f.Info.SwitchWidths.Count > 0 ? GetSwitchCounts(f.Name) : null);
             }
         }).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         return new Profile(ModuleKey, _name, 1, _ladder.Levels, _ladder.Thresholds, functions);
