@@ -159,10 +159,13 @@ public class BranchProfileTests
         {
             var dump = Directory.CreateDirectory(Path.Combine(TestSupport.Scratch, $"branch_profile.{on}")).FullName;
             foreach (var old in Directory.GetFiles(dump)) File.Delete(old);
-            var r = TestSupport.Tierflow(["run", c, "--sync", .. on ? Array.Empty<string>() : ["--no-branch-profile"]],
+            var r = TestSupport.Tierflow(["run", c, "--sync", "--stats", .. on ? Array.Empty<string>() : ["--no-branch-profile"]],
                 new Dictionary<string, string> { ["TIERFLOW_DUMP_IR"] = dump });
             Assert.Equal(0, r.ExitCode);
             Assert.Equal(expected, r.Stdout);
+            // --stats: classify's two branches and its switch ran; main's loops' two exit tests are not counted.
+            if (on) Assert.Matches(@"branch profile \(O0, O1\): \d+ of \d+ counted branch\(es\) and 1 of 1 switch\(es\) ran; 2 loop exit test\(s\) not counted", r.Stderr);
+            else Assert.DoesNotContain("branch profile", r.Stderr);
             string Module(string pattern) => File.ReadAllText(Assert.Single(Directory.GetFiles(dump, pattern)));
             // classify tiers up (main is called once); main moves by OSR into a continuation, which inlines a
             // copy of classify.

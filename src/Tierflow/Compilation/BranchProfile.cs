@@ -146,20 +146,13 @@ internal static class BranchProfile
         LLVMValueRef counts, int cells, int first)
     {
         var edgesInto = EdgesInto(fn); // counted before anything changes
-        var b = rw.Builder;
-        var one = Llvm.LLVMConstInt(rw.I64, 1, 0);
-        void Count(int cell)
-        {
-            var address = rw.ElementAddress(counts, rw.I64, cells, cell);
-            var v = Llvm.LLVMBuildLoad2(b, rw.I64, address, "tf.bc");
-            Llvm.LLVMBuildStore(b, Llvm.LLVMBuildAdd(b, v, one, "tf.bn"), address);
-        }
+        var count = Increment(rw, counts, cells);
         for (int k = 0; k < branches.Count; k++)
         {
             if (!counted[k]) continue;
             var br = branches[k];
             if (Llvm.LLVMGetSuccessor(br, 0) == Llvm.LLVMGetSuccessor(br, 1)) continue; // goes one way whatever the condition
-            CountEdges(rw, br, 2 * (first + k), edgesInto, Count); // successor 0 is where a true condition goes
+            CountEdges(rw, br, 2 * (first + k), edgesInto, count); // successor 0 is where a true condition goes
         }
     }
 
@@ -173,20 +166,25 @@ internal static class BranchProfile
         int cells, int firstCell)
     {
         var edgesInto = EdgesInto(fn);
-        var b = rw.Builder;
-        var one = Llvm.LLVMConstInt(rw.I64, 1, 0);
-        void Count(int cell)
-        {
-            var address = rw.ElementAddress(counts, rw.I64, cells, cell);
-            var v = Llvm.LLVMBuildLoad2(b, rw.I64, address, "tf.bc");
-            Llvm.LLVMBuildStore(b, Llvm.LLVMBuildAdd(b, v, one, "tf.bn"), address);
-        }
+        var count = Increment(rw, counts, cells);
         int cell = firstCell;
         foreach (var sw in switches)
         {
-            CountEdges(rw, sw, cell, edgesInto, Count);
+            CountEdges(rw, sw, cell, edgesInto, count);
             cell += (int)Llvm.LLVMGetNumSuccessors(sw);
         }
+    }
+
+    /// <summary>At the builder's position: <c>counts[cell] += 1</c>, a plain load, add and store (not atomic).</summary>
+    static Action<int> Increment(IrRewriter rw, LLVMValueRef counts, int cells)
+    {
+        var one = Llvm.LLVMConstInt(rw.I64, 1, 0);
+        return cell =>
+        {
+            var address = rw.ElementAddress(counts, rw.I64, cells, cell);
+            var v = Llvm.LLVMBuildLoad2(rw.Builder, rw.I64, address, "tf.bc");
+            Llvm.LLVMBuildStore(rw.Builder, Llvm.LLVMBuildAdd(rw.Builder, v, one, "tf.bn"), address);
+        };
     }
 
     static Dictionary<LLVMBasicBlockRef, int> EdgesInto(LLVMValueRef fn)

@@ -27,6 +27,16 @@ internal static class Statistics
             sb.AppendLine($"[tierflow] code cache: {cache.Hits} hit(s), {cache.Misses} miss(es) ({cache.Corrupt} damaged), {cache.Published} published; {cache.Root}");
         if (p.Reclaimer is { } r)
             sb.AppendLine($"[tierflow] replaced code: {p.FreedObjects} object(s) freed ({p.FreedBytes} B of code), {r.Waiting} still waiting");
+        if (p.Functions.Any(f => f.Info.BranchCount > 0 || f.Info.SwitchWidths.Count > 0))
+        {
+            // Loops' exit tests are numbered but not counted (BranchProfile.Counted).
+            var branches = p.Functions.Where(f => f.Info.BranchCount > 0)
+                .SelectMany(f => p.GetBranchCounts(f.Name).Where((_, k) => f.Info.CountedBranches[k])).ToList();
+            var switches = p.Functions.Where(f => f.Info.SwitchWidths.Count > 0).SelectMany(f => p.GetSwitchCounts(f.Name)).ToList();
+            int exits = p.Functions.Sum(f => f.Info.CountedBranches.Count(c => !c));
+            sb.AppendLine($"[tierflow] branch profile (O0, O1): {branches.Count(x => x.Total > 0)} of {branches.Count} counted branch(es) and " +
+                          $"{switches.Count(x => x.Sum() > 0)} of {switches.Count} switch(es) ran; {exits} loop exit test(s) not counted");
+        }
         if (p.OsrEnabled)
             sb.AppendLine($"[tierflow] {osr.Count} OSR continuation(s), {osr.Count(c => !c.Succeeded)} failed, " +
                           $"{p.Functions.Sum(f => f.OsrTransfers)} transfer(s)");
