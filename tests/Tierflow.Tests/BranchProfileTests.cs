@@ -115,6 +115,26 @@ public class BranchProfileTests
         Assert.Equal([10L, 10L, 20L, 0L], counts);
     }
 
+    /// <summary>
+    /// IR with debug metadata and phis (clang -O1 -g): counts on an edge go in a block of their own, and an
+    /// instruction there must not carry another function's debug location (the verifier refuses a !dbg of
+    /// another subprogram; the OSR sweep found it, tests/osr-sweep.sh).
+    /// </summary>
+    [Fact]
+    public void EdgeCountsInIrWithDebugInfoVerify()
+    {
+        var c = Path.Combine(TestSupport.CorpusDir, "debug_info.c");
+        var ll = Path.Combine(TestSupport.Scratch, "branch_profile_debug_info.ll");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O1", "-g", "-S", "-emit-llvm", "-o", ll, c]).ExitCode);
+        var expected = TestSupport.NativeOutput(c);
+        foreach (var threshold in new[] { "5", "1000" })
+        {
+            var r = TestSupport.Tierflow("run", ll, "-l", "m", "--sync", "--osr-threshold", threshold);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal(expected, r.Stdout);
+        }
+    }
+
     [Fact]
     public void WithoutBranchProfilesNothingIsCounted()
     {

@@ -219,6 +219,9 @@ internal static class BranchProfile
                 continue;
             }
             var edge = Llvm.LLVMInsertBasicBlockInContext(rw.Context, to, "tf.edge");
+            // Positioning before the terminator takes its debug location (or none); positioning at a block's
+            // end keeps the builder's last one, which may belong to another function: invalid IR under -g.
+            Llvm.LLVMPositionBuilderBefore(b, term);
             Llvm.LLVMPositionBuilderAtEnd(b, edge);
             count(firstCell + s);
             Llvm.LLVMBuildBr(b, to);
