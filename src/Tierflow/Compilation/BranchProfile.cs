@@ -32,8 +32,9 @@ namespace Tierflow.Compilation;
 internal static class BranchProfile
 {
     /// <summary>
-    /// The highest tier whose code counts (below the final tier). With the default ladder that is O0 and O1, the
-    /// first 1,000 entries of a function (and an O0 frame's loops until they move by OSR): enough to tell a rare
+    /// The highest tier whose code counts (below the final tier). With the default ladder that is O0 and O1: a
+    /// function's entries until its O2 code is installed (the first 1,000 with --sync; in the background, as
+    /// many as run while O2 compiles), and an O0 frame's loops until they move by OSR. Enough to tell a rare
     /// side from a common one. O2 runs entries 1,000 to 10,000, most of a function's time below the final
     /// tier, and there a count in a loop stays a load and a store unless LLVM can tell that the program's own
     /// stores never reach it. With O2 counting too, four workloads ran 3–9% longer at medium size with
