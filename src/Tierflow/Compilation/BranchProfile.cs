@@ -37,8 +37,9 @@ internal static class BranchProfile
     /// many as run while O2 compiles), and an O0 frame's loops until they move by OSR. Enough to tell a rare
     /// side from a common one. O2 runs entries 1,000 to 10,000, most of a function's time below the final
     /// tier, and there a count in a loop stays a load and a store unless LLVM can tell that the program's own
-    /// stores never reach it. With O2 counting too, four workloads ran 3–9% longer at medium size with
-    /// branch profiles than without (docs/results/session22-experiments.md).
+    /// stores never reach it. In one whole-suite run with O2 counting too (medium size, 5 rounds), four
+    /// workloads ran 3–9% longer with branch profiles than without; leaving O2 out was not measured on its
+    /// own (docs/results/session22-experiments.md).
     /// </summary>
     public const Tiering.OptLevel HighestCountingTier = Tiering.OptLevel.O1;
 
@@ -92,8 +93,8 @@ internal static class BranchProfile
     }
 
     /// <summary>
-    /// Which of <paramref name="branches"/> (<see cref="Branches"/> of <paramref name="fn"/>, as the template
-    /// holds it) are counted: all but loops' exit tests, a branch that can leave a loop from a block every
+    /// Which of <paramref name="branches"/> (<see cref="Branches"/> of the function whose control flow is
+    /// <paramref name="cf"/>, as the template holds it) are counted: all but loops' exit tests, a branch that can leave a loop from a block every
     /// iteration passes through (one that dominates each of the loop's latches, the blocks that go back to
     /// its header): a `for` or `while` loop's test in its header, a `do` loop's in its latch, and the last
     /// test of a `while (a &amp;&amp; b)`, where the two halves meet.
@@ -108,12 +109,11 @@ internal static class BranchProfile
     /// leaving out every branch that can leave a loop cost `bytecode` most of its gain.
     /// </para>
     /// </summary>
-    public static bool[] Counted(LLVMValueRef fn, IReadOnlyList<LLVMValueRef> branches)
+    public static bool[] Counted(Osr.ControlFlow cf, IReadOnlyList<LLVMValueRef> branches)
     {
         var counted = new bool[branches.Count];
         Array.Fill(counted, true);
         if (branches.Count == 0) return counted;
-        var cf = Osr.ControlFlow.Of(fn);
         var loops = cf.LoopHeaders.Select(h =>
         {
             var body = cf.LoopBody(h);
@@ -263,23 +263,15 @@ internal static class BranchProfile
     /// <paramref name="count"/>(cell), where the pairs start at <paramref name="first"/>. Returns how many
     /// branches got weights.
     /// </summary>
-    public static unsafe int Annotate(nint ctx, IReadOnlyList<LLVMValueRef> branches, int first, Func<int, long> count)
+    public static int Annotate(nint ctx, IReadOnlyList<LLVMValueRef> branches, int first, Func<int, long> count)
     {
-        uint kind = Llvm.LLVMGetMDKindIDInContext(ctx, "prof", 4);
-        var name = Llvm.LLVMMDStringInContext2(ctx, "branch_weights", 14);
-        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
         int annotated = 0;
-        nint* ops = stackalloc nint[3];
         for (int k = 0; k < branches.Count; k++)
         {
             long taken = count(2 * (first + k)), notTaken = count(2 * (first + k) + 1);
             if (taken < 0 || notTaken < 0 || taken + notTaken < MinimumSamples) continue;
             if (Math.Min(taken, notTaken) > MaximumRareShare * (taken + notTaken)) continue;
-            var (t, f) = Weights(taken, notTaken);
-            ops[0] = name;
-            ops[1] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, t, 0));
-            ops[2] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, f, 0));
-            Llvm.LLVMSetMetadata(branches[k], kind, Llvm.LLVMMetadataAsValue(ctx, Llvm.LLVMMDNodeInContext2(ctx, ops, 3)));
+            SetWeights(ctx, branches[k], [(ulong)taken + 1, (ulong)notTaken + 1]);
             annotated++;
         }
         return annotated;
@@ -292,11 +284,8 @@ internal static class BranchProfile
     /// has no near-even pair of sides for a lower tier's early counts to mislead. Returns how many switches
     /// got weights.
     /// </summary>
-    public static unsafe int AnnotateSwitches(nint ctx, IReadOnlyList<LLVMValueRef> switches, int firstCell, Func<int, long> count)
+    public static int AnnotateSwitches(nint ctx, IReadOnlyList<LLVMValueRef> switches, int firstCell, Func<int, long> count)
     {
-        uint kind = Llvm.LLVMGetMDKindIDInContext(ctx, "prof", 4);
-        var name = Llvm.LLVMMDStringInContext2(ctx, "branch_weights", 14);
-        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
         int annotated = 0, cell = firstCell;
         foreach (var sw in switches)
         {
@@ -305,24 +294,27 @@ internal static class BranchProfile
             var counts = Enumerable.Range(0, n).Select(s => Math.Max(0, count(cell + s))).ToArray();
             cell += n;
             if (counts.Sum() < MinimumSamples) continue;
-            var shares = destinations.Select(d => destinations.Count(x => x == d)).ToArray();
-            var weights = destinations.Select((d, s) => (ulong)counts[destinations.IndexOf(d)] / (ulong)shares[s] + 1).ToArray();
-            ulong scale = weights.Max() / uint.MaxValue + 1;
-            var ops = new nint[n + 1];
-            ops[0] = name;
-            for (int s = 0; s < n; s++) ops[s + 1] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, Math.Max(1, weights[s] / scale), 0));
-            fixed (nint* p = ops)
-                Llvm.LLVMSetMetadata(sw, kind, Llvm.LLVMMetadataAsValue(ctx, Llvm.LLVMMDNodeInContext2(ctx, p, (nuint)ops.Length)));
+            SetWeights(ctx, sw, destinations.Select((d, s) =>
+                (ulong)counts[destinations.IndexOf(d)] / (ulong)destinations.Count(x => x == d) + 1).ToArray());
             annotated++;
         }
         return annotated;
     }
 
-    /// <summary>count + 1 for each side, both divided alike until they fit in 32 bits (LLVM's weights are i32).</summary>
-    public static (uint Taken, uint NotTaken) Weights(long taken, long notTaken)
+    /// <summary>
+    /// Attaches <c>!prof !{"branch_weights", ...}</c>, one weight per successor of <paramref name="term"/>, all
+    /// divided alike until they fit in 32 bits (LLVM's weights are i32); none below 1, so no side is impossible.
+    /// </summary>
+    static unsafe void SetWeights(nint ctx, LLVMValueRef term, ulong[] weights)
     {
-        ulong t = (ulong)taken + 1, f = (ulong)notTaken + 1;
-        ulong scale = Math.Max(t, f) / uint.MaxValue + 1;
-        return ((uint)Math.Max(1, t / scale), (uint)Math.Max(1, f / scale));
+        var i32 = Llvm.LLVMInt32TypeInContext(ctx);
+        ulong scale = weights.Max() / uint.MaxValue + 1;
+        var ops = new nint[weights.Length + 1];
+        ops[0] = Llvm.LLVMMDStringInContext2(ctx, "branch_weights", 14);
+        for (int s = 0; s < weights.Length; s++)
+            ops[s + 1] = Llvm.LLVMValueAsMetadata(Llvm.LLVMConstInt(i32, Math.Max(1, weights[s] / scale), 0));
+        fixed (nint* p = ops)
+            Llvm.LLVMSetMetadata(term, Llvm.LLVMGetMDKindIDInContext(ctx, "prof", 4),
+                Llvm.LLVMMetadataAsValue(ctx, Llvm.LLVMMDNodeInContext2(ctx, p, (nuint)ops.Length)));
     }
 }

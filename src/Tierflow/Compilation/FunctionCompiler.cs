@@ -50,6 +50,7 @@ internal sealed class FunctionCompiler : IDisposable
     readonly FunctionInfo[] _functions;
     readonly Persistence.CodeCache? _cache;
     readonly Func<int, long>? _branchCount;
+    readonly int _branchCells; // RuntimeSymbols.BranchCounts' length, as ModulePreparer declared it
     ContextHandle? _context;
     PassBuilderOptionsHandle? _passOptions;
 
@@ -59,6 +60,7 @@ internal sealed class FunctionCompiler : IDisposable
         Func<int, long>? branchCount = null)
     {
         _branchCount = branchCount;
+        _branchCells = BranchProfile.Cells(functions);
         _cache = cache;
         _template = template;
         _functions = functions;
@@ -480,15 +482,14 @@ internal sealed class FunctionCompiler : IDisposable
         }
         if (branches.Count > 0)
         {
-            int cells = BranchProfile.Cells(_functions); // as ModulePreparer declared it
-            var counts = rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)cells));
+            var counts = rw.DeclareGlobal(RuntimeSymbols.BranchCounts, Llvm.LLVMArrayType2(rw.I64, (ulong)_branchCells));
             foreach (var (i, (list, switches)) in branches)
             {
                 var f = _functions[i];
                 if (list.Count > 0 && list.Count == f.BranchCount)
-                    BranchProfile.Instrument(rw, bodies[i], list, f.CountedBranches, counts, cells, f.FirstBranch);
+                    BranchProfile.Instrument(rw, bodies[i], list, f.CountedBranches, counts, _branchCells, f.FirstBranch);
                 if (switches.Count > 0 && switches.Count == f.SwitchWidths.Count)
-                    BranchProfile.InstrumentSwitches(rw, bodies[i], switches, counts, cells, f.FirstSwitchCell);
+                    BranchProfile.InstrumentSwitches(rw, bodies[i], switches, counts, _branchCells, f.FirstSwitchCell);
             }
         }
         return plans;

@@ -19,12 +19,13 @@ internal sealed record FunctionInfo(
     /// <summary>The function's natural loops (header block index, name, and why OSR cannot leave it, if so).</summary>
     public IReadOnlyList<Osr.LoopInfo> Loops => LoopList ?? [];
 
-    /// <summary>The function's first branch-count pair in RuntimeSymbols.BranchCounts, and how many pairs it has
-    /// (its conditional branches; 0 when branches are not counted). See BranchProfile.</summary>
+    /// <summary>The function's first branch-count pair in RuntimeSymbols.BranchCounts. See BranchProfile.</summary>
     public int FirstBranch { get; init; }
-    public int BranchCount { get; init; }
-    /// <summary>Which of its branches are counted (BranchProfile.Counted), decided once on the template's IR.</summary>
+    /// <summary>For each of its conditional branches, in block order, whether it is counted (BranchProfile.Counted),
+    /// decided once on the template's IR; empty when branches are not counted.</summary>
     public IReadOnlyList<bool> CountedBranches { get; init; } = [];
+    /// <summary>How many pairs of RuntimeSymbols.BranchCounts the function has: one per conditional branch.</summary>
+    public int BranchCount => CountedBranches.Count;
     /// <summary>The function's first cell in RuntimeSymbols.BranchCounts for its switches (after every function's
     /// branch pairs), and each switch's number of successors, one cell each, in block order.</summary>
     public int FirstSwitchCell { get; init; }

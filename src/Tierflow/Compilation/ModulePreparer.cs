@@ -175,6 +175,8 @@ internal static class ModulePreparer
         // Every function's branch pairs come first, then every function's switch cells.
         var branchLists = new List<LLVMValueRef>?[n];
         var switchLists = new List<LLVMValueRef>?[n];
+        // Each function's control flow, taken once on the unchanged body: the branch rule and the OSR plan read it.
+        var flows = new Osr.ControlFlow?[n];
         int branchPairs = 0;
         if (instrument && branchProfile)
             for (int i = 0; i < n; i++)
@@ -182,8 +184,8 @@ internal static class ModulePreparer
                 if (pinReasons[i] != null || IrRewriter.IsNaked(definitions[i])) continue;
                 branchLists[i] = BranchProfile.Branches(definitions[i]);
                 switchLists[i] = BranchProfile.Switches(definitions[i]);
-                infos[i] = infos[i] with { FirstBranch = branchPairs, BranchCount = branchLists[i]!.Count,
-                    CountedBranches = BranchProfile.Counted(definitions[i], branchLists[i]!),
+                flows[i] = Osr.ControlFlow.Of(definitions[i]);
+                infos[i] = infos[i] with { FirstBranch = branchPairs, CountedBranches = BranchProfile.Counted(flows[i]!, branchLists[i]!),
                     SwitchWidths = switchLists[i]!.Select(sw => (int)Llvm.LLVMGetNumSuccessors(sw)).ToArray() };
                 branchPairs += branchLists[i]!.Count;
             }
@@ -235,7 +237,7 @@ internal static class ModulePreparer
             }
             if (lazySet.Contains(i) || elsewhere.Contains(i))
             {
-                if (!onLoop.IsNull) infos[i] = infos[i] with { LoopList = Osr.LoopPlan.LoopsOf(definitions[i]) };
+                if (!onLoop.IsNull) infos[i] = infos[i] with { LoopList = Osr.LoopPlan.LoopsOf(definitions[i], flows[i]) };
             }
             else if (instrument && !IrRewriter.IsNaked(definitions[i]))
             {
@@ -244,12 +246,12 @@ internal static class ModulePreparer
                 var cell = rw.ElementAddress(counters, rw.I32, slotsLen, i);
                 if (!onLoop.IsNull)
                 {
-                    var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData);
+                    var plan = Osr.LoopPlan.Of(definitions[i], infos[i].HasBlockAddresses, targetData, flows[i]);
                     infos[i] = infos[i] with { LoopList = plan.Loops };
                     rw.InstrumentLoops(definitions[i], plan.Flow, countLoops ? cell : default, onHot, i,
                         new OsrPoints(onLoop, osrThreshold, plan.Layout, rw.ElementAddress(osrReady, Llvm.LLVMInt8TypeInContext(rw.Context), slotsLen, i)));
                 }
-                else if (countLoops) rw.InstrumentLoops(definitions[i], Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
+                else if (countLoops) rw.InstrumentLoops(definitions[i], flows[i] ?? Osr.ControlFlow.Of(definitions[i]), cell, onHot, i, null);
                 // After the OSR points, on the branches numbered before them: Tierflow's own are not counted.
                 if (initial <= BranchProfile.HighestCountingTier)
                 {

@@ -194,9 +194,10 @@ internal sealed record LoopState(int Header, IReadOnlyList<LLVMValueRef> Locals,
 /// <summary>Every loop of one function, and the frame layout of its continuation (null if no loop can be left).</summary>
 internal sealed record LoopPlan(ControlFlow Flow, FrameLayout? Layout, IReadOnlyList<LoopInfo> Loops)
 {
-    public static LoopPlan Of(LLVMValueRef fn, bool hasBlockAddresses, nint dataLayout)
+    /// <param name="flow">The function's control flow, if the caller already has it (taken on the same, unchanged body).</param>
+    public static LoopPlan Of(LLVMValueRef fn, bool hasBlockAddresses, nint dataLayout, ControlFlow? flow = null)
     {
-        var cf = ControlFlow.Of(fn);
+        var cf = flow ?? ControlFlow.Of(fn);
         var states = new List<LoopState>();
         var loops = new List<LoopInfo>();
         string? whole = cf.LoopHeaders.Count > 0 ? FrameLayout.FunctionRefusal(fn, hasBlockAddresses) : null;
@@ -221,9 +222,9 @@ internal sealed record LoopPlan(ControlFlow Flow, FrameLayout? Layout, IReadOnly
     /// (planning took 0.3 s of a 2,000-function program's 1.1 s load), with no refusals, and with
     /// Outermost meaning no loop around it, where the plan's means no loop around it that can be left.
     /// </summary>
-    public static IReadOnlyList<LoopInfo> LoopsOf(LLVMValueRef fn)
+    public static IReadOnlyList<LoopInfo> LoopsOf(LLVMValueRef fn, ControlFlow? flow = null)
     {
-        var cf = ControlFlow.Of(fn);
+        var cf = flow ?? ControlFlow.Of(fn);
         return cf.LoopHeaders.Select(h => new LoopInfo(h, FrameLayout.NameOf(cf, h), null, cf.LoopParents[h] < 0)).ToList();
     }
 }
