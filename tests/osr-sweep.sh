@@ -10,7 +10,7 @@ T=scripts/tierflow
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 runs=0 fail=0
-for f in bench/programs/*.c tests/corpus/*.c; do
+for f in bench/programs/*.c tests/corpus/*.c; do  # C only: the C++ corpus runs under CorpusTests
   b=$(basename "$f" .c) args="" cflags="" parts=""
   case $f in
     bench/*) args=short ;;

@@ -9,11 +9,12 @@ internal static class Help
     {
         var sb = new StringBuilder();
         sb.AppendLine("""
-tierflow: a tiered JIT for LLVM IR and C (LLVM 19).
+tierflow: a tiered JIT for LLVM IR, C and C++ (LLVM 19).
 
 usage:
-  tierflow run PROGRAM.{ll,bc,c}... [LIB.{o,a}...] [options] [-- args...]   run main; the exit code is main's.
+  tierflow run PROGRAM.{ll,bc,c,cpp}... [LIB.{o,a}...] [options] [-- args...]   run main; the exit code is main's.
                                                             Several files are one program, as in clang a.c b.o;
+                                                            C++ source runs with libstdc++, as clang++ links it;
                                                             --entry NAME calls NAME as main (lli -entry-function);
                                                             '-' reads IR (text or bitcode) from standard input
   tierflow call PROGRAM FUNCTION [INT_ARGS...] --repeat N   the seed experiment for any integer function,
@@ -36,7 +37,8 @@ usage:
   tierflow cache [stats|ls|clear [--all]] [--cache-dir DIR] the persistent code cache (--cache, --cache-dir)
   tierflow options [--markdown]                             every option with its environment variable
 
-front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD, -g, -gdwarf-N go to clang-19 for .c inputs; -l NAME loads libNAME.
+front-end flags: -I DIR, -D NAME[=V], -U NAME, -std=STD, -g, -gdwarf-N go to clang-19 for .c and C++ inputs; -l NAME loads libNAME
+(C++ given as IR: -l stdc++).
 
 engine options (each also readable from its TIERFLOW_* environment variable):
 """);

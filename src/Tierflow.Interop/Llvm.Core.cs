@@ -206,6 +206,8 @@ public static unsafe partial class Llvm
     [LibraryImport(Lib)] public static partial LLVMTypeRef LLVMGetAllocatedType(LLVMValueRef alloca);
     [LibraryImport(Lib)] public static partial LLVMTailCallKind LLVMGetTailCallKind(LLVMValueRef call);
     [LibraryImport(Lib)] public static partial int LLVMHasPersonalityFn(LLVMValueRef fn);
+    [LibraryImport(Lib)] public static partial LLVMValueRef LLVMGetPersonalityFn(LLVMValueRef fn);
+    [LibraryImport(Lib)] public static partial void LLVMSetPersonalityFn(LLVMValueRef fn, LLVMValueRef personality);
     [LibraryImport(Lib)] public static partial nint LLVMGetBasicBlockName(LLVMBasicBlockRef bb);
     [LibraryImport(Lib)] public static partial void LLVMRemoveBasicBlockFromParent(LLVMBasicBlockRef bb);
     [LibraryImport(Lib)] public static partial void LLVMAppendExistingBasicBlock(LLVMValueRef fn, LLVMBasicBlockRef bb);

@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace Tierflow.Tests;
 
 /// <summary>
-/// File-driven differential tests: every program in tests/corpus runs under the tierflow CLI in every
-/// mode below, and its stdout, stderr and exit code must equal those of its clang-19 -O2 native build.
+/// File-driven differential tests: every program in tests/corpus (C, and C++ run with libstdc++) runs under the
+/// tierflow CLI in every mode below, and its stdout, stderr and exit code must equal those of its clang-19 -O2
+/// native build (clang++-19 for C++).
 /// The header comments of each file give its arguments and extra clang flags (tests/corpus/README.md).
 /// </summary>
 public class CorpusTests
@@ -29,10 +30,14 @@ public class CorpusTests
         ["--lazy", "--stress", "--compile-threads", "2"],
     ];
 
+    /// <summary>The corpus's programs: its .c and .cpp files (tests/corpus/parts holds no programs).</summary>
+    static IEnumerable<string> Programs() =>
+        Directory.GetFiles(TestSupport.CorpusDir, "*.c").Concat(Directory.GetFiles(TestSupport.CorpusDir, "*.cpp")).Order();
+
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var file in Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order())
+        foreach (var file in Programs())
             for (int m = 0; m < Modes.Length; m++)
                 data.Add(Path.GetFileName(file), string.Join(' ', Modes[m]));
         return data;
@@ -51,7 +56,7 @@ public class CorpusTests
     static TestSupport.Result Expected(string file) => Native.GetOrAdd(file, f => new Lazy<TestSupport.Result>(() =>
     {
         var exe = Path.Combine(TestSupport.Scratch, Path.GetFileNameWithoutExtension(f) + ".native");
-        var build = TestSupport.Run("clang-19", new[] { "-O2" }.Concat(Split(Header(f, "cflags"))).Concat(["-o", exe, .. Inputs(f), "-lm", "-pthread"]));
+        var build = TestSupport.Run(f.EndsWith(".cpp") ? "clang++-19" : "clang-19", new[] { "-O2" }.Concat(Split(Header(f, "cflags"))).Concat(["-o", exe, .. Inputs(f), "-lm", "-pthread"]));
         Assert.True(build.ExitCode == 0, $"native build failed: {build.Stderr}");
         return TestSupport.Run(exe, Split(Header(f, "args")));
     })).Value;
@@ -85,7 +90,7 @@ public class CorpusTests
     public static TheoryData<string, string> FaultCases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var file in Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order())
+        foreach (var file in Programs())
             foreach (var mode in FaultModes) data.Add(Path.GetFileName(file), string.Join(' ', mode));
         return data;
     }
@@ -94,7 +99,7 @@ public class CorpusTests
     [MemberData(nameof(FaultCases))]
     public void FaultsLeaveTheOutputUnchanged(string name, string mode) => MatchesNativeBuild(name, mode);
 
-    public static TheoryData<string> Files() => new(Directory.GetFiles(TestSupport.CorpusDir, "*.c").Order().Select(f => Path.GetFileName(f)!));
+    public static TheoryData<string> Files() => new(Programs().Select(f => Path.GetFileName(f)!));
 
     /// <summary>
     /// Issue 5 on every corpus program: a run that fills a cache directory (objects, IR, profile), a second

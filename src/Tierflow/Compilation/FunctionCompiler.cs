@@ -155,6 +155,7 @@ internal sealed class FunctionCompiler : IDisposable
             cache.PutRecipe(recipe!, key);
             if (cache.TryGet(key) is { } hit) return new CompiledObject(hit, [symbol], sw.Elapsed.TotalMicroseconds, 0, Cached: true) { Tier = level };
         }
+        Personalities.Localize(m, symbol); // after the cache's renaming: named as the object is
         var tm = HostTarget.Rent(level);
         try
         {
@@ -216,6 +217,7 @@ internal sealed class FunctionCompiler : IDisposable
             throw new LlvmException("generated module does not verify: " + LlvmError.TakeString(vmsg));
         LlvmError.TakeString(vmsg);
         if (fault == FaultKind.Fatal) InjectFatalError(m, members.First(x => x.Index == faulty).Symbol);
+        Personalities.Localize(m, members[0].Symbol);
         var tm = HostTarget.Rent(level);
         try
         {

@@ -101,7 +101,8 @@ internal sealed class IrRewriter : IDisposable
     }
 
     /// <summary>
-    /// Replaces a global variable definition by a fresh declaration of the same name. A constant whose type
+    /// Replaces a global variable definition (or a declaration that must stop being dso_local) by a fresh
+    /// declaration of the same name, with default visibility. A constant whose type
     /// holds no pointers keeps its initializer as available_externally, so the optimizer can still fold
     /// loads from lookup tables without emitting a second copy. Its metadata (debug info: the variable as the
     /// source declared it) goes along, so the object's DWARF locates the variable through the symbol the linker
@@ -134,7 +135,8 @@ internal sealed class IrRewriter : IDisposable
         Llvm.LLVMDeleteGlobal(g);
     }
 
-    /// <summary>Replaces a function definition by a fresh external declaration with the same attributes.</summary>
+    /// <summary>Replaces a function definition (or a declaration that must stop being dso_local) by a fresh
+    /// external declaration with the same attributes and default visibility.</summary>
     public LLVMValueRef FunctionToDeclaration(LLVMValueRef f)
     {
         var name = Ir.Name(f);

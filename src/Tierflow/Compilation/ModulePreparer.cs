@@ -72,9 +72,25 @@ internal static class ModulePreparer
             var g = Llvm.LLVMGetNamedGlobal(m, name);
             if (!g.IsNull) Llvm.LLVMDeleteGlobal(g);
         }
-        // available_externally bodies are only hints; the real definition must come from elsewhere.
+        // An available_externally body is a copy of a definition that is somewhere else: the process's (a
+        // library's), which is used, as a native link would. When the process has no such symbol, the copy is
+        // the definition: libstdc++'s headers declare std::string's members as instantiated in the library,
+        // but GCC 12's adds always_inline ones the library does not export (_M_use_local_data), which IR
+        // from clang -O2 -Xclang -disable-llvm-passes still calls. lli fails there; a native -O0 build inlines them.
         foreach (var f in Ir.Functions(m).ToList())
             if (Llvm.LLVMIsDeclaration(f) == 0 && Llvm.LLVMGetLinkage(f) == LLVMLinkage.AvailableExternally)
+            {
+                if (Llvm.LLVMSearchForAddressOfSymbol(Ir.Name(f)) != 0) rw.FunctionToDeclaration(f);
+                else Llvm.LLVMSetLinkage(f, LLVMLinkage.Internal);
+            }
+        // A declaration with hidden or protected visibility is dso_local: the code generator reaches it
+        // PC-relative, in 32 bits. In the JIT its definition may be anywhere in the address space, and the
+        // link then fails ("out of range of Delta32 fixup"): clang declares __dso_handle so in every C++ program
+        // with a static object. A fresh declaration of the same name is not dso_local and goes through the GOT.
+        foreach (var g in Ir.Globals(m).ToList())
+            if (Llvm.LLVMIsDeclaration(g) != 0 && Llvm.LLVMGetVisibility(g) != LLVMVisibility.Default) rw.GlobalToDeclaration(g);
+        foreach (var f in Ir.Functions(m).ToList())
+            if (Llvm.LLVMIsDeclaration(f) != 0 && Llvm.LLVMGetIntrinsicID(f) == 0 && Llvm.LLVMGetVisibility(f) != LLVMVisibility.Default)
                 rw.FunctionToDeclaration(f);
 
         var definitions = Ir.Functions(m).Where(f => Llvm.LLVMIsDeclaration(f) == 0).ToList();
@@ -266,6 +282,7 @@ internal static class ModulePreparer
         {
             foreach (int i in elsewhere) Llvm.LLVMDeleteFunction(definitions[i]); // every use went to its stub (step 2)
             LoadSplit.ReduceToSecondPart(m, rw, second!);
+            Personalities.Localize(m, "base2");
             return new PreparedModule(m, null, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
             {
                 SecondPart = second,
@@ -282,6 +299,8 @@ internal static class ModulePreparer
         if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors.Select(Callable));
         // Every use of a body went to its stub (step 2), so a lazy body, or one the other part compiles, can go.
         foreach (int i in lazySet.Concat(elsewhere)) Llvm.LLVMDeleteFunction(definitions[i]);
+        // Not in the template, written above: each tier-up's object gets its own (Personalities).
+        Personalities.Localize(m, "base");
         return new PreparedModule(m, template, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
         {
             Lazy = lazySet,

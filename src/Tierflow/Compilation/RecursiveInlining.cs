@@ -183,7 +183,10 @@ internal static class RecursiveInlining
         }
         for (int i = 0; i < copies.Count; i++)
         {
-            Ir.SetName(copies[i], wanted[i].Name); // external until linked: the linker leaves out unused internal functions
+            // External until linked: the linker leaves out unused internal functions, and unused linkonce ones
+            // (a C++ template's, such as std::map's _M_erase, which the eager modes keep linkonce_odr).
+            Ir.SetName(copies[i], wanted[i].Name);
+            Llvm.LLVMSetLinkage(copies[i], LLVMLinkage.External);
             Llvm.LLVMSetComdat(copies[i], 0); // an internal copy joins no comdat
         }
         unsafe { Llvm.LLVMSetModuleInlineAsm2(r, null, 0); } // the program's own module assembly is in m already

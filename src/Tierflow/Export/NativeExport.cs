@@ -119,6 +119,7 @@ public static class NativeExport
             }
             foreach (var o in objects ?? []) psi.ArgumentList.Add(Path.GetFullPath(o));
             psi.ArgumentList.Add("-lm");
+            if (source.IsCxx) psi.ArgumentList.Add("-lstdc++"); // as clang++ links C++
             foreach (var lib in libraries) psi.ArgumentList.Add(lib.Contains('/') ? lib : "-l" + lib);
             Process p;
             try { p = Process.Start(psi)!; }

@@ -8,10 +8,21 @@ namespace Tierflow.Frontend;
 /// <summary>What a program was given as: its path for messages and its IR (text or bitcode) bytes.</summary>
 public sealed record ProgramSource(string DisplayName, byte[] Ir)
 {
-    public static readonly string[] Extensions = [".ll", ".bc", ".c"];
+    public static readonly string[] Extensions = [".ll", ".bc", ".c", ".cpp", ".cc", ".cxx"];
+
+    /// <summary>C++ source, which clang compiles as C++ (by its extension) and whose program needs the C++
+    /// runtime, as clang++ links libstdc++ into it.</summary>
+    public static readonly string[] CxxExtensions = [".cpp", ".cc", ".cxx"];
+
+    /// <summary>The C++ runtime that a program with C++ source is run (and exported) with, as clang++ links it.</summary>
+    public const string CxxRuntime = "libstdc++.so.6";
+
+    /// <summary>Some of the program is C++ source: it runs with <see cref="CxxRuntime"/> loaded. (IR is taken
+    /// as it is: a C++ program given as IR gets its runtime with -l stdc++, as lli's does with -load.)</summary>
+    public bool IsCxx { get; init; }
 
     /// <summary>
-    /// Reads a .ll or .bc file, or compiles a .c file with clang-19 into IR that has the front end's
+    /// Reads a .ll or .bc file, or compiles a .c or C++ (.cpp, .cc, .cxx) file with clang-19 into IR that has the front end's
     /// annotations (TBAA, lifetime markers) but no optimization pass run, so our own tiers decide everything.
     /// clang's diagnostics go to stderr verbatim.
     /// </summary>
@@ -25,13 +36,14 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
         return ext switch
         {
             ".c" => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)),
+            _ when CxxExtensions.Contains(ext) => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)) { IsCxx = true },
             ".bc" when !IsBitcode(bytes) => throw new TierflowException(
                 $"{path}: not LLVM bitcode (it does not start with 'BC' 0xC0DE or the bitcode wrapper's magic)", ExitCodes.BadInput),
             ".ll" or ".bc" => new ProgramSource(path, bytes),
             // Content decides for other names: bitcode starts with 'BC' 0xC0DE (or the wrapper magic).
             _ when IsBitcode(bytes) => new ProgramSource(path, bytes),
             _ => throw new TierflowException(
-                $"{path}: unknown kind of program '{ext}': expected .ll (LLVM IR text), .bc (bitcode) or .c", ExitCodes.BadInput),
+                $"{path}: unknown kind of program '{ext}': expected .ll (LLVM IR text), .bc (bitcode), .c or C++ (.cpp, .cc, .cxx)", ExitCodes.BadInput),
         };
     }
 
@@ -55,7 +67,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     }
 
     /// <summary>
-    /// A program made of several files (.c, .ll, .bc in any mix), as `clang a.c b.c` builds one: each is read
+    /// A program made of several files (.c, C++, .ll, .bc in any mix), as `clang a.c b.c` builds one: each is read
     /// (or compiled) as by <see cref="FromFile"/>, then they are linked into one module (<see cref="Link"/>).
     /// One file is that file.
     /// </summary>
@@ -96,7 +108,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
                         (errors.Count > 0 ? string.Join("; ", errors) : "LLVM's linker gave no reason"), ExitCodes.BadInput);
             }
             using var bitcode = new MemoryBufferHandle(Llvm.LLVMWriteBitcodeToMemoryBuffer(linked));
-            return new ProgramSource(string.Join(" + ", parts.Select(p => p.DisplayName)), Interop.Ir.BufferBytes(bitcode));
+            return new ProgramSource(string.Join(" + ", parts.Select(p => p.DisplayName)), Interop.Ir.BufferBytes(bitcode)) { IsCxx = parts.Any(p => p.IsCxx) };
         }
         finally { handle.Free(); }
     }
@@ -157,7 +169,7 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
     }
 }
 
-/// <summary>Runs clang-19 as the C front end.</summary>
+/// <summary>Runs clang-19 as the C and C++ front end (the language by the file's extension, as clang decides).</summary>
 public static class Clang
 {
     public static string Executable => Environment.GetEnvironmentVariable("TIERFLOW_CLANG") ?? "clang-19";
@@ -199,7 +211,7 @@ public static class Clang
         try { p = Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new TierflowException($"{path}: cannot compile C: '{Executable}' was not found (install Debian's clang-19)", ExitCodes.MissingTool);
+            throw new TierflowException($"{path}: cannot compile it: '{Executable}' was not found (install Debian's clang-19)", ExitCodes.MissingTool);
         }
         using var ms = new MemoryStream();
         p.StandardOutput.BaseStream.CopyTo(ms);

@@ -119,6 +119,10 @@ public sealed class TieredProgram : IDisposable
         _profileIn = ReadProfile(); // before anything runs: a profile of another module is refused up front
         _trace = new Trace(options, _name);
         HostTarget.EnsureInitialized();
+        // C++ source gets its runtime as clang++ links it: before the preparation, which keeps an
+        // available_externally body only where the process has no definition, and before the first lookup.
+        if (source.IsCxx && Llvm.LLVMLoadLibraryPermanently(ProgramSource.CxxRuntime) != 0)
+            throw new TierflowException($"{_name}: a C++ program needs {ProgramSource.CxxRuntime}, which cannot be loaded (install Debian's libstdc++6)", ExitCodes.MissingTool);
         _id = HostCallbacks.Register(this);
         _loadContext = ContextHandle.Create();
         LlvmModuleHandle? module = null;
@@ -512,7 +516,10 @@ public sealed class TieredProgram : IDisposable
         var names = list.Trim().TrimStart('[').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Order(StringComparer.Ordinal).ToArray();
         var hint = names.Any(n => n is "sin" or "cos" or "sqrt" or "pow" or "exp" or "log" or "floor" or "ceil" or "fabs" or "tan" or "atan2")
-            ? " (a math function: try -l m)" : " (is a library missing? pass it with -l NAME)";
+            ? " (a math function: try -l m)"
+            : names.Any(n => n.StartsWith("_ZNSt", StringComparison.Ordinal) || n.StartsWith("_ZSt", StringComparison.Ordinal) || n.StartsWith("__cxa_", StringComparison.Ordinal)
+                || n.StartsWith("_ZTVN10__cxxabiv1", StringComparison.Ordinal) || n is "__gxx_personality_v0" or "_Znwm" or "_ZdlPv" or "_ZdlPvm")
+                ? " (C++'s runtime: try -l stdc++)" : " (is a library missing? pass it with -l NAME)";
         return new TierflowException($"{_name}: unresolved symbol{(names.Length == 1 ? "" : "s")}: {string.Join(", ", names)}{hint}", ExitCodes.Unresolved);
     }
 
