@@ -2,8 +2,9 @@
 """Load time of every workload under two or more Tierflow builds, side by side.
 
 For each workload (built once to IR as `tierflow bench` builds it), runs each build ROUNDS times,
-interleaved, with `--stats` at short size, and reads the line "loaded in T ms (base object at O0: ...
-codegen C ms ...)": parsing, preparing, compiling and linking the base object, before `main` runs.
+interleaved, with `--stats` at short size, and reads the line "loaded in T ms (parse P ms, prepare Q ms,
+base object at O0: ... codegen C ms ...)": parsing, preparing, compiling and linking the base object, before
+`main` runs (builds before session 23 print no parse and prepare times).
 Prints a Markdown table of the minimum T and C per build, and the geometric mean of T.
 
 usage: bench/load-times.py [--rounds N] NAME=TIERFLOW NAME=TIERFLOW ...
@@ -19,7 +20,7 @@ builds = [b.split("=", 1) for b in a.builds]
 if any(len(b) != 2 for b in builds):
     sys.exit("load-times: give builds as NAME=TIERFLOW")
 programs = sorted(f[:-2] for f in os.listdir(os.path.join(here, "programs")) if f.endswith(".c"))
-line = re.compile(r"loaded in ([0-9.]+) ms \(base object at \w+: opt [0-9.]+ ms, codegen ([0-9.]+) ms")
+line = re.compile(r"loaded in ([0-9.]+) ms \((?:parse [0-9.]+ ms, prepare [0-9.]+ ms, )?base object at \w+: opt [0-9.]+ ms, codegen ([0-9.]+) ms")
 totals = {n: [] for n, _ in builds}
 print("| workload | " + " | ".join(f"{n}: load / codegen ms" for n, _ in builds) + " |")
 print("|---|" + "---|" * len(builds))

@@ -342,6 +342,13 @@ public class CliTests
         Assert.True(tuned.ExitCode == 0, tuned.Stderr);
         Assert.Equal("heap 1\n", tuned.Stdout);
         Assert.Contains("glibc malloc: mmap threshold 32 MiB, trim threshold 64 MiB", tuned.Stderr);
+        // Where the load's time went, phase by phase, each a number that adds up to no more than the whole.
+        var load = System.Text.RegularExpressions.Regex.Match(tuned.Stderr,
+            @"loaded in ([0-9.]+) ms \(parse ([0-9.]+) ms, prepare ([0-9.]+) ms, base object at O0: opt ([0-9.]+) ms, codegen ([0-9.]+) ms, link ([0-9.]+) ms\)");
+        Assert.True(load.Success, tuned.Stderr);
+        var phases = Enumerable.Range(2, 5).Select(g => double.Parse(load.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.All(phases, t => Assert.True(t > 0));
+        Assert.True(phases.Sum() <= double.Parse(load.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 0.05, load.Value);
 
         var declined = Run("run", c, "--stats", "--no-malloc-tuning");
         Assert.Equal("mmap 1\n", declined.Stdout);

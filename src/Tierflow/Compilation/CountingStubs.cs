@@ -76,17 +76,63 @@ internal static class CountingStubs
         // function not compiled yet has none (0: TieredProgram.Lazy); the callback compiles it, and its body is
         // read again after the call, by the index kept in the spare 8 bytes above the vector registers.
         int spare = vectors * vectorWidth;
+        // The callback guard (Runtime.CallbackGuard): a thread already inside the runtime (a signal handler that
+        // interrupted a callback, or guest code a signal runs on a compile worker) does not call it again, but
+        // goes to the function's current body; one that has none yet calls anyway (there is nothing else to run).
+        // rsp is 16-aligned here, as for the callback itself.
+        s.Append(GuardFlag("pthread_getspecific"));
+        s.Append($"\tmovq {area}(%rsp), %r11\n\ttestq %rax, %rax\n\tjz 2f\n");
+        s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n\tmovq (%rax,%r11,{pointerSize}), %rax\n");
+        s.Append($"\ttestq %rax, %rax\n\tjz 2f\n\tmovq %rax, {area}(%rsp)\n\tjmp 3f\n2:\n");
+        s.Append(GuardFlag("pthread_setspecific", 1));
+        s.Append($"\tmovq {area}(%rsp), %r11\n");
         s.Append($"\tmovl %r11d, %esi\n\tmovq %r11, {spare}(%rsp)\n\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n");
         s.Append($"\tmovq (%rax,%r11,{pointerSize}), %r11\n\tmovq %r11, {area}(%rsp)\n");
         s.Append($"\tmovq {RuntimeSymbols.ProgramId}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n");
         s.Append($"\tcallq *{RuntimeSymbols.OnHot}@GOTPCREL(%rip)\n");
         s.Append($"\tcmpq $0, {area}(%rsp)\n\tjne 1f\n\tmovq {spare}(%rsp), %rcx\n");
         s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n\tmovq (%rax,%rcx,{pointerSize}), %rax\n\tmovq %rax, {area}(%rsp)\n1:\n");
+        s.Append(GuardFlag("pthread_setspecific", 0));
+        s.Append("3:\n");
         for (int k = 0; k < vectors; k++) s.Append($"\t{move} {k * vectorWidth}(%rsp), %{reg}{k}\n");
         s.Append($"\taddq ${area}, %rsp\n");
         foreach (var r in saved.Reverse()) s.Append($"\tpopq %{r}\n");
         s.Append("\tpopq %rbp\n\tjmpq *%r11\n");
         s.Append($"\t.size {h}, .-{h}\n");
+        s.Append(LoopCallback());
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// A call of pthread_getspecific (no value) or pthread_setspecific (value 0 or 1) on the callback guard's key
+    /// (RuntimeSymbols.GuardKey, in host memory). It clobbers what a C call may.
+    /// </summary>
+    static string GuardFlag(string function, int? value = null) =>
+        $"\tmovq {RuntimeSymbols.GuardKey}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n" +
+        (value is { } v ? (v == 0 ? "\txorl %esi, %esi\n" : $"\tmovl ${v}, %esi\n") : "") +
+        $"\tcallq {function}@PLT\n";
+
+    /// <summary>
+    /// __tf_on_loop(program, function, loop), which an O0 frame's OSR point calls when its loop countdown runs
+    /// out: the host's callback (RuntimeSymbols.OnLoopHost) behind the callback guard. A guarded thread gets
+    /// null: its frame keeps running at its tier, as when no continuation is ready.
+    /// </summary>
+    static string LoopCallback()
+    {
+        var s = new StringBuilder();
+        var name = RuntimeSymbols.OnLoop;
+        s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
+        // rbp, the three arguments and 8 spare bytes: rsp is 16-aligned for the calls.
+        s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n\tpushq %rdi\n\tpushq %rsi\n\tpushq %rdx\n\tsubq $8, %rsp\n");
+        s.Append(GuardFlag("pthread_getspecific"));
+        s.Append("\ttestq %rax, %rax\n\tjnz 1f\n");
+        s.Append(GuardFlag("pthread_setspecific", 1));
+        s.Append("\tmovq -8(%rbp), %rdi\n\tmovq -16(%rbp), %rsi\n\tmovq -24(%rbp), %rdx\n");
+        s.Append($"\tcallq *{RuntimeSymbols.OnLoopHost}@GOTPCREL(%rip)\n\tmovq %rax, -32(%rbp)\n");
+        s.Append(GuardFlag("pthread_setspecific", 0));
+        s.Append("\tmovq -32(%rbp), %rax\n\tleave\n\tretq\n");
+        s.Append("1:\n\txorl %eax, %eax\n\tleave\n\tretq\n");
+        s.Append($"\t.size {name}, .-{name}\n");
         return s.ToString();
     }
 }

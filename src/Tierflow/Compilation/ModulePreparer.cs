@@ -234,14 +234,22 @@ internal static class ModulePreparer
         // first-tier body is their identity (block addresses: no stub) and the destructors with what they call
         // directly, which run at exit, when LLVM may be gone (TieredProgram.OnExitHandler). A lazy function's
         // OSR points are planned when it is compiled; until then its loops are known without their refusals.
+        // A program that installs signal handlers does not wait either for what a handler may run: a handler runs
+        // at any moment, also while its thread is inside the runtime, where a first-call compile cannot be made
+        // (Runtime.CallbackGuard). Any function whose address is taken may be a handler (the program's uses of it
+        // went to its stub in step 2), so those and what they call directly are compiled at load.
         var lazySet = new HashSet<int>();
         if (lazy && instrument)
         {
-            var atExit = new HashSet<int>();
+            bool handlesSignals = SignalApis.Any(name => !Llvm.LLVMGetNamedFunction(m, name).IsNull);
+            var eager = new HashSet<int>();
             var queue = new Queue<int>(dtors.Where(index.ContainsKey).Select(f => index[f]));
-            while (queue.Count > 0) { int i = queue.Dequeue(); if (atExit.Add(i)) foreach (int k in callees[i]) queue.Enqueue(k); }
+            if (handlesSignals)
+                for (int i = 0; i < n; i++)
+                    if (!stubs[i].IsNull && !Llvm.LLVMGetFirstUse(stubs[i]).IsNull) queue.Enqueue(i);
+            while (queue.Count > 0) { int i = queue.Dequeue(); if (eager.Add(i)) foreach (int k in callees[i]) queue.Enqueue(k); }
             for (int i = 0; i < n; i++)
-                if (pinReasons[i] == null && !(tables[i]?.Count > 0) && !atExit.Contains(i)) lazySet.Add(i);
+                if (pinReasons[i] == null && !(tables[i]?.Count > 0) && !eager.Contains(i)) lazySet.Add(i);
         }
         for (int i = 0; i < n; i++)
         {
@@ -307,6 +315,9 @@ internal static class ModulePreparer
             SecondPart = second,
         };
     }
+
+    /// <summary>The libc functions that install a signal handler (or a timer that signals).</summary>
+    static readonly string[] SignalApis = ["signal", "sigaction", "sigset", "bsd_signal", "sysv_signal", "__sysv_signal", "timer_create"];
 
     /// <summary>The globals a constant refers to, through constant expressions.</summary>
     static void CollectGlobals(LLVMValueRef c, HashSet<LLVMValueRef> into)

@@ -39,9 +39,15 @@ internal static class RuntimeSymbols
     public const string ProgramId = "__tf_program_id";
     /// <summary>void(i32 program, i32 function): the host callback when a countdown runs out.</summary>
     public const string OnHot = "__tf_on_hot";
-    /// <summary>ptr(i32 program, i32 function, i32 loop): the host callback when a frame's loop countdown runs
-    /// out; returns the function's on-stack-replacement continuation, or null to keep running.</summary>
+    /// <summary>ptr(i32 program, i32 function, i32 loop): what an O0 frame calls when its loop countdown runs
+    /// out; returns the function's on-stack-replacement continuation, or null to keep running. Assembled with
+    /// the stubs (CountingStubs.LoopCallback): <see cref="OnLoopHost"/> behind the callback guard.</summary>
     public const string OnLoop = "__tf_on_loop";
+    /// <summary>The host's callback behind <see cref="OnLoop"/>.</summary>
+    public const string OnLoopHost = "__tf_on_loop_host";
+    /// <summary>i32 in host memory: the pthread key whose value marks a thread already inside the runtime
+    /// (Runtime.CallbackGuard), read by __tf_hot and __tf_on_loop.</summary>
+    public const string GuardKey = "__tf_guard_key";
     /// <summary>
     /// The program's atexit / __cxa_atexit / on_exit are renamed to these. LLJIT's generic platform interposes
     /// its own atexit, which only runs handlers when the JIT is deinitialized; a C program expects libc's, and

@@ -44,6 +44,7 @@ internal sealed class CompileWorkers
 
     void Run()
     {
+        CallbackGuard.MarkRuntimeThread(); // guest code a signal runs here must not call back in (CallbackGuard)
         _program.OnWorkerStarted();
         using var compiler = _program.NewCompiler();
         IReadOnlyList<CompileRequest> current = [];

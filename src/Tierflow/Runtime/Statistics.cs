@@ -9,7 +9,8 @@ internal static class Statistics
     {
         var sb = new StringBuilder();
         var b = p.BaseCompilation;
-        sb.AppendLine($"[tierflow] {p.Name}: loaded in {p.LoadMicros / 1000:F2} ms (base object at {b.To}: opt {b.OptimizeMicros / 1000:F2} ms, " +
+        sb.AppendLine($"[tierflow] {p.Name}: loaded in {p.LoadMicros / 1000:F2} ms (parse {p.ParseMicros / 1000:F2} ms, " +
+                      $"prepare {p.PrepareMicros / 1000:F2} ms, base object at {b.To}: opt {b.OptimizeMicros / 1000:F2} ms, " +
                       $"codegen {b.CodegenMicros / 1000:F2} ms, link {b.LinkMicros / 1000:F2} ms); ladder {p.Ladder}");
         var all = p.Compilations;
         var tiers = all.Where(c => !c.IsOsr && c.From != null).ToList();

@@ -144,9 +144,17 @@ public sealed class TieredProgram : IDisposable
                 branchProfile: options.BranchProfile);
             // A split load (LoadSplit): the second thread starts before this one parses, so both parse at once.
             if (instrument && options.LoadThreads > 1 && _cache == null && !options.Lazy)
-                secondThread = Task.Run(() => LoadSplit.CompileSecond(source, m => PrepareAs(m, LoadPart.Second), initial));
+                secondThread = Task.Run(() =>
+                {
+                    using var guard = CallbackGuard.Enter(); // a thread-pool thread, the runtime's while it compiles
+                    return LoadSplit.CompileSecond(source, m => PrepareAs(m, LoadPart.Second), initial);
+                });
+            var phase = Stopwatch.StartNew();
             module = source.Parse(_loadContext);
+            ParseMicros = phase.Elapsed.TotalMicroseconds;
+            phase.Restart();
             _prepared = PrepareAs(module, secondThread != null ? LoadPart.First : LoadPart.Whole);
+            PrepareMicros = phase.Elapsed.TotalMicroseconds;
             // An eager tier compiles whole functions once, as the JIT's final tier does: the same recursion copies.
             if (!useSlots && _ladder.Initial > OptLevel.O0 && options.InlineCallees)
                 RecursiveInlining.AddToWholeProgram(_prepared.Base, options.RecursiveInlineLevel);
@@ -179,7 +187,8 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.BranchCounts, _table.BranchCountsAddress, false),
                 (RuntimeSymbols.ProgramId, _table.ProgramIdAddress, false),
                 (RuntimeSymbols.OnHot, HostCallbacks.OnHotAddress, true),
-                (RuntimeSymbols.OnLoop, HostCallbacks.OnLoopAddress, true),
+                (RuntimeSymbols.OnLoopHost, HostCallbacks.OnLoopAddress, true),
+                (RuntimeSymbols.GuardKey, CallbackGuard.KeyAddress, false),
                 ("exit", HostCallbacks.ExitAddress, true),
                 (RuntimeSymbols.ExitIfNonzero, HostCallbacks.ExitIfNonzeroAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
@@ -199,7 +208,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/5", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/6", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
                     useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
@@ -304,6 +313,11 @@ public sealed class TieredProgram : IDisposable
 
     /// <summary>Microseconds from reading the IR to the base object being linked.</summary>
     public double LoadMicros { get; }
+
+    /// <summary>Of <see cref="LoadMicros"/>: parsing and verifying the program's IR, and preparing it
+    /// (ModulePreparer: stubs, counters, OSR points, branch counts and the template), on the loading thread.</summary>
+    public double ParseMicros { get; }
+    public double PrepareMicros { get; }
 
     /// <summary>The second thread's part of a split load (TierflowOptions.LoadThreads), if there was one.</summary>
     public CompilationRecord? SecondLoadCompilation { get; }
