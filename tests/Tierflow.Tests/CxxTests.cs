@@ -117,6 +117,64 @@ public class CxxTests
         }
     }
 
+    /// <summary>
+    /// A thread-local a library defines is reached through its TLS index: the address the program computes is
+    /// the one glibc's dlsym gives this thread (libstdc++'s std::__once_call, which std::call_once uses), in the
+    /// main thread and in a second one; a thread-local no library defines is named, with exit code 67.
+    /// </summary>
+    [Fact]
+    public void ThreadLocalsOfLibrariesAreThisThreadsCopy()
+    {
+        var ll = TestSupport.WriteScratch("extern_tls.ll", """
+            @_ZSt11__once_call = external thread_local global ptr
+            @name = private constant [18 x i8] c"_ZSt11__once_call\00"
+            @fmt = private constant [7 x i8] c"%s %s\0A\00"
+            @yes = private constant [5 x i8] c"same\00"
+            @no = private constant [8 x i8] c"differs\00"
+            declare ptr @dlsym(ptr, ptr)
+            declare i32 @printf(ptr, ...)
+            declare i32 @pthread_create(ptr, ptr, ptr, ptr)
+            declare i32 @pthread_join(i64, ptr)
+            define ptr @check(ptr %arg) {
+              %mine = call ptr @llvm.threadlocal.address.p0(ptr @_ZSt11__once_call)
+              %theirs = call ptr @dlsym(ptr null, ptr @name)
+              %same = icmp eq ptr %mine, %theirs
+              %word = select i1 %same, ptr @yes, ptr @no
+              call i32 (ptr, ...) @printf(ptr @fmt, ptr %arg, ptr %word)
+              ret ptr null
+            }
+            @main_s = private constant [5 x i8] c"main\00"
+            @thread_s = private constant [7 x i8] c"thread\00"
+            define i32 @main() {
+              call ptr @check(ptr @main_s)
+              %t = alloca i64
+              call i32 @pthread_create(ptr %t, ptr null, ptr @check, ptr @thread_s)
+              %id = load i64, ptr %t
+              call i32 @pthread_join(i64 %id, ptr null)
+              ret i32 0
+            }
+            declare ptr @llvm.threadlocal.address.p0(ptr)
+            """);
+        foreach (var mode in Modes)
+        {
+            var r = TestSupport.Tierflow(["run", ll, "-l", "stdc++", .. mode]);
+            Assert.True(r.ExitCode == 0, $"{string.Join(' ', mode)}: exit {r.ExitCode}: {r.Stderr}");
+            Assert.Equal("main same\nthread same\n", r.Stdout);
+        }
+        var missing = TestSupport.WriteScratch("missing_tls.ll", """
+            @tf_nowhere_tls = external thread_local global i32
+            define i32 @main() {
+              %p = call ptr @llvm.threadlocal.address.p0(ptr @tf_nowhere_tls)
+              %v = load i32, ptr %p
+              ret i32 %v
+            }
+            declare ptr @llvm.threadlocal.address.p0(ptr)
+            """);
+        var m = TestSupport.Tierflow("run", missing);
+        Assert.Equal(ExitCodes.Unresolved, m.ExitCode);
+        Assert.Contains("unresolved thread-local variable: tf_nowhere_tls", m.Stderr);
+    }
+
     /// <summary>A C++ program given as IR gets its runtime with -l stdc++, and an unresolved name of that
     /// runtime says so.</summary>
     [Fact]

@@ -54,7 +54,7 @@ internal static class CountingStubs
             s.Append($"\t.size {name}, .-{name}\n");
         }
         // Entered by jmp from a counting stub, so the stack is as the caller left it at its call: rsp is 8 mod 16.
-        // rbp and nine registers (80 bytes) leave rsp 8 mod 16, hence the vector area is 8 bytes larger than it needs.
+        // rbp and nine registers (80 bytes) leave rsp 8 mod 16, hence the area below them is 8 mod 16 bytes long.
         // The other general-purpose registers are callee-saved in the C convention the callback follows, so it
         // keeps them, whatever the guest's convention passes in them; r11 carries nothing in any convention
         // LLVM has for x86-64 (the stubs use it).
@@ -63,7 +63,8 @@ internal static class CountingStubs
         // All sixteen vector registers, not only the eight C passes arguments in: regcall passes arguments in
         // xmm8-15 and preserve_all expects them kept, and the host's callback may use them.
         const int vectors = 16;
-        int area = vectors * vectorWidth + 8;
+        // The vector registers, the spare 8 bytes (the index) and 16 more (errno): rsp stays 16-aligned.
+        int area = vectors * vectorWidth + 8 + 16;
         string[] saved = ["rdi", "rsi", "rdx", "rcx", "r8", "r9", "rax", "r10", "r11"];
         var h = RuntimeSymbols.Hot;
         s.Append($"\t.p2align 4\n\t.globl {h}\n\t.type {h},@function\n{h}:\n");
@@ -75,7 +76,7 @@ internal static class CountingStubs
         // counted for, read before the callback, so that a --sync install inside it reaches the next call. A
         // function not compiled yet has none (0: TieredProgram.Lazy); the callback compiles it, and its body is
         // read again after the call, by the index kept in the spare 8 bytes above the vector registers.
-        int spare = vectors * vectorWidth;
+        int spare = vectors * vectorWidth, errnoSlot = spare + 8;
         // The callback guard (Runtime.CallbackGuard): a thread already inside the runtime (a signal handler that
         // interrupted a callback, or guest code a signal runs on a compile worker) does not call it again, but
         // goes to the function's current body; one that has none yet calls anyway (there is nothing else to run).
@@ -85,6 +86,7 @@ internal static class CountingStubs
         s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n\tmovq (%rax,%r11,{pointerSize}), %rax\n");
         s.Append($"\ttestq %rax, %rax\n\tjz 2f\n\tmovq %rax, {area}(%rsp)\n\tjmp 3f\n2:\n");
         s.Append(GuardFlag("pthread_setspecific", 1));
+        s.Append(Errno(save: true, $"{errnoSlot}(%rsp)"));
         s.Append($"\tmovq {area}(%rsp), %r11\n");
         s.Append($"\tmovl %r11d, %esi\n\tmovq %r11, {spare}(%rsp)\n\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n");
         s.Append($"\tmovq (%rax,%r11,{pointerSize}), %r11\n\tmovq %r11, {area}(%rsp)\n");
@@ -92,6 +94,7 @@ internal static class CountingStubs
         s.Append($"\tcallq *{RuntimeSymbols.OnHot}@GOTPCREL(%rip)\n");
         s.Append($"\tcmpq $0, {area}(%rsp)\n\tjne 1f\n\tmovq {spare}(%rsp), %rcx\n");
         s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n\tmovq (%rax,%rcx,{pointerSize}), %rax\n\tmovq %rax, {area}(%rsp)\n1:\n");
+        s.Append(Errno(save: false, $"{errnoSlot}(%rsp)"));
         s.Append(GuardFlag("pthread_setspecific", 0));
         s.Append("3:\n");
         for (int k = 0; k < vectors; k++) s.Append($"\t{move} {k * vectorWidth}(%rsp), %{reg}{k}\n");
@@ -113,6 +116,14 @@ internal static class CountingStubs
         $"\tcallq {function}@PLT\n";
 
     /// <summary>
+    /// Saves the guest's errno into <paramref name="slot"/>, or puts it back: a callback runs .NET and LLVM,
+    /// whose system calls set errno, and the guest may read it after the call that ran out its countdown
+    /// (strtol; f(); if (errno) ...). It clobbers what a C call may.
+    /// </summary>
+    static string Errno(bool save, string slot) =>
+        "\tcallq __errno_location@PLT\n" + (save ? $"\tmovl (%rax), %ecx\n\tmovl %ecx, {slot}\n" : $"\tmovl {slot}, %ecx\n\tmovl %ecx, (%rax)\n");
+
+    /// <summary>
     /// __tf_on_loop(program, function, loop), which an O0 frame's OSR point calls when its loop countdown runs
     /// out: the host's callback (RuntimeSymbols.OnLoopHost) behind the callback guard. A guarded thread gets
     /// null: its frame keeps running at its tier, as when no continuation is ready.
@@ -122,13 +133,15 @@ internal static class CountingStubs
         var s = new StringBuilder();
         var name = RuntimeSymbols.OnLoop;
         s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
-        // rbp, the three arguments and 8 spare bytes: rsp is 16-aligned for the calls.
-        s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n\tpushq %rdi\n\tpushq %rsi\n\tpushq %rdx\n\tsubq $8, %rsp\n");
+        // rbp, the three arguments, the result and errno: rsp is 16-aligned for the calls.
+        s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n\tpushq %rdi\n\tpushq %rsi\n\tpushq %rdx\n\tsubq $24, %rsp\n");
         s.Append(GuardFlag("pthread_getspecific"));
         s.Append("\ttestq %rax, %rax\n\tjnz 1f\n");
         s.Append(GuardFlag("pthread_setspecific", 1));
+        s.Append(Errno(save: true, "-40(%rbp)"));
         s.Append("\tmovq -8(%rbp), %rdi\n\tmovq -16(%rbp), %rsi\n\tmovq -24(%rbp), %rdx\n");
         s.Append($"\tcallq *{RuntimeSymbols.OnLoopHost}@GOTPCREL(%rip)\n\tmovq %rax, -32(%rbp)\n");
+        s.Append(Errno(save: false, "-40(%rbp)"));
         s.Append(GuardFlag("pthread_setspecific", 0));
         s.Append("\tmovq -32(%rbp), %rax\n\tleave\n\tretq\n");
         s.Append("1:\n\txorl %eax, %eax\n\tleave\n\tretq\n");

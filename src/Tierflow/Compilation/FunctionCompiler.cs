@@ -274,7 +274,7 @@ internal sealed class FunctionCompiler : IDisposable
     {
         _templateDigest ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_template));
         var o = _options;
-        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/3", _templateDigest, index, level, final, osr,
+        return Persistence.CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "recipe/4", _templateDigest, index, level, final, osr,
             o.Counting, o.CountLoops, o.BranchProfile, o.OsrThreshold, o.FastFloat, o.InlineCallees, o.InlineCalleeLimit, o.InlineBudget, o.RecursiveInlineLevel)), level.ToString());
     }
 

@@ -25,6 +25,9 @@ internal sealed class PreparedModule(LlvmModuleHandle baseModule, byte[]? templa
     /// <summary>With the load split (LoadSplit), the functions the second thread compiles: left out of the first
     /// part's base object, the only bodies in the second part's. Null when the load is not split.</summary>
     public IReadOnlySet<int>? SecondPart { get; init; }
+    /// <summary>Thread-locals a library defines, which the program reaches through TLS indexes the host defines
+    /// (TlsLowering, Runtime.ExternalThreadLocals).</summary>
+    public IReadOnlyList<string> ExternalThreadLocals { get; init; } = [];
     public void Dispose() => Base.Dispose();
 }
 
@@ -53,7 +56,7 @@ internal static class ModulePreparer
     {
         IrNormalizer.Normalize(m, triple, dataLayout, fastFloat, framePointers);
         RefuseReservedNames(m, displayName);
-        TlsLowering.Lower(m);
+        var externalTls = TlsLowering.Lower(m);
         using var rw = new IrRewriter(m);
 
         foreach (var (libc, ours) in new[] { ("atexit", RuntimeSymbols.Atexit), ("__cxa_atexit", RuntimeSymbols.CxaAtexit), ("on_exit", RuntimeSymbols.OnExit) })
@@ -108,7 +111,8 @@ internal static class ModulePreparer
             var infosFixed = definitions.Select((f, i) => Describe(f, i, null, [])).ToArray();
             if (ctors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunCtors, ctors);
             if (dtors.Count > 0) rw.DefineRunner(RuntimeSymbols.RunDtors, dtors);
-            return new PreparedModule(m, null, infosFixed, ctors.Count > 0, dtors.Count > 0, usesSlots: false, loadsLibraries, switchesStacks);
+            return new PreparedModule(m, null, infosFixed, ctors.Count > 0, dtors.Count > 0, usesSlots: false, loadsLibraries, switchesStacks)
+                { ExternalThreadLocals = externalTls };
         }
 
         int anonymous = 0;
@@ -214,7 +218,8 @@ internal static class ModulePreparer
         HashSet<int>? second = part == LoadPart.Whole || lazy || !instrument ? null
             : LoadSplit.SecondPart(infos, i => !stubs[i].IsNull, Ir.Aliases(m).Any());
         if (part == LoadPart.Second && second == null)
-            return new PreparedModule(m, null, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks);
+            return new PreparedModule(m, null, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
+                { ExternalThreadLocals = externalTls };
         // The bodies this base object leaves out: the other part's.
         var elsewhere = part == LoadPart.Second ? Enumerable.Range(0, n).Where(i => !second!.Contains(i)).ToHashSet() : second ?? [];
 
@@ -294,6 +299,7 @@ internal static class ModulePreparer
             return new PreparedModule(m, null, infos, ctors.Count > 0, dtors.Count > 0, usesSlots: true, loadsLibraries, switchesStacks)
             {
                 SecondPart = second,
+                ExternalThreadLocals = externalTls,
             };
         }
         // Entries are counted by a stub per function in front of its body, not in the body (CountingStubs).
@@ -313,6 +319,7 @@ internal static class ModulePreparer
         {
             Lazy = lazySet,
             SecondPart = second,
+            ExternalThreadLocals = externalTls,
         };
     }
 

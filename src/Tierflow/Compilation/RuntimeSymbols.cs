@@ -43,6 +43,9 @@ internal static class RuntimeSymbols
     /// out; returns the function's on-stack-replacement continuation, or null to keep running. Assembled with
     /// the stubs (CountingStubs.LoopCallback): <see cref="OnLoopHost"/> behind the callback guard.</summary>
     public const string OnLoop = "__tf_on_loop";
+    /// <summary>[2 x i64] in host memory: the TLS index (module id, offset) of the library's thread-local
+    /// <paramref name="name"/>, for __tls_get_addr (TlsLowering).</summary>
+    public static string ExternalTls(string name) => $"{Prefix}tls.{name}";
     /// <summary>The host's callback behind <see cref="OnLoop"/>.</summary>
     public const string OnLoopHost = "__tf_on_loop_host";
     /// <summary>i32 in host memory: the pthread key whose value marks a thread already inside the runtime

@@ -72,6 +72,7 @@ internal static unsafe class HostCallbacks
     {
         try
         {
+            using var kept = GuestThreadState.Save();
             if (Programs.TryGetValue(programId, out var p)) p.OnCountdownExpired(index);
         }
         catch (Exception e)
@@ -86,6 +87,7 @@ internal static unsafe class HostCallbacks
     {
         try
         {
+            using var kept = GuestThreadState.Save();
             return Programs.TryGetValue(programId, out var p) ? p.OnLoopCountdownExpired(index, loop) : 0;
         }
         catch (Exception e)

@@ -194,6 +194,8 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
                 (RuntimeSymbols.CxaAtexit, HostCallbacks.CxaAtexitAddress, true),
                 (RuntimeSymbols.OnExit, HostCallbacks.OnExitRegisterAddress, true),
+                // TLS indexes of the libraries' thread-locals the program uses (TlsLowering)
+                .. _prepared.ExternalThreadLocals.Select(n => (RuntimeSymbols.ExternalTls(n), ExternalThreadLocals.IndexFor(n, _name), false)),
             ]);
 
             // The base object: every function at the first tier (with Lazy, those that cannot wait for their
@@ -208,7 +210,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/6", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/7", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
                     useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
