@@ -81,8 +81,10 @@ internal static class CountingStubs
         // interrupted a callback, or guest code a signal runs on a compile worker) does not call it again, but
         // goes to the function's current body; one that has none yet calls anyway (there is nothing else to run).
         // rsp is 16-aligned here, as for the callback itself.
+        s.Append(InForkedChild("4f"));
         s.Append(GuardFlag("pthread_getspecific"));
-        s.Append($"\tmovq {area}(%rsp), %r11\n\ttestq %rax, %rax\n\tjz 2f\n");
+        s.Append("\ttestq %rax, %rax\n\tjz 2f\n");
+        s.Append($"4:\n\tmovq {area}(%rsp), %r11\n");
         s.Append($"\tmovq {RuntimeSymbols.Bodies}@GOTPCREL(%rip), %rax\n\tmovq (%rax,%r11,{pointerSize}), %rax\n");
         s.Append($"\ttestq %rax, %rax\n\tjz 2f\n\tmovq %rax, {area}(%rsp)\n\tjmp 3f\n2:\n");
         s.Append(GuardFlag("pthread_setspecific", 1));
@@ -116,6 +118,14 @@ internal static class CountingStubs
         $"\tcallq {function}@PLT\n";
 
     /// <summary>
+    /// Jumps to <paramref name="guarded"/> in a child the program forked: there the runtime's other threads (the
+    /// compile workers) are gone, with any lock they held, so the child never calls it and runs on at the tiers
+    /// it has. The runtime's pid is in host memory (RuntimeSymbols.ProcessId). It clobbers what a C call may.
+    /// </summary>
+    static string InForkedChild(string guarded) =>
+        $"\tcallq getpid@PLT\n\tmovq {RuntimeSymbols.ProcessId}@GOTPCREL(%rip), %rcx\n\tcmpl (%rcx), %eax\n\tjne {guarded}\n";
+
+    /// <summary>
     /// Saves the guest's errno into <paramref name="slot"/>, or puts it back: a callback runs .NET and LLVM,
     /// whose system calls set errno, and the guest may read it after the call that ran out its countdown
     /// (strtol; f(); if (errno) ...). It clobbers what a C call may.
@@ -135,6 +145,7 @@ internal static class CountingStubs
         s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
         // rbp, the three arguments, the result and errno: rsp is 16-aligned for the calls.
         s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n\tpushq %rdi\n\tpushq %rsi\n\tpushq %rdx\n\tsubq $24, %rsp\n");
+        s.Append(InForkedChild("1f"));
         s.Append(GuardFlag("pthread_getspecific"));
         s.Append("\ttestq %rax, %rax\n\tjnz 1f\n");
         s.Append(GuardFlag("pthread_setspecific", 1));

@@ -51,6 +51,9 @@ internal static class RuntimeSymbols
     /// <summary>i32 in host memory: the pthread key whose value marks a thread already inside the runtime
     /// (Runtime.CallbackGuard), read by __tf_hot and __tf_on_loop.</summary>
     public const string GuardKey = "__tf_guard_key";
+    /// <summary>i32 in host memory: the runtime's process id; a forked child, whose pid differs, never calls the
+    /// runtime (Runtime.CallbackGuard).</summary>
+    public const string ProcessId = "__tf_process_id";
     /// <summary>
     /// The program's atexit / __cxa_atexit / on_exit are renamed to these. LLJIT's generic platform interposes
     /// its own atexit, which only runs handlers when the JIT is deinitialized; a C program expects libc's, and

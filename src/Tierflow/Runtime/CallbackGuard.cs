@@ -22,10 +22,27 @@ namespace Tierflow.Runtime;
 /// write the thread's own key array, so they may run in a handler. Signals themselves are not blocked: a
 /// handler still runs at once, on the thread the kernel chose, as in the native build.
 /// </para>
+/// <para>
+/// A child the program forks has only the forking thread: the compile workers are gone, and a lock one of
+/// them held at the fork stays held. A child that tiered up then hung (a fork test under --stress, 4 runs in
+/// 36). The callers also compare getpid() with the runtime's (<see cref="ProcessIdAddress"/>), and a child
+/// is guarded on every thread: it runs on at the tiers it was forked with.
+/// </para>
 /// </summary>
 internal static unsafe partial class CallbackGuard
 {
     static readonly uint* KeyCell = Create();
+    static readonly int* ProcessIdCell = ProcessIdOfRuntime();
+
+    /// <summary>Host memory holding the runtime's process id (RuntimeSymbols.ProcessId).</summary>
+    public static nint ProcessIdAddress => (nint)ProcessIdCell;
+
+    static int* ProcessIdOfRuntime()
+    {
+        var cell = (int*)NativeMemory.Alloc(sizeof(int));
+        *cell = Environment.ProcessId;
+        return cell;
+    }
 
     /// <summary>The host memory holding the key (an i32), which the assembled callbacks read (RuntimeSymbols.GuardKey).</summary>
     public static nint KeyAddress => (nint)KeyCell;

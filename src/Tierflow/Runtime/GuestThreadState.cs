@@ -20,18 +20,20 @@ internal static unsafe partial class GuestThreadState
     static readonly string[] OnceVariables = ["_ZSt15__once_callable", "_ZSt11__once_call"]; // std::__once_callable, std::__once_call
     static nint[]? _onceIndexes;
 
-    /// <summary>The TLS indexes of libstdc++'s once variables, once libstdc++ is loaded (null until then).</summary>
+    /// <summary>The TLS indexes of libstdc++'s once variables, once libstdc++ is loaded (null until then; empty if
+    /// they cannot be found, which leaves them unkept rather than failing every callback).</summary>
     static nint[]? OnceIndexes()
     {
         if (_onceIndexes != null) return _onceIndexes;
         if (OnceVariables.Any(v => dlsym(0, v) == 0)) return null;
-        return _onceIndexes = OnceVariables.Select(v => ExternalThreadLocals.IndexFor(v, "libstdc++")).ToArray();
+        try { return _onceIndexes = OnceVariables.Select(v => ExternalThreadLocals.IndexFor(v, "libstdc++")).ToArray(); }
+        catch (Diagnostics.TierflowException) { return _onceIndexes = []; }
     }
 
     public static Saved Save()
     {
         var indexes = OnceIndexes();
-        if (indexes == null) return default;
+        if (indexes is not { Length: 2 }) return default;
         return new Saved(indexes, *(nint*)__tls_get_addr(indexes[0]), *(nint*)__tls_get_addr(indexes[1]));
     }
 
