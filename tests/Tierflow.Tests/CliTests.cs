@@ -960,6 +960,27 @@ public class PublishedCliTests
         Assert.Equal(TestSupport.Run(native, []).Stdout, r.Stdout);
         Assert.Equal(0, r.ExitCode);
     }
+
+    /// <summary>
+    /// Forked children that call exit() (tests/corpus/fork_hot.c's children use _exit): the child's exit runs the
+    /// runtime's exit path in a process whose other threads are gone. The NativeAOT CLI does that cleanly; under
+    /// CoreCLR (`dotnet tierflow.dll`) it crashes (memory-safety.md, "Known gaps").
+    /// </summary>
+    [Fact]
+    public void NativeAotCliForkedChildrenExit()
+    {
+        var source = File.ReadAllText(Path.Combine(TestSupport.CorpusDir, "fork_hot.c")).Replace("_exit(0);", "exit(0);");
+        var file = TestSupport.WriteScratch("fork_exit.c", source);
+        var native = Path.Combine(TestSupport.Scratch, "fork_exit-aot-ref");
+        Assert.Equal(0, TestSupport.Run("clang-19", ["-O2", "-o", native, file]).ExitCode);
+        var expected = TestSupport.Run(native, []).Stdout;
+        foreach (var mode in new[] { Array.Empty<string>(), ["--stress"], ["--stress", "--sync"], ["--lazy"] })
+        {
+            var r = TestSupport.Run(Published, ["run", file, .. mode]);
+            Assert.True(r.ExitCode == 0, $"{string.Join(' ', mode)}: exit {r.ExitCode}: {r.Stderr}");
+            Assert.Equal(expected, r.Stdout);
+        }
+    }
 }
 
 /// <summary>`tierflow fuzz`: a small fixed-seed batch of Csmith programs in every mode (the full run is in docs/correctness.md).</summary>

@@ -5,7 +5,8 @@ namespace Tierflow.Tests;
 /// <summary>
 /// What C++ programs bring into IR, each alone (tests/corpus/cxx_*.cpp run whole C++ programs in every mode):
 /// available_externally bodies of library functions, hidden declarations such as __dso_handle, recursive
-/// templates with linkonce_odr linkage, and a C++ runtime that must be named when it is missing.
+/// templates with linkonce_odr linkage, thread-locals that libstdc++ defines, and a C++ runtime that must be
+/// named when it is missing.
 /// </summary>
 public class CxxTests
 {

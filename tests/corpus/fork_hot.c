@@ -1,4 +1,4 @@
-// corpus: fork while functions are tiering up: each child keeps calling the hot functions (countdowns run out, loops ask for OSR) with the compile workers gone, and ends with _exit or exit; the parent checks each child and goes on tiering
+// corpus: fork while functions are tiering up: each child keeps calling the hot functions (countdowns run out, loops ask for OSR) with the compile workers gone, and ends with _exit (exit in a child: PublishedCliTests); the parent checks each child and goes on tiering
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -29,7 +29,6 @@ int main(void) {
             long r = run(100000, k);
             printf("child %d: %ld\n", k, r);
             fflush(stdout);
-            if (k % 2) exit(0);
             _exit(0);
         }
         int status;
