@@ -106,14 +106,11 @@ public class CorpusTests
 
     /// <summary>The C programs, and one C++ program: a C++ program's hundreds of template functions make each fault
     /// mode cost 10-40 s, and what the faults exercise (a failed compile leaves the function at its tier) is the
-    /// same code for C++; cxx_exceptions.cpp keeps failed compiles and unwinding together. Not signals_hot.c: on
-    /// CoreCLR, a 200 µs timer signal landing in a callback that waits for a lock a parked (fatal) worker left
-    /// ended the wait with "An internal error occurred (0x8007054F)", which the callback reports and survives
-    /// (memory-safety.md, "Known gaps").</summary>
+    /// same code for C++; cxx_exceptions.cpp keeps failed compiles and unwinding together.</summary>
     public static TheoryData<string, string> FaultCases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var file in Programs().Where(f => (f.EndsWith(".c") && !f.EndsWith("signals_hot.c")) || f.EndsWith("cxx_exceptions.cpp")))
+        foreach (var file in Programs().Where(f => f.EndsWith(".c") || f.EndsWith("cxx_exceptions.cpp")))
             foreach (var mode in FaultModes) data.Add(Path.GetFileName(file), string.Join(' ', mode));
         return data;
     }
