@@ -40,6 +40,21 @@ internal static unsafe partial class ExternalThreadLocals
         }
     }
 
+    /// <summary>The index of <paramref name="name"/> if a loaded library defines it as a thread-local, else 0.</summary>
+    public static nint TryIndexFor(string name)
+    {
+        lock (Indexes) if (Indexes.TryGetValue(name, out var known)) return known;
+        if (dlsym(0, name) == 0) return 0;
+        try { return IndexFor(name, name); }
+        catch (TierflowException) { return 0; }
+    }
+
+    /// <summary>The calling thread's copy of the thread-local whose index is <paramref name="index"/> (ld.so's
+    /// __tls_get_addr, called through a pointer: it is not in libc.so.6, where a LibraryImport would look).</summary>
+    public static nint AddressOf(nint index) => TlsGetAddr(index);
+
+    static readonly delegate* unmanaged<nint, nint> TlsGetAddr = (delegate* unmanaged<nint, nint>)dlsym(0, "__tls_get_addr");
+
     struct Search
     {
         public nint Address;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Tierflow.Runtime;
 
 /// <summary>
@@ -15,26 +13,25 @@ namespace Tierflow.Runtime;
 /// back at its exit.
 /// </para>
 /// </summary>
-internal static unsafe partial class GuestThreadState
+internal static unsafe class GuestThreadState
 {
     static readonly string[] OnceVariables = ["_ZSt15__once_callable", "_ZSt11__once_call"]; // std::__once_callable, std::__once_call
     static nint[]? _onceIndexes;
 
-    /// <summary>The TLS indexes of libstdc++'s once variables, once libstdc++ is loaded (null until then; empty if
-    /// they cannot be found, which leaves them unkept rather than failing every callback).</summary>
+    /// <summary>The TLS indexes of libstdc++'s once variables, once libstdc++ is loaded (null until then: a guest
+    /// may load it later, so a miss is asked again at the next callback).</summary>
     static nint[]? OnceIndexes()
     {
         if (_onceIndexes != null) return _onceIndexes;
-        if (OnceVariables.Any(v => dlsym(0, v) == 0)) return null;
-        try { return _onceIndexes = OnceVariables.Select(v => ExternalThreadLocals.IndexFor(v, "libstdc++")).ToArray(); }
-        catch (Diagnostics.TierflowException) { return _onceIndexes = []; }
+        var indexes = OnceVariables.Select(ExternalThreadLocals.TryIndexFor).ToArray();
+        return indexes.All(i => i != 0) ? _onceIndexes = indexes : null;
     }
 
     public static Saved Save()
     {
         var indexes = OnceIndexes();
-        if (indexes is not { Length: 2 }) return default;
-        return new Saved(indexes, *(nint*)__tls_get_addr(indexes[0]), *(nint*)__tls_get_addr(indexes[1]));
+        if (indexes == null) return default;
+        return new Saved(indexes, *(nint*)ExternalThreadLocals.AddressOf(indexes[0]), *(nint*)ExternalThreadLocals.AddressOf(indexes[1]));
     }
 
     public readonly struct Saved(nint[]? indexes, nint callable, nint call) : IDisposable
@@ -42,14 +39,8 @@ internal static unsafe partial class GuestThreadState
         public void Dispose()
         {
             if (indexes == null) return;
-            *(nint*)__tls_get_addr(indexes[0]) = callable;
-            *(nint*)__tls_get_addr(indexes[1]) = call;
+            *(nint*)ExternalThreadLocals.AddressOf(indexes[0]) = callable;
+            *(nint*)ExternalThreadLocals.AddressOf(indexes[1]) = call;
         }
     }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)] private static partial nint dlsym(nint handle, string name);
-    /// <summary>ld.so's __tls_get_addr, found in the process (it is not in libc.so.6, where a LibraryImport would look).</summary>
-    static readonly delegate* unmanaged<nint, nint> TlsGetAddr = (delegate* unmanaged<nint, nint>)dlsym(0, "__tls_get_addr");
-
-    static nint __tls_get_addr(nint index) => TlsGetAddr(index);
 }
