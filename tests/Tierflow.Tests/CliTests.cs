@@ -932,6 +932,26 @@ public class PublishedCliTests
     }
 
     [Fact]
+    public void TheSecondLoadThreadStartsOnlyForAProgramThatMayBeLargeEnoughToSplit()
+    {
+        // LoadSplit.MayBeLargeEnough, asked before anything is parsed: the suite's largest program (json, about 1,500
+        // instructions) starts no second thread, as bitcode or as text; the 12,000-instruction program does, either way.
+        var json = Path.Combine(TestSupport.RepoRoot, "bench", "programs", "json.c");
+        var many = TestSupport.WriteScratch("many_functions_size.c", ManyFunctions());
+        foreach (var (c, large) in new[] { (json, false), (many, true) })
+        {
+            var bitcode = Tierflow.Frontend.ProgramSource.FromFile(c);
+            Assert.True(bitcode.IsBitcode);
+            Assert.Equal(large, Tierflow.Compilation.LoadSplit.MayBeLargeEnough(bitcode));
+            var ll = Path.Combine(TestSupport.Scratch, Path.GetFileNameWithoutExtension(c) + "-size.ll");
+            Assert.Equal(0, TestSupport.Run("clang-19", [.. Tierflow.Frontend.Clang.FrontEndFlags, "-S", "-o", ll, c]).ExitCode);
+            var text = Tierflow.Frontend.ProgramSource.FromFile(ll);
+            Assert.False(text.IsBitcode);
+            Assert.Equal(large, Tierflow.Compilation.LoadSplit.MayBeLargeEnough(text));
+        }
+    }
+
+    [Fact]
     public void WhenTheSecondLoadThreadsPartDoesNotComeTheProgramsThreadCompilesItBeforeMainRuns()
     {
         // An injected @load fault drops the second thread's part: its functions are compiled on the program's thread,

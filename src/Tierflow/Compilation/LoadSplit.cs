@@ -50,6 +50,20 @@ internal static class LoadSplit
     public const int MinInstructions = 10_000;
 
     /// <summary>
+    /// Whether a program of these IR bytes may hold <see cref="MinInstructions"/>, so that a second thread is worth
+    /// starting before anything is parsed. Below that, the second thread would parse and prepare the whole program
+    /// only to find it too small: about 2–3 ms of parsing and 3–4 ms of preparing `json` on the second core, which the
+    /// compile worker and the program's other threads could use. (On the whole run, the suite at short size in
+    /// 11 interleaved rounds, it shows as nothing: 0.99 / 1.00 of the time before by geometric mean,
+    /// docs/results/session24-experiments.md.) The bound is loose on purpose: the suite's programs and sqlite take
+    /// 11.5–16 bytes of bitcode and 53–60 of IR text per instruction; this takes 4 and 16.
+    /// </summary>
+    public static bool MayBeLargeEnough(ProgramSource source) =>
+        (long)source.Ir.Length >= (long)MinInstructions * (source.IsBitcode ? MinBitcodeBytesPerInstruction : MinTextBytesPerInstruction);
+
+    const int MinBitcodeBytesPerInstruction = 4, MinTextBytesPerInstruction = 16;
+
+    /// <summary>
     /// The functions the second thread compiles, or null if the program is not split: too small, or with
     /// something only one object may hold that a body refers to directly (block addresses: pinned functions and
     /// computed-goto tables; aliases, which must name a definition). Taken from the end of the function list

@@ -37,11 +37,11 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
         {
             ".c" => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)),
             _ when CxxExtensions.Contains(ext) => new ProgramSource(path, Clang.CompileToBitcode(path, clangArgs ?? [], bytes, cacheRoot)) { IsCxx = true },
-            ".bc" when !IsBitcode(bytes) => throw new TierflowException(
+            ".bc" when !StartsLikeBitcode(bytes) => throw new TierflowException(
                 $"{path}: not LLVM bitcode (it does not start with 'BC' 0xC0DE or the bitcode wrapper's magic)", ExitCodes.BadInput),
             ".ll" or ".bc" => new ProgramSource(path, bytes),
             // Content decides for other names: bitcode starts with 'BC' 0xC0DE (or the wrapper magic).
-            _ when IsBitcode(bytes) => new ProgramSource(path, bytes),
+            _ when StartsLikeBitcode(bytes) => new ProgramSource(path, bytes),
             _ => throw new TierflowException(
                 $"{path}: unknown kind of program '{ext}': expected .ll (LLVM IR text), .bc (bitcode), .c or C++ (.cpp, .cc, .cxx)", ExitCodes.BadInput),
         };
@@ -123,14 +123,17 @@ public sealed record ProgramSource(string DisplayName, byte[] Ir)
             errors.Add(text.Trim());
     }
 
+    /// <summary>Whether the IR is bitcode (else it is text).</summary>
+    public bool IsBitcode => StartsLikeBitcode(Ir);
+
     /// <summary>Whether <paramref name="path"/> is an existing file that starts like bitcode.</summary>
     public static bool IsBitcodeFile(string path)
     {
-        try { return File.Exists(path) && IsBitcode(InputFiles.Head(path, "a program", 4)); }
+        try { return File.Exists(path) && StartsLikeBitcode(InputFiles.Head(path, "a program", 4)); }
         catch (TierflowException) { return false; }
     }
 
-    static bool IsBitcode(byte[] b) =>
+    static bool StartsLikeBitcode(byte[] b) =>
         b.Length >= 4 && ((b[0] == 'B' && b[1] == 'C' && b[2] == 0xC0 && b[3] == 0xDE) ||
                           (b[0] == 0xDE && b[1] == 0xC0 && b[2] == 0x17 && b[3] == 0x0B));
 

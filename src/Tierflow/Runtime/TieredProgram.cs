@@ -143,7 +143,7 @@ public sealed class TieredProgram : IDisposable
                 options.FastFloat, useSlots, instrument, initial, options.CountLoops, osrThreshold, options.Gdb, lazy: options.Lazy, part: part,
                 branchProfile: options.BranchProfile);
             // A split load (LoadSplit): the second thread starts before this one parses, so both parse at once.
-            if (instrument && options.LoadThreads > 1 && _cache == null && !options.Lazy)
+            if (instrument && options.LoadThreads > 1 && _cache == null && !options.Lazy && LoadSplit.MayBeLargeEnough(source))
                 secondThread = Task.Run(() =>
                 {
                     using var guard = CallbackGuard.Enter(); // a thread-pool thread, the runtime's while it compiles
