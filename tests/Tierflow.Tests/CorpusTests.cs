@@ -39,18 +39,10 @@ public class CorpusTests
         var data = new TheoryData<string, string>();
         foreach (var file in Programs())
             for (int m = 0; m < Modes.Length; m++)
-                if (!KnownHang(Path.GetFileName(file), Modes[m]) && !LoopModeForCxx(Path.GetFileName(file), Modes[m]))
+                if (!LoopModeForCxx(Path.GetFileName(file), Modes[m]))
                     data.Add(Path.GetFileName(file), string.Join(' ', Modes[m]));
         return data;
     }
-
-    /// <summary>
-    /// An open bug, left out rather than flaking CI: cxx_threads.cpp under --lazy hung in about 1 run in 20 (3 of
-    /// 45, with three runs at a time) when the CLI runs on CoreCLR (`dotnet tierflow.dll`, as these tests run it),
-    /// every thread waiting in the runtime and no guest thread left; never in 45 runs of the NativeAOT CLI, nor in
-    /// 72 of thread_local.c and osr_threads.c under --lazy. docs/design/memory-safety.md, "Known gaps".
-    /// </summary>
-    static bool KnownHang(string name, string[] mode) => name == "cxx_threads.cpp" && mode.Contains("--lazy");
 
     /// <summary>
     /// The C++ programs but cxx_exceptions.cpp (whose hot loop in main holds landing pads) skip the modes about

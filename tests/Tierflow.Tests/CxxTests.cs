@@ -221,4 +221,29 @@ public class CxxTests
         Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
         Assert.Contains("C++ (.cpp, .cc, .cxx)", unknown.Stderr);
     }
+
+    /// <summary>
+    /// A thread_local's destructor runs as its thread exits, after .NET may have let go of the thread: there it must not
+    /// call the runtime (HostCallbacks.OnCxaThreadAtexit). Under --stress its countdown runs out at the first thread's
+    /// exit, and once was a tier-up compiled on the exiting thread; now the guard sends it to the code it has. Under
+    /// --lazy it is compiled when its thread registers it, not at the exit. These runs are on CoreCLR, where a
+    /// callback from an exiting thread left the collector a dead thread's allocation context to fault on.
+    /// </summary>
+    [Fact]
+    public void ThreadLocalDestructorsDoNotCallTheRuntimeAsTheirThreadsExit()
+    {
+        var file = Path.Combine(TestSupport.CorpusDir, "thread_local_dtors.cpp");
+        var native = Path.Combine(TestSupport.Scratch, "thread_local_dtors-native");
+        Assert.Equal(0, TestSupport.Run("clang++-19", ["-O2", "-o", native, file, "-pthread"]).ExitCode);
+        var expected = TestSupport.Run(native, []).Stdout;
+        var stress = TestSupport.Tierflow(["run", file, "--stress", "--sync", "--trace"]);
+        Assert.True(stress.ExitCode == 0, stress.Stderr);
+        Assert.Equal(expected, stress.Stdout);
+        Assert.Contains("_ZL4worki: O0 → O1", stress.Stderr); // what the threads run does tier up
+        Assert.DoesNotContain("_ZN5TallyD2Ev:", stress.Stderr);
+        var lazy = TestSupport.Tierflow(["run", file, "--lazy", "--trace"]);
+        Assert.True(lazy.ExitCode == 0, lazy.Stderr);
+        Assert.Equal(expected, lazy.Stdout);
+        Assert.Contains("_ZN5TallyD2Ev: — → O0, registered to run at its thread's exit", lazy.Stderr);
+    }
 }

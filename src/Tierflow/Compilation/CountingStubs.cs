@@ -105,6 +105,7 @@ internal static class CountingStubs
         s.Append("\tpopq %rbp\n\tjmpq *%r11\n");
         s.Append($"\t.size {h}, .-{h}\n");
         s.Append(LoopCallback());
+        s.Append(ThreadDestructor());
         return s.ToString();
     }
 
@@ -132,6 +133,31 @@ internal static class CountingStubs
     /// </summary>
     static string Errno(bool save, string slot) =>
         "\tcallq __errno_location@PLT\n" + (save ? $"\tmovl (%rax), %ecx\n\tmovl %ecx, {slot}\n" : $"\tmovl {slot}, %ecx\n\tmovl %ecx, (%rax)\n");
+
+    /// <summary>
+    /// __tf_thread_dtor(record), which glibc calls as a thread exits, for each thread-local destructor the program
+    /// registered (Runtime.HostCallbacks.OnCxaThreadAtexit): record is {destructor, object}, malloc'd; it is freed,
+    /// then the destructor runs with the callback guard set and the guard's value is put back. So a countdown that
+    /// runs out in it goes to the body it has, and the thread does not enter the .NET runtime while it exits.
+    /// </summary>
+    static string ThreadDestructor()
+    {
+        var s = new StringBuilder();
+        var name = RuntimeSymbols.ThreadDtor;
+        s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
+        // rbp, rbx and 24 bytes (the guard's value, the object, the destructor): rsp is 16-aligned for the calls.
+        s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n\tpushq %rbx\n\tsubq $24, %rsp\n\tmovq %rdi, %rbx\n");
+        s.Append(GuardFlag("pthread_getspecific"));
+        s.Append("\tmovq %rax, -16(%rbp)\n");
+        s.Append(GuardFlag("pthread_setspecific", 1));
+        s.Append("\tmovq 8(%rbx), %rax\n\tmovq %rax, -24(%rbp)\n\tmovq (%rbx), %rax\n\tmovq %rax, -32(%rbp)\n");
+        s.Append("\tmovq %rbx, %rdi\n\tcallq free@PLT\n");
+        s.Append("\tmovq -24(%rbp), %rdi\n\tcallq *-32(%rbp)\n");
+        s.Append($"\tmovq {RuntimeSymbols.GuardKey}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n\tmovq -16(%rbp), %rsi\n\tcallq pthread_setspecific@PLT\n");
+        s.Append("\tmovq -8(%rbp), %rbx\n\tleave\n\tretq\n");
+        s.Append($"\t.size {name}, .-{name}\n");
+        return s.ToString();
+    }
 
     /// <summary>
     /// __tf_on_loop(program, function, loop), which an O0 frame's OSR point calls when its loop countdown runs

@@ -64,6 +64,15 @@ internal static class ModulePreparer
             var f = Llvm.LLVMGetNamedFunction(m, libc);
             if (!f.IsNull && Llvm.LLVMIsDeclaration(f) != 0) Ir.SetName(f, ours);
         }
+        // A thread-local's destructor runs as its thread exits, maybe after the .NET runtime let go of the thread:
+        // a callback from it then attaches the thread again, never to be detached (HostCallbacks.OnCxaThreadAtexit).
+        if (instrument)
+            foreach (var libc in new[] { "__cxa_thread_atexit", "__cxa_thread_atexit_impl" })
+            {
+                var f = Llvm.LLVMGetNamedFunction(m, libc);
+                if (!f.IsNull && Llvm.LLVMIsDeclaration(f) != 0) Ir.SetName(f, RuntimeSymbols.CxaThreadAtexit);
+                if (!f.IsNull) break; // both declared: the second keeps its name (a program does not call both)
+            }
         LibcExits.Rewrite(m, rw);
         bool loadsLibraries = new[] { "dlopen", "dlmopen" }.Any(n => !Llvm.LLVMGetNamedFunction(m, n).IsNull);
         bool switchesStacks = new[] { "makecontext", "swapcontext", "setcontext" }.Any(n => !Llvm.LLVMGetNamedFunction(m, n).IsNull);

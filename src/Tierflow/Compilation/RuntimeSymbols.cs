@@ -62,6 +62,17 @@ internal static class RuntimeSymbols
     public const string Atexit = "__tf_atexit";
     public const string CxaAtexit = "__tf_cxa_atexit";
     public const string OnExit = "__tf_on_exit";
+    /// <summary>
+    /// The program's __cxa_thread_atexit (what a C++ thread_local's initialization calls to register its destructor),
+    /// renamed to this when its code counts: Runtime.HostCallbacks.OnCxaThreadAtexit gives the destructor code
+    /// at once (--lazy) and registers it with glibc behind <see cref="ThreadDtor"/>.
+    /// </summary>
+    public const string CxaThreadAtexit = "__tf_cxa_thread_atexit";
+    /// <summary>
+    /// void(record*): runs a thread-local's destructor, record = {destructor, object} (malloc'd, freed here), with
+    /// the callback guard set, so that nothing it runs at its thread's exit calls the runtime (CountingStubs).
+    /// </summary>
+    public const string ThreadDtor = "__tf_thread_dtor";
     /// <summary>void(i32 status): exits like the program's exit() when the status is not 0 (Compilation.LibcExits).</summary>
     public const string ExitIfNonzero = "__tf_exit_if";
     public const string RunCtors = "__tf_run_ctors";

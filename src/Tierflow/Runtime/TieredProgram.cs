@@ -194,6 +194,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.ExitIfNonzero, HostCallbacks.ExitIfNonzeroAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
                 (RuntimeSymbols.CxaAtexit, HostCallbacks.CxaAtexitAddress, true),
+                (RuntimeSymbols.CxaThreadAtexit, HostCallbacks.CxaThreadAtexitAddress, true),
                 (RuntimeSymbols.OnExit, HostCallbacks.OnExitRegisterAddress, true),
                 // TLS indexes of the libraries' thread-locals the program uses (TlsLowering)
                 .. _prepared.ExternalThreadLocals.Select(n => (RuntimeSymbols.ExternalTls(n), ExternalThreadLocals.IndexFor(n, _name), false)),
@@ -260,6 +261,7 @@ public sealed class TieredProgram : IDisposable
             var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0 && second?.Functions.Any(b => b.Index == f.Info.Index) != true);
             string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
             nint stubs = useSlots ? Lookup(RuntimeSymbols.Stubs) : 0;
+            if (instrument) _threadDtor = Lookup(RuntimeSymbols.ThreadDtor);
             var placed = new List<(string, nint)>();
             if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
             if (useSlots) placed.Add((RuntimeSymbols.Stubs, stubs));
@@ -770,15 +772,33 @@ public sealed class TieredProgram : IDisposable
     internal void OnExitHandler(nint fn)
     {
         if (!Lazy || fn == 0) return;
-        JitFunction? f;
+        if (FunctionAt(fn) is { AwaitingFirstCall: true } f) CompileOnFirstCall(f, "registered to run at exit");
+    }
+
+    /// <summary>The program's function whose address (its stub's, as the program sees it) is <paramref name="fn"/>, if any.</summary>
+    JitFunction? FunctionAt(nint fn)
+    {
         lock (_byStubLock)
         {
             _byStub ??= _functions.Where(g => !g.Info.Pinned && !g.Info.HasBlockAddresses)
                 .Select(g => (g, Address: TryLookup(g.Name, out ulong a, out _) ? (nint)a : 0)).Where(x => x.Address != 0)
                 .GroupBy(x => x.Address).ToDictionary(x => x.Key, x => x.First().g);
-            _byStub.TryGetValue(fn, out f);
+            return _byStub.GetValueOrDefault(fn);
         }
-        if (f is { AwaitingFirstCall: true }) CompileOnFirstCall(f);
+    }
+
+    nint _threadDtor;
+
+    /// <summary>
+    /// The guest registered <paramref name="fn"/> as a thread-local's destructor (__cxa_thread_atexit). If it is one
+    /// of this program's functions, it gets code now (as an exit handler does, OnExitHandler) and the address of
+    /// the base object's __tf_thread_dtor, which glibc is to call instead (CountingStubs); else 0.
+    /// </summary>
+    internal nint OnThreadExitHandler(nint fn)
+    {
+        if (_threadDtor == 0 || fn == 0 || FunctionAt(fn) is not { } f) return 0;
+        if (Lazy && f.AwaitingFirstCall) CompileOnFirstCall(f, "registered to run at its thread's exit");
+        return _threadDtor;
     }
 
     /// <summary>
