@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates every benchmark table and chart in docs/results/ (docs/benchmarks.md explains them).
-# About 45 minutes on the project's 2-core machine. Run nothing else meanwhile: the machine is shared.
+# About 25 minutes on the project's 2-core machine (45 before session 20). Run nothing else meanwhile: the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=docs/results
@@ -18,3 +18,6 @@ $T bench --size medium --runs 3 --modes tierflow,tierflow-no-osr,tierflow-count-
 # Short: start-up dominated. The interpreter is left out here (it is cut off at 20 s on most workloads).
 $T bench --size short --runs 5 --modes tierflow,tierflow-no-osr,tierflow-O0,tierflow-O1,tierflow-O2,tierflow-O3,clang-O2,clang-O3-native,gcc-O2,lli,lli-opt \
   --json $R/bench-short.json --markdown $R/bench-short.md --plot $R | tee $R/bench-short.txt
+
+# The figures docs/benchmarks.md quotes (geometric means, no-regret, peers), from the three JSON files.
+python3 bench/summarize.py $R | tee $R/bench-summary.txt
