@@ -12,7 +12,7 @@ $T bench --size long --runs 3 --modes tierflow,tierflow-no-osr,tierflow-O3,clang
   --json $R/bench-long.json --markdown $R/bench-long.md --plot $R | tee $R/bench-long.txt
 
 # Medium: the design questions (OSR threshold, loop counting, counter overhead) next to the fixed tiers.
-$T bench --size medium --runs 3 --modes tierflow,tierflow-no-osr,tierflow-count-loops,tierflow-osr-1000,tierflow-osr-100000,tierflow-O0,tierflow-O0-entry-counters,tierflow-O0-osr-counters,tierflow-O0-all-counters,tierflow-O1,tierflow-O2,tierflow-O3,clang-O2,clang-O3-native,gcc-O2,lli,lli-opt \
+$T bench --size medium --runs 3 --modes tierflow,tierflow-no-osr,tierflow-count-loops,tierflow-osr-1000,tierflow-osr-100000,tierflow-O0,tierflow-O0-entry-counters,tierflow-O0-osr-counters,tierflow-O0-default-counters,tierflow-O0-all-counters,tierflow-O1,tierflow-O2,tierflow-O3,clang-O2,clang-O3-native,gcc-O2,lli,lli-opt \
   --json $R/bench-medium.json --markdown $R/bench-medium.md --plot $R | tee $R/bench-medium.txt
 
 # Short: start-up dominated. The interpreter is left out here (it is cut off at 20 s on most workloads).

@@ -30,11 +30,14 @@ internal sealed record BenchMode(string Name, string Description, bool IsTierflo
             a => [.. tierflow, "run", a.Ir, "--no-malloc-tuning", "--"], OnRequest: true),
         new("tierflow-O0", "Tierflow, everything at O0 up front (--eager O0)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O0", "--"]),
         // Counter overhead at the first tier: the counters run but never fire (thresholds out of reach).
+        // O0 is below the final tier here, so its code would count branches too: all but the default's row leave them out.
         new("tierflow-O0-entry-counters", "Tierflow at O0 with entry countdowns only (never firing)", true,
-            a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--no-osr", "--"], OnRequest: true),
-        new("tierflow-O0-osr-counters", "Tierflow at O0 with entry and per-frame OSR countdowns (the default's; never firing)", true,
+            a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--no-osr", "--no-branch-profile", "--"], OnRequest: true),
+        new("tierflow-O0-osr-counters", "Tierflow at O0 with entry and per-frame OSR countdowns (never firing)", true,
+            a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--osr-threshold", "2000000000", "--no-branch-profile", "--"], OnRequest: true),
+        new("tierflow-O0-default-counters", "Tierflow at O0 with the default's counters: entry and per-frame OSR countdowns (never firing) and branch counts", true,
             a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--osr-threshold", "2000000000", "--"], OnRequest: true),
-        new("tierflow-O0-all-counters", "Tierflow at O0 with entry, loop and per-frame OSR countdowns (never firing)", true,
+        new("tierflow-O0-all-counters", "Tierflow at O0 with entry, loop and per-frame OSR countdowns (never firing) and branch counts", true,
             a => [.. tierflow, "run", a.Ir, "--thresholds", "2000000000", "--ladder", "O0,O1", "--count-loops", "--osr-threshold", "2000000000", "--"], OnRequest: true),
         new("tierflow-O1", "Tierflow, everything at O1 up front (--eager O1)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O1", "--"]),
         new("tierflow-O2", "Tierflow, everything at O2 up front (--eager O2)", true, a => [.. tierflow, "run", a.Ir, "--eager", "O2", "--"]),
