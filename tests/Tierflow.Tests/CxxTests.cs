@@ -224,7 +224,7 @@ public class CxxTests
 
     /// <summary>
     /// A thread_local's destructor runs as its thread exits, after .NET may have let go of the thread: there it must not
-    /// call the runtime (HostCallbacks.OnCxaThreadAtexit). Under --stress its countdown runs out at the first thread's
+    /// call the runtime (CountingStubs: __tf_cxa_thread_atexit, __tf_thread_dtor). Under --stress its countdown runs out at the first thread's
     /// exit, and once was a tier-up compiled on the exiting thread; now the guard sends it to the code it has. Under
     /// --lazy it is compiled when its thread registers it, not at the exit. These runs are on CoreCLR, where a
     /// callback from an exiting thread left the collector a dead thread's allocation context to fault on.

@@ -37,7 +37,7 @@ internal static class CountingStubs
         return features.Contains("+avx512f") ? 64 : features.Contains("+avx") ? 32 : 16;
     }
 
-    public static string Assembly(IEnumerable<int> functions, int pointerSize, int vectorWidth)
+    public static string Assembly(IEnumerable<int> functions, int pointerSize, int vectorWidth, bool lazy)
     {
         var s = new StringBuilder();
         s.Append($"\t.section {IrRewriter.StubSection},\"ax\",@progbits\n");
@@ -106,6 +106,7 @@ internal static class CountingStubs
         s.Append($"\t.size {h}, .-{h}\n");
         s.Append(LoopCallback());
         s.Append(ThreadDestructor());
+        s.Append(ThreadDestructorRegistration(lazy));
         return s.ToString();
     }
 
@@ -136,7 +137,7 @@ internal static class CountingStubs
 
     /// <summary>
     /// __tf_thread_dtor(record), which glibc calls as a thread exits, for each thread-local destructor the program
-    /// registered (Runtime.HostCallbacks.OnCxaThreadAtexit): record is {destructor, object}, malloc'd; it is freed,
+    /// registered (__tf_cxa_thread_atexit, below): record is {destructor, object}, malloc'd; it is freed,
     /// then the destructor runs with the callback guard set and the guard's value is put back. So a countdown that
     /// runs out in it goes to the body it has, and the thread does not enter the .NET runtime while it exits.
     /// </summary>
@@ -155,6 +156,32 @@ internal static class CountingStubs
         s.Append("\tmovq -24(%rbp), %rdi\n\tcallq *-32(%rbp)\n");
         s.Append($"\tmovq {RuntimeSymbols.GuardKey}@GOTPCREL(%rip), %rax\n\tmovl (%rax), %edi\n\tmovq -16(%rbp), %rsi\n\tcallq pthread_setspecific@PLT\n");
         s.Append("\tmovq -8(%rbp), %rbx\n\tleave\n\tretq\n");
+        s.Append($"\t.size {name}, .-{name}\n");
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// __tf_cxa_thread_atexit(destructor, object, dso), the program's __cxa_thread_atexit: registers
+    /// {destructor, object} (malloc'd) with glibc's __cxa_thread_atexit_impl behind __tf_thread_dtor, or the
+    /// destructor itself if malloc fails. Under --lazy it first calls the host (__tf_thread_dtor_host), which
+    /// compiles the destructor on this living thread if it has no code yet. Natively otherwise: a thread that
+    /// initializes a thread-local does not enter the .NET runtime for it. Any destructor is wrapped, the
+    /// program's or not: the guard only keeps the program's own callbacks from running.
+    /// </summary>
+    static string ThreadDestructorRegistration(bool lazy)
+    {
+        var s = new StringBuilder();
+        var name = RuntimeSymbols.CxaThreadAtexit;
+        s.Append($"\t.p2align 4\n\t.globl {name}\n\t.type {name},@function\n{name}:\n");
+        // rbp and the three arguments, then 8 bytes: rsp is 16-aligned for the calls.
+        s.Append("\tpushq %rbp\n\tmovq %rsp, %rbp\n\tpushq %rdi\n\tpushq %rsi\n\tpushq %rdx\n\tsubq $8, %rsp\n");
+        if (lazy) s.Append($"\tcallq *{RuntimeSymbols.ThreadDtorHost}@GOTPCREL(%rip)\n");
+        s.Append("\tmovl $16, %edi\n\tcallq malloc@PLT\n\ttestq %rax, %rax\n\tjz 1f\n");
+        s.Append("\tmovq -8(%rbp), %rcx\n\tmovq %rcx, (%rax)\n\tmovq -16(%rbp), %rcx\n\tmovq %rcx, 8(%rax)\n");
+        s.Append($"\tmovq %rax, %rsi\n\tleaq {RuntimeSymbols.ThreadDtor}(%rip), %rdi\n\tmovq -24(%rbp), %rdx\n");
+        s.Append("\tcallq __cxa_thread_atexit_impl@PLT\n\tleave\n\tretq\n");
+        s.Append("1:\n\tmovq -8(%rbp), %rdi\n\tmovq -16(%rbp), %rsi\n\tmovq -24(%rbp), %rdx\n");
+        s.Append("\tcallq __cxa_thread_atexit_impl@PLT\n\tleave\n\tretq\n");
         s.Append($"\t.size {name}, .-{name}\n");
         return s.ToString();
     }

@@ -244,8 +244,6 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "_IO_list_unlock")] private static partial void ListUnlock();
     // atexit itself lives in libc_nonshared.a, not in libc.so.6: __cxa_atexit is what it calls.
     [LibraryImport("libc", EntryPoint = "__cxa_atexit")] public static partial int CxaAtexit(nint fn, nint arg, nint dso);
-    // What libstdc++'s __cxa_thread_atexit calls: a destructor for the calling thread's exit (glibc 2.18+).
-    [LibraryImport("libc", EntryPoint = "__cxa_thread_atexit_impl")] public static partial int CxaThreadAtexitImpl(nint fn, nint obj, nint dso);
     // glibc's on_exit: like atexit, but the handler is given exit's status.
     [LibraryImport("libc", EntryPoint = "on_exit")] public static partial int OnExit(nint fn, nint arg);
     public static int Atexit(nint fn) => CxaAtexit(fn, 0, 0);

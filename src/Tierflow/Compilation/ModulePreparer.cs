@@ -65,7 +65,7 @@ internal static class ModulePreparer
             if (!f.IsNull && Llvm.LLVMIsDeclaration(f) != 0) Ir.SetName(f, ours);
         }
         // A thread-local's destructor runs as its thread exits, maybe after the .NET runtime let go of the thread:
-        // a callback from it then attaches the thread again, never to be detached (HostCallbacks.OnCxaThreadAtexit).
+        // a callback from it then attaches the thread again, never to be detached (CountingStubs, __tf_thread_dtor).
         if (instrument)
             foreach (var libc in new[] { "__cxa_thread_atexit", "__cxa_thread_atexit_impl" })
             {
@@ -313,7 +313,7 @@ internal static class ModulePreparer
         }
         // Entries are counted by a stub per function in front of its body, not in the body (CountingStubs).
         if (instrument)
-            stubAsm.Append(CountingStubs.Assembly(Enumerable.Range(0, n).Where(i => pinReasons[i] == null), pointerSize, CountingStubs.VectorWidth(HostTarget.Features)));
+            stubAsm.Append(CountingStubs.Assembly(Enumerable.Range(0, n).Where(i => pinReasons[i] == null), pointerSize, CountingStubs.VectorWidth(HostTarget.Features), lazy));
         // A label at the start of the stubs' section, where the host finds it (perf map, fault reports).
         Ir.AppendModuleAsm(m, $"\t.section {IrRewriter.StubSection},\"ax\",@progbits\n\t.globl {RuntimeSymbols.Stubs}\n" +
             $"\t.type {RuntimeSymbols.Stubs},@function\n{RuntimeSymbols.Stubs}:\n" + stubAsm);

@@ -64,10 +64,13 @@ internal static class RuntimeSymbols
     public const string OnExit = "__tf_on_exit";
     /// <summary>
     /// The program's __cxa_thread_atexit (what a C++ thread_local's initialization calls to register its destructor),
-    /// renamed to this when its code counts: Runtime.HostCallbacks.OnCxaThreadAtexit gives the destructor code
-    /// at once (--lazy) and registers it with glibc behind <see cref="ThreadDtor"/>.
+    /// renamed to this when its code counts: assembled with the stubs (CountingStubs), it registers the destructor
+    /// with glibc behind <see cref="ThreadDtor"/>, after <see cref="ThreadDtorHost"/> under --lazy.
     /// </summary>
     public const string CxaThreadAtexit = "__tf_cxa_thread_atexit";
+    /// <summary>void(ptr destructor): the host's callback that gives a --lazy program's thread-local destructor
+    /// code when its thread registers it (Runtime.HostCallbacks.OnThreadDestructor).</summary>
+    public const string ThreadDtorHost = "__tf_thread_dtor_host";
     /// <summary>
     /// void(record*): runs a thread-local's destructor, record = {destructor, object} (malloc'd, freed here), with
     /// the callback guard set, so that nothing it runs at its thread's exit calls the runtime (CountingStubs).

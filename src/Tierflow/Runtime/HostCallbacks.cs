@@ -57,38 +57,24 @@ internal static unsafe class HostCallbacks
     [UnmanagedCallersOnly]
     static int OnOnExit(nint fn, nint arg) { ExitHandler(fn); return ProcessExit.OnExit(fn, arg); }
 
-    public static nint CxaThreadAtexitAddress => (nint)(delegate* unmanaged<nint, nint, nint, int>)&OnCxaThreadAtexit;
+    public static nint ThreadDestructorAddress => (nint)(delegate* unmanaged<nint, void>)&OnThreadDestructor;
 
     /// <summary>
-    /// The guest's __cxa_thread_atexit(), which a C++ thread_local's initialization calls to register its destructor
-    /// for its thread's exit. glibc runs those destructors in the reverse order of registration, and .NET's own
-    /// for a thread that called into it (its detach) is one of them: a guest destructor registered before the
-    /// thread's first callback runs after the detach. A callback from it then (the first call of a --lazy
-    /// function, a countdown running out) attached the thread to the runtime again, for good: once the thread
-    /// was gone, CoreCLR's collector read the allocation context it had left in the dead thread's freed TLS
-    /// (0xFFFFFFFFFFFFF000) and faulted, and tests/corpus/cxx_threads.cpp hung under --lazy in about one run in
-    /// three (docs/design/dispatch.md). So the destructor gets code now, on the living thread, and glibc is given
-    /// the program's __tf_thread_dtor with {destructor, object} instead, which runs it with the callback guard set:
-    /// nothing it does calls the runtime. A destructor that is not the program's own is registered as it is.
+    /// A --lazy program's thread registers <paramref name="fn"/> as a thread-local's destructor (from its
+    /// __tf_cxa_thread_atexit, CountingStubs): the program that owns it compiles it now if it has no code. Its
+    /// first call would otherwise come as the thread exits, after .NET may have detached the thread, and a
+    /// callback from there attached it again for good: CoreCLR's collector then read the allocation context the
+    /// dead thread left in its freed TLS (0xFFFFFFFFFFFFF000) and faulted, and tests/corpus/cxx_threads.cpp hung
+    /// under --lazy in about one run in three (docs/design/dispatch.md, "Signal handlers and the callback guard").
     /// </summary>
     [UnmanagedCallersOnly]
-    static int OnCxaThreadAtexit(nint fn, nint obj, nint dso)
+    static void OnThreadDestructor(nint fn)
     {
-        nint trampoline = 0;
-        try
-        {
-            foreach (var p in Programs.Values)
-                if ((trampoline = p.OnThreadExitHandler(fn)) != 0) break;
-        }
+        try { foreach (var p in Programs.Values) p.OnThreadExitHandler(fn); }
         catch (Exception e)
         {
-            try { Console.Error.WriteLine($"tierflow: internal error registering a thread-local's destructor: {e.Message}"); } catch { }
+            try { Console.Error.WriteLine($"tierflow: internal error compiling a thread-local's destructor: {e.Message}"); } catch { }
         }
-        if (trampoline == 0) return Compilation.Libc.CxaThreadAtexitImpl(fn, obj, dso);
-        var record = (nint*)NativeMemory.Alloc((nuint)(2 * sizeof(nint))); // malloc: __tf_thread_dtor frees it
-        record[0] = fn;
-        record[1] = obj;
-        return Compilation.Libc.CxaThreadAtexitImpl(trampoline, (nint)record, dso);
     }
 
     /// <summary>Each program that might own <paramref name="fn"/> makes sure it has code before exit (TieredProgram.OnExitHandler).</summary>

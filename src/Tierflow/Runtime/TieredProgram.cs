@@ -194,7 +194,7 @@ public sealed class TieredProgram : IDisposable
                 (RuntimeSymbols.ExitIfNonzero, HostCallbacks.ExitIfNonzeroAddress, true),
                 (RuntimeSymbols.Atexit, HostCallbacks.AtexitAddress, true),
                 (RuntimeSymbols.CxaAtexit, HostCallbacks.CxaAtexitAddress, true),
-                (RuntimeSymbols.CxaThreadAtexit, HostCallbacks.CxaThreadAtexitAddress, true),
+                (RuntimeSymbols.ThreadDtorHost, HostCallbacks.ThreadDestructorAddress, true),
                 (RuntimeSymbols.OnExit, HostCallbacks.OnExitRegisterAddress, true),
                 // TLS indexes of the libraries' thread-locals the program uses (TlsLowering)
                 .. _prepared.ExternalThreadLocals.Select(n => (RuntimeSymbols.ExternalTls(n), ExternalThreadLocals.IndexFor(n, _name), false)),
@@ -212,7 +212,7 @@ public sealed class TieredProgram : IDisposable
             {
                 // As for tier-ups (FunctionCompiler.RecipeKey): what the prepared module is made from names the
                 // content key of its object, so a warm load skips writing and hashing the module's bitcode.
-                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/9", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
+                baseRecipe = CodeCache.Key(System.Text.Encoding.UTF8.GetBytes(string.Join("|", "base-recipe/10", ModuleKey, options.FastFloat, options.Gdb, options.BranchProfile,
                     useSlots, instrument, Lazy, _ladder.Initial, options.CountLoops, OsrEnabled ? options.OsrThreshold : 0,
                     useSlots || !options.InlineCallees ? 0 : options.RecursiveInlineLevel)), $"{_ladder.Initial}/base");
                 if (_cache.TryGetRecipe(baseRecipe) is { } known) baseObject = _cache.TryGet(known, countMiss: false);
@@ -261,7 +261,6 @@ public sealed class TieredProgram : IDisposable
             var anchor = _functions.FirstOrDefault(f => f.CodeAddress != 0 && second?.Functions.Any(b => b.Index == f.Info.Index) != true);
             string? anchorSymbol = anchor == null ? null : anchor.Info.Pinned || !useSlots ? anchor.Name : RuntimeSymbols.Body(anchor.Info.Index);
             nint stubs = useSlots ? Lookup(RuntimeSymbols.Stubs) : 0;
-            if (instrument) _threadDtor = Lookup(RuntimeSymbols.ThreadDtor);
             var placed = new List<(string, nint)>();
             if (anchor != null) placed.Add((anchorSymbol!, anchor.CodeAddress));
             if (useSlots) placed.Add((RuntimeSymbols.Stubs, stubs));
@@ -787,18 +786,15 @@ public sealed class TieredProgram : IDisposable
         }
     }
 
-    nint _threadDtor;
-
     /// <summary>
-    /// The guest registered <paramref name="fn"/> as a thread-local's destructor (__cxa_thread_atexit). If it is one
-    /// of this program's functions, it gets code now (as an exit handler does, OnExitHandler) and the address of
-    /// the base object's __tf_thread_dtor, which glibc is to call instead (CountingStubs); else 0.
+    /// The guest registered <paramref name="fn"/> as a thread-local's destructor (__cxa_thread_atexit, under --lazy):
+    /// if it is one of this program's functions with no code yet, it is compiled now, on the living thread (as an
+    /// exit handler is, OnExitHandler): its first call would come as the thread exits (CountingStubs, __tf_thread_dtor).
     /// </summary>
-    internal nint OnThreadExitHandler(nint fn)
+    internal void OnThreadExitHandler(nint fn)
     {
-        if (_threadDtor == 0 || fn == 0 || FunctionAt(fn) is not { } f) return 0;
-        if (Lazy && f.AwaitingFirstCall) CompileOnFirstCall(f, "registered to run at its thread's exit");
-        return _threadDtor;
+        if (!Lazy || fn == 0) return;
+        if (FunctionAt(fn) is { AwaitingFirstCall: true } f) CompileOnFirstCall(f, "registered to run at its thread's exit");
     }
 
     /// <summary>
