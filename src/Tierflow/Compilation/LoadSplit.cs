@@ -52,7 +52,7 @@ internal static class LoadSplit
     /// <summary>
     /// Whether a program of these IR bytes may hold <see cref="MinInstructions"/>, so that a second thread is worth
     /// starting before anything is parsed. Below that, the second thread would parse and prepare the whole program
-    /// only to find it too small: about 2–3 ms of parsing and 3–4 ms of preparing `json` on the second core, which the
+    /// only to find it too small: on `json`, parsing and preparing take 2–3 and 3–4 ms (`--stats` on one thread), on the second core, which the
     /// compile worker and the program's other threads could use. (On the whole run, the suite at short size in
     /// 11 interleaved rounds, it shows as nothing: 0.99 / 1.00 of the time before by geometric mean,
     /// docs/results/session24-experiments.md.) The bound is loose on purpose: the suite's programs and sqlite take

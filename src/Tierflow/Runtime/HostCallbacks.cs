@@ -68,19 +68,12 @@ internal static unsafe class HostCallbacks
     /// under --lazy in about one run in three (docs/design/dispatch.md, "Signal handlers and the callback guard").
     /// </summary>
     [UnmanagedCallersOnly]
-    static void OnThreadDestructor(nint fn)
-    {
-        try { foreach (var p in Programs.Values) p.OnThreadExitHandler(fn); }
-        catch (Exception e)
-        {
-            try { Console.Error.WriteLine($"tierflow: internal error compiling a thread-local's destructor: {e.Message}"); } catch { }
-        }
-    }
+    static void OnThreadDestructor(nint fn) => ExitHandler(fn, "registered to run at its thread's exit");
 
     /// <summary>Each program that might own <paramref name="fn"/> makes sure it has code before exit (TieredProgram.OnExitHandler).</summary>
-    static void ExitHandler(nint fn)
+    static void ExitHandler(nint fn, string reason = "registered to run at exit")
     {
-        try { foreach (var p in Programs.Values) p.OnExitHandler(fn); }
+        try { foreach (var p in Programs.Values) p.OnExitHandler(fn, reason); }
         catch (Exception e)
         {
             try { Console.Error.WriteLine($"tierflow: internal error registering an exit handler: {e.Message}"); } catch { }

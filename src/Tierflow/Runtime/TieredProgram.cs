@@ -767,11 +767,16 @@ public sealed class TieredProgram : IDisposable
     /// destructors, registered by compiles made after the handler, run before it, and a compile then crashes
     /// inside LLVM. Destructors (llvm.global_dtors) are compiled at load for the same reason. A function that
     /// a handler reaches only through a pointer, called for the first time at exit, is not covered.
+    /// <para>
+    /// Thread-local destructors too (<paramref name="reason"/> says which): a --lazy program's thread registers them
+    /// from __tf_cxa_thread_atexit (CountingStubs), and this compiles one now, on the living thread, whose first
+    /// call would otherwise come as the thread exits (__tf_thread_dtor).
+    /// </para>
     /// </summary>
-    internal void OnExitHandler(nint fn)
+    internal void OnExitHandler(nint fn, string reason)
     {
         if (!Lazy || fn == 0) return;
-        if (FunctionAt(fn) is { AwaitingFirstCall: true } f) CompileOnFirstCall(f, "registered to run at exit");
+        if (FunctionAt(fn) is { AwaitingFirstCall: true } f) CompileOnFirstCall(f, reason);
     }
 
     /// <summary>The program's function whose address (its stub's, as the program sees it) is <paramref name="fn"/>, if any.</summary>
@@ -784,17 +789,6 @@ public sealed class TieredProgram : IDisposable
                 .GroupBy(x => x.Address).ToDictionary(x => x.Key, x => x.First().g);
             return _byStub.GetValueOrDefault(fn);
         }
-    }
-
-    /// <summary>
-    /// The guest registered <paramref name="fn"/> as a thread-local's destructor (__cxa_thread_atexit, under --lazy):
-    /// if it is one of this program's functions with no code yet, it is compiled now, on the living thread (as an
-    /// exit handler is, OnExitHandler): its first call would come as the thread exits (CountingStubs, __tf_thread_dtor).
-    /// </summary>
-    internal void OnThreadExitHandler(nint fn)
-    {
-        if (!Lazy || fn == 0) return;
-        if (FunctionAt(fn) is { AwaitingFirstCall: true } f) CompileOnFirstCall(f, "registered to run at its thread's exit");
     }
 
     /// <summary>
